@@ -1,0 +1,58 @@
+"""Keras callbacks that observe one training run.
+
+`EpochLog` records what the report and the claims need and Keras' own
+History lacks: the learning rate the optimizer actually used at the start
+and end of each epoch (the lr-resets-each-epoch claim is decided from it),
+seconds per epoch, and the best epoch's weights, kept in memory rather than
+written to disk every epoch as the articles' ModelCheckpoint does.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from typing import Callable
+
+import keras
+import numpy as np
+
+
+def current_learning_rate(optimizer) -> float:
+    """The rate the optimizer applies at its current step (schedules included)."""
+    return float(keras.ops.convert_to_numpy(optimizer.learning_rate))
+
+
+class EpochLog(keras.callbacks.Callback):
+    def __init__(self, objective: str, mode: str, on_epoch: Callable[[int, dict], None] | None = None):
+        super().__init__()
+        self.objective = objective
+        self.sign = 1.0 if mode == "max" else -1.0
+        self.on_epoch = on_epoch
+        self.rows: list[dict[str, float]] = []
+        self.best_value: float | None = None
+        self.best_epoch: int | None = None
+        self.best_weights: list[np.ndarray] | None = None
+        self._lr_start = math.nan
+        self._t0 = 0.0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._lr_start = current_learning_rate(self.model.optimizer)
+        self._t0 = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = logs or {}
+        row = {"epoch": epoch + 1}
+        for key in ("loss", "accuracy", "val_loss", "val_accuracy"):
+            row[key] = float(logs[key]) if key in logs else math.nan
+        row["learning_rate"] = current_learning_rate(self.model.optimizer)
+        row["lr_epoch_start"] = self._lr_start
+        row["seconds"] = time.perf_counter() - self._t0
+        self.rows.append(row)
+        value = logs.get(self.objective)
+        if value is not None and math.isfinite(float(value)):
+            if self.best_value is None or self.sign * float(value) > self.sign * self.best_value:
+                self.best_value = float(value)
+                self.best_epoch = epoch + 1
+                self.best_weights = self.model.get_weights()
+        if self.on_epoch is not None:
+            self.on_epoch(epoch + 1, row)

@@ -1,0 +1,336 @@
+"""Data sources for sweeps: image folders as the articles load them, and
+two built-in sets (scikit-learn's digits, CIFAR-10).
+
+Every source decodes its images once, into uint8 arrays kept in memory, and
+every trial of the sweep reuses them: decoding hundreds of JPEGs per trial
+or per epoch would cost more than training the article CNNs on a GPU.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import warnings
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Literal, Protocol
+
+import numpy as np
+
+from search.errors import SweepError
+from search.images import IMAGE_EXTENSIONS, SkippedFileWarning, decode_many
+
+ColorMode = Literal["rgb", "grayscale"]
+LabelMode = Literal["int", "categorical"]
+
+
+@dataclass(frozen=True)
+class ImageData:
+    """Decoded training and validation images plus what the report needs."""
+
+    x_train: np.ndarray  # (n, size, size, channels) uint8
+    y_train: np.ndarray  # (n,) int32 class indices
+    x_val: np.ndarray
+    y_val: np.ndarray
+    class_names: list[str]
+    source: str  # human description: folder path or built-in name
+    val_paths: list[str] = field(default_factory=list)  # file of each val image, if any
+
+    @property
+    def input_shape(self) -> tuple[int, int, int]:
+        return tuple(self.x_train.shape[1:])  # type: ignore[return-value]
+
+    @property
+    def num_classes(self) -> int:
+        return len(self.class_names)
+
+    def class_counts(self) -> dict[str, dict[str, int]]:
+        """Images per class in each split, for the report header."""
+        counts: dict[str, dict[str, int]] = {}
+        for split, labels in (("train", self.y_train), ("val", self.y_val)):
+            tally = np.bincount(labels, minlength=self.num_classes)
+            for name, n in zip(self.class_names, tally):
+                counts.setdefault(name, {})[split] = int(n)
+        return counts
+
+
+class DataSource(Protocol):
+    """What a sweep file's `data=` must provide."""
+
+    label_mode: LabelMode
+
+    def load(self, image_size: int) -> ImageData: ...
+
+    def with_path(self, path: str | Path) -> DataSource: ...
+
+    def describe(self) -> str: ...
+
+
+def one_hot(labels: np.ndarray, num_classes: int) -> np.ndarray:
+    return np.eye(num_classes, dtype=np.float32)[labels]
+
+
+# ---------------------------------------------------------------- folders
+
+
+def _class_folders(root: Path) -> list[Path]:
+    if not root.exists():
+        raise SweepError(f"data folder {root} does not exist")
+    if not root.is_dir():
+        raise SweepError(f"data path {root} is a file, not a folder of class sub-folders")
+    classes = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+    if not classes:
+        raise SweepError(f"data folder {root} has no class sub-folders (expected one folder per class)")
+    return classes
+
+
+def _index_folder(root: Path) -> tuple[list[Path], list[int], list[str]]:
+    """List image files per class like `keras.utils.image_dataset_from_directory`.
+
+    Class order is the sorted folder names; files are walked in sorted order
+    without following symlinks (a symlink loop cannot hang the walk). Files
+    with other extensions are skipped with a warning.
+    """
+    paths: list[Path] = []
+    labels: list[int] = []
+    classes = _class_folders(root)
+    for index, folder in enumerate(classes):
+        found = 0
+        for dirpath, _, files in sorted(os.walk(folder), key=lambda w: w[0]):
+            for name in sorted(files):
+                path = Path(dirpath) / name
+                if name.lower().endswith(IMAGE_EXTENSIONS):
+                    paths.append(path)
+                    labels.append(index)
+                    found += 1
+                elif not name.startswith("."):
+                    warnings.warn(
+                        f"skipped {path}: not an image file extension {IMAGE_EXTENSIONS}",
+                        SkippedFileWarning,
+                        stacklevel=3,
+                    )
+        if found == 0:
+            raise SweepError(f"class folder {folder} is empty (no .jpg/.png/.bmp/.gif images)")
+    return paths, labels, [c.name for c in classes]
+
+
+def _decode_folder(
+    root: Path, image_size: int, channels: int
+) -> tuple[np.ndarray, np.ndarray, list[Path], list[str]]:
+    paths, labels, class_names = _index_folder(root)
+    images, kept = decode_many(paths, image_size, channels)
+    kept_labels = np.asarray(labels, dtype=np.int32)[kept]
+    kept_paths = [paths[i] for i in kept]
+    for index, name in enumerate(class_names):
+        if not np.any(kept_labels == index):
+            raise SweepError(f"class folder {root / name} has no readable images (all were skipped)")
+    return images, kept_labels, kept_paths, class_names
+
+
+def _channels(color_mode: ColorMode) -> int:
+    if color_mode not in ("rgb", "grayscale"):
+        raise SweepError(f"color_mode must be 'rgb' or 'grayscale', not {color_mode!r}")
+    return 3 if color_mode == "rgb" else 1
+
+
+@dataclass(frozen=True)
+class ImageFolder:
+    """One folder of class sub-folders, split into training and validation.
+
+    The split repeats Keras' `image_dataset_from_directory(validation_split=,
+    seed=)`: file list shuffled with `np.random.RandomState(seed)`, the last
+    `int(split * n)` files are validation. The same seed gives every trial of
+    a sweep the same split, which the paired claim statistics rely on.
+    """
+
+    path: str | Path
+    validation_split: float = 0.2
+    seed: int = 123
+    color_mode: ColorMode = "rgb"
+    label_mode: LabelMode = "int"
+
+    def with_path(self, path: str | Path) -> ImageFolder:
+        return replace(self, path=path)
+
+    def describe(self) -> str:
+        return f"{self.path} (validation split {self.validation_split}, seed {self.seed})"
+
+    def load(self, image_size: int) -> ImageData:
+        if not 0.0 < self.validation_split < 1.0:
+            raise SweepError(f"validation_split must be between 0 and 1, not {self.validation_split}")
+        root = Path(self.path)
+        images, labels, paths, class_names = _decode_folder(root, image_size, _channels(self.color_mode))
+        order = np.arange(len(labels))
+        np.random.RandomState(self.seed).shuffle(order)
+        n_val = int(self.validation_split * len(order))
+        if n_val == 0 or n_val == len(order):
+            raise SweepError(f"data folder {root} has too few images ({len(order)}) for a validation split")
+        train, val = order[:-n_val], order[-n_val:]
+        return ImageData(
+            x_train=images[train],
+            y_train=labels[train],
+            x_val=images[val],
+            y_val=labels[val],
+            class_names=class_names,
+            source=str(root),
+            val_paths=[str(paths[i]) for i in val],
+        )
+
+
+@dataclass(frozen=True)
+class TrainTestFolders:
+    """A folder holding `train/` and `test/` trees, as in the sneakers article.
+
+    The test folder is the validation set, exactly as the article uses it.
+    """
+
+    path: str | Path
+    train: str = "train"
+    test: str = "test"
+    color_mode: ColorMode = "rgb"
+    label_mode: LabelMode = "int"
+
+    def with_path(self, path: str | Path) -> TrainTestFolders:
+        return replace(self, path=path)
+
+    def describe(self) -> str:
+        return f"{self.path} ({self.train}/ for training, {self.test}/ for validation)"
+
+    def load(self, image_size: int) -> ImageData:
+        root = Path(self.path)
+        if not root.exists():
+            raise SweepError(f"data folder {root} does not exist")
+        for sub in (self.train, self.test):
+            if not (root / sub).is_dir():
+                raise SweepError(f"data folder {root} has no {sub}/ sub-folder (expected {self.train}/ and {self.test}/)")
+        channels = _channels(self.color_mode)
+        x_train, y_train, _, train_classes = _decode_folder(root / self.train, image_size, channels)
+        x_val, y_val, val_paths, val_classes = _decode_folder(root / self.test, image_size, channels)
+        if train_classes != val_classes:
+            raise SweepError(
+                f"class folders differ between {root / self.train} {train_classes} and {root / self.test} {val_classes}"
+            )
+        return ImageData(x_train, y_train, x_val, y_val, train_classes, str(root), [str(p) for p in val_paths])
+
+
+# ---------------------------------------------------------------- built-in sets
+
+
+def _resize_stack(images: np.ndarray, size: int) -> np.ndarray:
+    """Resize a uint8 (n, h, w, c) stack with PIL's bilinear filter."""
+    from PIL import Image
+
+    if images.shape[1] == size and images.shape[2] == size:
+        return images
+    out = np.empty((len(images), size, size, images.shape[3]), dtype=np.uint8)
+    for i, img in enumerate(images):
+        pil = Image.fromarray(img.squeeze(-1) if img.shape[-1] == 1 else img)
+        resized = np.asarray(pil.resize((size, size), Image.Resampling.BILINEAR))
+        out[i] = resized[..., None] if resized.ndim == 2 else resized
+    return out
+
+
+def _split(n: int, validation_split: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    order = np.arange(n)
+    np.random.RandomState(seed).shuffle(order)
+    n_val = int(validation_split * n)
+    return order[:-n_val], order[-n_val:]
+
+
+@dataclass(frozen=True)
+class Digits:
+    """scikit-learn's bundled 8x8 digits (1,797 images, 10 classes).
+
+    Ships inside scikit-learn, so the demo sweep needs no download. Pixel
+    values 0..16 are scaled to 0..255 so the models see the same range as
+    photos.
+    """
+
+    validation_split: float = 0.2
+    seed: int = 123
+    label_mode: LabelMode = "int"
+
+    def with_path(self, path: str | Path) -> Digits:
+        raise SweepError("the digits demo data ships with scikit-learn; --data does not apply to it")
+
+    def describe(self) -> str:
+        return "scikit-learn digits (1,797 8x8 grayscale images, bundled, no download)"
+
+    def load(self, image_size: int) -> ImageData:
+        from sklearn.datasets import load_digits
+
+        digits = load_digits()
+        images = np.round(digits.images * (255.0 / 16.0)).astype(np.uint8)[..., None]
+        images = _resize_stack(images, image_size)
+        labels = digits.target.astype(np.int32)
+        train, val = _split(len(labels), self.validation_split, self.seed)
+        return ImageData(
+            images[train], labels[train], images[val], labels[val], [str(d) for d in range(10)], self.describe()
+        )
+
+
+CIFAR10_CLASSES = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"]
+
+
+@dataclass(frozen=True)
+class Cifar10:
+    """CIFAR-10 as article 002 loads it: `keras.datasets.cifar10` (a download).
+
+    With `path`, reads an already extracted `cifar-10-batches-py` folder
+    instead, for machines without network.
+    """
+
+    path: str | Path | None = None
+    label_mode: LabelMode = "int"
+
+    def with_path(self, path: str | Path) -> Cifar10:
+        return replace(self, path=path)
+
+    def describe(self) -> str:
+        return str(self.path) if self.path else "keras.datasets.cifar10 (downloaded once, then cached in ~/.keras)"
+
+    def load(self, image_size: int) -> ImageData:
+        if self.path is None:
+            (x_train, y_train), (x_val, y_val) = _download_cifar10()
+        else:
+            (x_train, y_train), (x_val, y_val) = _read_cifar10_batches(Path(self.path))
+        return ImageData(
+            _resize_stack(x_train, image_size),
+            y_train.reshape(-1).astype(np.int32),
+            _resize_stack(x_val, image_size),
+            y_val.reshape(-1).astype(np.int32),
+            list(CIFAR10_CLASSES),
+            self.describe(),
+        )
+
+
+def _download_cifar10():
+    import keras
+
+    try:
+        return keras.datasets.cifar10.load_data()
+    except Exception as exc:  # urllib raises several types; all mean the same here
+        raise SweepError(
+            "CIFAR-10 needs a download (keras.datasets.cifar10) and it failed "
+            f"({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else 'no detail'}); "
+            "if this machine is offline, pass --data PATH to an extracted cifar-10-batches-py folder"
+        ) from None
+
+
+def _read_cifar10_batches(root: Path):
+    if not root.is_dir():
+        raise SweepError(f"CIFAR-10 folder {root} does not exist")
+
+    def read(name: str) -> tuple[np.ndarray, np.ndarray]:
+        file = root / name
+        if not file.exists():
+            raise SweepError(f"CIFAR-10 folder {root} lacks {name} (expected an extracted cifar-10-batches-py)")
+        with open(file, "rb") as fh:
+            batch = pickle.load(fh, encoding="bytes")
+        x = np.asarray(batch[b"data"], dtype=np.uint8).reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1)
+        return x, np.asarray(batch[b"labels"], dtype=np.int32)
+
+    parts = [read(f"data_batch_{i}") for i in range(1, 6)]
+    x_train = np.concatenate([p[0] for p in parts])
+    y_train = np.concatenate([p[1] for p in parts])
+    return (x_train, y_train), read("test_batch")

@@ -1,0 +1,53 @@
+"""Which backend and device a sweep runs on, said in words for the records."""
+
+from __future__ import annotations
+
+import os
+import platform
+
+
+def backend() -> str:
+    import keras
+
+    return keras.backend.backend()
+
+
+def describe_device() -> str:
+    """E.g. 'GPU: NVIDIA H100 80GB HBM3' or 'CPU: x86_64, 2 cores'."""
+    name = backend()
+    try:
+        if name == "tensorflow":
+            import tensorflow as tf
+
+            gpus = tf.config.list_physical_devices("GPU")
+            if gpus:
+                details = tf.config.experimental.get_device_details(gpus[0])
+                return f"GPU: {details.get('device_name', gpus[0].name)} (x{len(gpus)})"
+        elif name == "jax":
+            import jax
+
+            devices = jax.devices()
+            if devices and devices[0].platform != "cpu":
+                return f"GPU: {devices[0].device_kind} (x{len(devices)})"
+        elif name == "torch":
+            import torch
+
+            if torch.cuda.is_available():
+                return f"GPU: {torch.cuda.get_device_name(0)} (x{torch.cuda.device_count()})"
+    except Exception:  # device discovery is informative only
+        pass
+    return f"CPU: {platform.machine()}, {os.cpu_count()} cores"
+
+
+def allow_gpu_memory_growth() -> None:
+    """Let TensorFlow take GPU memory as needed, as the articles do, so that
+    several trials or workers can share one GPU."""
+    if backend() != "tensorflow":
+        return
+    import tensorflow as tf
+
+    for gpu in tf.config.list_physical_devices("GPU"):
+        try:
+            tf.config.experimental.set_memory_growth(gpu, True)
+        except RuntimeError:  # already initialised; growth cannot change now
+            pass

@@ -1,0 +1,15 @@
+"""The one exception type a user is meant to see.
+
+Everything the user can fix (a missing folder, a typo in a sweep file, an
+unknown hyperparameter) is raised as `SweepError` with a one-line message
+naming the file and what is wrong; the CLI prints it without a traceback and
+exits with status 2. Anything else is a bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+
+class SweepError(Exception):
+    """A problem with the user's input, worded for the user."""
+
+    exit_code = 2

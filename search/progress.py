@@ -1,0 +1,85 @@
+"""The live progress line: trial i/N, seed, epoch, best so far, ETA.
+
+On a terminal the line is redrawn in place every epoch; in a log file (CI,
+nohup) one line is printed per finished run, so logs stay short.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import dataclass, field
+from typing import TextIO
+
+
+def format_seconds(seconds: float) -> str:
+    seconds = max(0, int(round(seconds)))
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours}h{minutes:02d}m"
+    if minutes:
+        return f"{minutes}m{secs:02d}s"
+    return f"{secs}s"
+
+
+@dataclass
+class Progress:
+    planned_runs: int | None  # trials x seeds, None when the tuner decides (hyperband)
+    objective: str
+    mode: str = "max"
+    stream: TextIO = field(default_factory=lambda: sys.stderr)
+    quiet: bool = False
+    done_runs: int = 0
+    run_seconds: list[float] = field(default_factory=list)
+    best: float | None = None
+    _live: bool = False
+
+    def __post_init__(self):
+        self._live = hasattr(self.stream, "isatty") and self.stream.isatty()
+        self._started = time.perf_counter()
+
+    def note_best(self, value: float | None) -> None:
+        if value is None:
+            return
+        if self.best is None or (value > self.best if self.mode == "max" else value < self.best):
+            self.best = value
+
+    def eta(self) -> str:
+        if not self.run_seconds or self.planned_runs is None:
+            return "?"
+        remaining = max(0, self.planned_runs - self.done_runs)
+        return format_seconds(remaining * sum(self.run_seconds) / len(self.run_seconds))
+
+    def _prefix(self, trial_id: str, seed: int, seeds: int) -> str:
+        total = "?" if self.planned_runs is None else str(self.planned_runs)
+        return f"run {self.done_runs + 1}/{total} trial {trial_id} seed {seed + 1}/{seeds}"
+
+    def epoch(self, trial_id: str, seed: int, seeds: int, epoch: int, epochs: int, value: float) -> None:
+        if self.quiet or not self._live:
+            return
+        best = "-" if self.best is None else f"{self.best:.4f}"
+        line = (f"{self._prefix(trial_id, seed, seeds)} epoch {epoch}/{epochs} "
+                f"{self.objective} {value:.4f} best {best} ETA {self.eta()}")
+        self.stream.write("\r\033[K" + line)
+        self.stream.flush()
+
+    def run_done(self, trial_id: str, seed: int, seeds: int, status: str, score: float | None,
+                 seconds: float, reused: bool = False) -> None:
+        if status == "completed":
+            self.note_best(score)
+        if not reused:
+            self.run_seconds.append(seconds)
+        line = self._prefix(trial_id, seed, seeds) + " "
+        if reused:
+            line += "already done (resumed)"
+        elif status == "completed":
+            line += f"{self.objective} {score:.4f} in {format_seconds(seconds)}"
+        else:
+            line += f"FAILED in {format_seconds(seconds)}"
+        self.done_runs += 1
+        best = "-" if self.best is None else f"{self.best:.4f}"
+        line += f" | best {best} | ETA {self.eta()}"
+        if not self.quiet:
+            self.stream.write(("\r\033[K" if self._live else "") + line + "\n")
+            self.stream.flush()

@@ -1,0 +1,190 @@
+"""The run directory: every result of a sweep as plain files on disk.
+
+Layout (all readable with pandas or a text editor):
+
+    runs/<sweep>/sweep.json                   what ran: data, model, space, tuner, machine
+    runs/<sweep>/trials.csv                   one row per (trial, seed), rebuilt after each run
+    runs/<sweep>/trials/<id>/seed_<s>.json    one run: status, hyperparameters, scores, error
+    runs/<sweep>/trials/<id>/seed_<s>_history.csv      per-epoch metrics and learning rate
+    runs/<sweep>/trials/<id>/seed_<s>_predictions.csv  validation predictions of the best epoch
+    runs/<sweep>/tuner/                        Keras Tuner's own oracle state (for resuming)
+
+The report reads only these files, so it can be rebuilt without training.
+Every write goes to a temporary file first and is renamed into place, so a
+killed sweep never leaves a half-written record that reads as complete.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import os
+import tempfile
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from search.errors import SweepError
+
+HISTORY_COLUMNS = ["epoch", "loss", "accuracy", "val_loss", "val_accuracy", "learning_rate", "lr_epoch_start", "seconds"]
+STATUSES = ("running", "completed", "failed")
+
+
+@dataclass
+class RunRecord:
+    """One training run: a configuration (trial) with one seed."""
+
+    trial_id: str
+    seed: int
+    status: str  # running, completed or failed
+    hyperparameters: dict[str, Any]
+    objective: str = "val_accuracy"
+    score: float | None = None  # best value of the objective over epochs
+    best_val_accuracy: float | None = None
+    final_val_accuracy: float | None = None
+    best_epoch: int | None = None  # 1-based epoch of the best objective value
+    epochs_run: int = 0
+    stopped_epoch: int | None = None  # 1-based epoch where early stopping fired, else None
+    final_train_accuracy: float | None = None
+    train_val_gap: float | None = None  # train minus val accuracy at the best epoch
+    wall_time_s: float = 0.0
+    seconds_per_epoch: float | None = None
+    params: int | None = None
+    error: str = ""  # one line: why the run failed
+    traceback: str = ""
+    worker: str = "main"
+    started: str = ""
+    finished: str = ""
+    history: list[dict[str, float]] = field(default_factory=list)
+
+    def summary_row(self) -> dict[str, Any]:
+        row = {k: v for k, v in asdict(self).items() if k not in ("history", "hyperparameters", "traceback")}
+        for name, value in self.hyperparameters.items():
+            row[f"hp_{name}"] = value
+        return row
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write `text` to `path` so that readers see the old or the new file, never half.
+
+    A full disk raises SweepError naming the file; the previous version stays.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except OSError as exc:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise SweepError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+def _clean(value: Any) -> Any:
+    """JSON has no NaN/inf: store them as None (with the error saying why)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_clean(v) for v in value]
+    return value
+
+
+def to_csv(rows: list[dict[str, Any]], columns: list[str] | None = None) -> str:
+    if columns is None:
+        columns = []
+        for row in rows:
+            columns.extend(k for k in row if k not in columns)
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: ("" if v is None else v) for k, v in row.items()})
+    return buf.getvalue()
+
+
+class RunDirectory:
+    """Reads and writes one sweep's run directory."""
+
+    def __init__(self, root: str | Path):
+        self.root = Path(root)
+
+    @property
+    def tuner_dir(self) -> Path:
+        return self.root / "tuner"
+
+    @property
+    def trials_dir(self) -> Path:
+        return self.root / "trials"
+
+    def run_path(self, trial_id: str, seed: int) -> Path:
+        return self.trials_dir / str(trial_id) / f"seed_{seed}.json"
+
+    # -- writing ---------------------------------------------------------
+
+    def prepare(self) -> None:
+        if self.root.exists() and not self.root.is_dir():
+            raise SweepError(f"output path {self.root} is a file, not a folder")
+        try:
+            self.trials_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise SweepError(f"cannot create run directory {self.root}: {exc.strerror or exc}") from None
+
+    def write_json(self, name: str, data: dict[str, Any]) -> None:
+        atomic_write_text(self.root / name, json.dumps(_clean(data), indent=2, default=str))
+
+    def write_run(self, record: RunRecord, predictions: list[dict[str, Any]] | None = None) -> None:
+        """Write history and predictions first, the record last: a record
+        marked completed always has its companions on disk."""
+        path = self.run_path(record.trial_id, record.seed)
+        if record.history:
+            atomic_write_text(path.with_name(f"seed_{record.seed}_history.csv"), to_csv(record.history, HISTORY_COLUMNS))
+        if predictions is not None:
+            atomic_write_text(path.with_name(f"seed_{record.seed}_predictions.csv"), to_csv(predictions))
+        atomic_write_text(path, json.dumps(_clean(asdict(record)), indent=2, default=str))
+
+    def write_summary(self) -> None:
+        rows = [r.summary_row() for r in self.read_runs()]
+        atomic_write_text(self.root / "trials.csv", to_csv(rows))
+
+    # -- reading ---------------------------------------------------------
+
+    def read_json(self, name: str) -> dict[str, Any]:
+        path = self.root / name
+        try:
+            return json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise SweepError(f"{path} does not exist (is {self.root} a sweep run directory?)") from None
+        except json.JSONDecodeError as exc:
+            raise SweepError(f"{path} is not valid JSON ({exc.msg} at line {exc.lineno})") from None
+
+    def read_run(self, trial_id: str, seed: int) -> RunRecord | None:
+        path = self.run_path(trial_id, seed)
+        if not path.exists():
+            return None
+        return _record_from_json(path)
+
+    def read_runs(self) -> list[RunRecord]:
+        """Every run record on disk, in trial then seed order; unreadable ones skipped."""
+        records = []
+        for path in sorted(self.trials_dir.glob("*/seed_*.json")):
+            record = _record_from_json(path)
+            if record is not None:
+                records.append(record)
+        return sorted(records, key=lambda r: (str(r.trial_id), r.seed))
+
+
+def _record_from_json(path: Path) -> RunRecord | None:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return RunRecord(**data)
+    except (OSError, json.JSONDecodeError, TypeError):
+        return None

@@ -1,0 +1,184 @@
+"""What a sweep file declares, and loading one with errors a user can act on.
+
+A sweep file is plain Python that assigns `sweep = Sweep(...)`. Python is
+the format on purpose: data sources and models are real objects with
+docstrings and argument checking, and a typo fails on the line that has it.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import runpy
+import traceback
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any, Union
+
+from search.data import DataSource
+from search.errors import SweepError
+from search.hypermodels import ArticleHyperModel
+
+TUNERS = ("grid", "random", "bayesian", "hyperband")
+
+
+@dataclass(frozen=True)
+class Range:
+    """A numeric interval to search: `Range(1e-5, 1e-2, log=True)`.
+
+    Grid search needs a `step` (or `log=True` with `step` as the factor).
+    """
+
+    low: float
+    high: float
+    step: float | None = None
+    log: bool = False
+
+    def __post_init__(self):
+        if not self.low < self.high:
+            raise SweepError(f"Range low {self.low} must be below high {self.high}")
+
+    @property
+    def is_int(self) -> bool:
+        return all(isinstance(v, int) and not isinstance(v, bool) for v in (self.low, self.high)) and (
+            self.step is None or isinstance(self.step, int)
+        )
+
+
+SpaceValue = Union[list, tuple, Range, int, float, str, bool]
+
+
+@dataclass(frozen=True)
+class EarlyStopping:
+    """The articles' EarlyStopping(val_accuracy, min_delta=0.001, patience=20)."""
+
+    monitor: str = "val_accuracy"
+    min_delta: float = 0.001
+    patience: int = 20
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """One sweep: which data, which model, which knobs, which tuner, how long.
+
+    `space` maps a hyperparameter name to the values to try: a list (a
+    choice), a `Range`, or a single value (fixed). Hyperparameters not named
+    keep the article's default, so a sweep file lists only what it varies.
+    """
+
+    name: str
+    data: DataSource
+    hypermodel: type[ArticleHyperModel]
+    space: dict[str, SpaceValue] = field(default_factory=dict)
+    hypermodel_args: dict[str, Any] = field(default_factory=dict)
+    tuner: str = "grid"
+    objective: str = "val_accuracy"
+    max_trials: int | None = None  # None: the whole grid, or 10 for other tuners
+    epochs: int | None = None  # None: the article's epoch count
+    image_size: int = 224
+    seeds: int = 1  # repeated runs of each configuration, seeds 0..seeds-1
+    early_stopping: EarlyStopping | None = field(default_factory=EarlyStopping)
+    claims: tuple[str, ...] = ()
+    description: str = ""
+    max_consecutive_failures: int = 10
+
+    def __post_init__(self):
+        if not isinstance(self.name, str) or not self.name or "/" in self.name:
+            raise SweepError(f"sweep name must be a non-empty string without '/', not {self.name!r}")
+        if self.tuner not in TUNERS:
+            raise SweepError(f"unknown tuner {self.tuner!r}; choose one of {', '.join(TUNERS)}")
+        if not (isinstance(self.hypermodel, type) and issubclass(self.hypermodel, ArticleHyperModel)):
+            raise SweepError(f"hypermodel must be a class from search.hypermodels, not {self.hypermodel!r}")
+        for label, value, low in (
+            ("epochs", self.epochs, 1),
+            ("max_trials", self.max_trials, 1),
+            ("seeds", self.seeds, 1),
+            ("image_size", self.image_size, 4),
+        ):
+            if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < low):
+                raise SweepError(f"{label} must be a whole number of at least {low}, not {value!r}")
+        for name, value in self.space.items():
+            if isinstance(value, (list, tuple)) and len(value) == 0:
+                raise SweepError(f"search space for {name!r} is empty; give at least one value")
+            if self.tuner == "grid" and isinstance(value, Range) and value.step is None:
+                raise SweepError(f"grid search needs a step for Range {name!r} (or list the values)")
+
+    def with_overrides(self, **overrides: Any) -> Sweep:
+        """The sweep with CLI flags applied; `None` means the flag was not given."""
+        given = {k: v for k, v in overrides.items() if v is not None}
+        if "data" in given:
+            given["data"] = self.data.with_path(given["data"])
+        return replace(self, **given)
+
+    def grid_size(self) -> int | None:
+        """How many configurations a grid search has (None if not a grid)."""
+        if self.tuner != "grid":
+            return None
+        total = 1
+        for value in self.space.values():
+            if isinstance(value, (list, tuple)):
+                total *= len(value)
+            elif isinstance(value, Range):
+                total *= _range_count(value)
+        return total
+
+    def planned_trials(self) -> int | None:
+        """Configurations the sweep will run, if knowable up front."""
+        if self.tuner == "grid":
+            size = self.grid_size() or 1
+            return min(size, self.max_trials) if self.max_trials else size
+        if self.tuner == "hyperband":
+            return None
+        return self.max_trials or 10
+
+
+def _range_count(value: Range) -> int:
+    if value.log:
+        return int(math.floor(math.log(value.high / value.low) / math.log(value.step))) + 1
+    return int(math.floor((value.high - value.low) / value.step + 1e-9)) + 1
+
+
+SWEEP_FIELDS = [f.name for f in fields(Sweep)]
+
+
+def load_sweep_file(path: str | Path) -> Sweep:
+    """Run a sweep file and return its `sweep`, turning any mistake into one line."""
+    path = Path(path)
+    if not path.exists():
+        raise SweepError(f"sweep file {path} does not exist")
+    if path.is_dir():
+        raise SweepError(f"sweep file {path} is a folder; give a .py file such as sweeps/digits.py")
+    try:
+        namespace = runpy.run_path(str(path), run_name="__sweep__")
+    except SweepError as exc:
+        raise SweepError(f"{path}:{_line_in(path, exc)}: {exc}") from None
+    except SyntaxError as exc:
+        raise SweepError(f"{path}:{exc.lineno}: syntax error: {exc.msg}") from None
+    except TypeError as exc:
+        raise SweepError(f"{path}:{_line_in(path, exc)}: {_explain_type_error(exc)}") from None
+    except Exception as exc:  # any other mistake in user code: report its line
+        raise SweepError(f"{path}:{_line_in(path, exc)}: {type(exc).__name__}: {exc}") from None
+    sweep = namespace.get("sweep")
+    if sweep is None:
+        raise SweepError(f"sweep file {path} defines no `sweep = Sweep(...)`")
+    if not isinstance(sweep, Sweep):
+        raise SweepError(f"sweep file {path}: `sweep` must be a search.Sweep, not {type(sweep).__name__}")
+    return sweep
+
+
+def _line_in(path: Path, exc: BaseException) -> str:
+    """The line of the sweep file where the exception passed, or '?'."""
+    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+        if Path(frame.filename).resolve() == path.resolve():
+            return str(frame.lineno)
+    return "?"
+
+
+def _explain_type_error(exc: TypeError) -> str:
+    text = str(exc)
+    if "unexpected keyword argument" in text and "Sweep" in text:
+        bad = text.split("'")[-2] if text.count("'") >= 2 else ""
+        close = difflib.get_close_matches(bad, SWEEP_FIELDS, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else f" (known: {', '.join(SWEEP_FIELDS)})"
+        return f"Sweep() got an unknown setting {bad!r}{hint}"
+    return f"TypeError: {text}"

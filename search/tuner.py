@@ -1,0 +1,200 @@
+"""Keras Tuner, with one trial = one configuration run once per seed.
+
+Keras Tuner's oracles choose the configurations (grid, random, Bayesian,
+Hyperband) and keep their own state for resuming; `SweepTuner.run_trial`
+replaces the stock one to train each configuration with seeds 0..n-1, write
+a record per run, reuse runs already on disk, and turn any failure (NaN loss,
+an exception, out of memory) into a failed record instead of a dead sweep.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gc
+import math
+import time
+import traceback
+from dataclasses import dataclass
+
+import keras
+import keras_tuner
+import numpy as np
+
+from search.callbacks import EpochLog
+from search.data import ImageData, one_hot
+from search.errors import SweepError
+from search.hypermodels import ArticleHyperModel
+from search.oracles import objective_mode
+from search.progress import Progress
+from search.records import RunDirectory, RunRecord
+from search.sweep import Sweep
+
+
+@dataclass
+class TrainingData:
+    x: np.ndarray
+    y: np.ndarray
+    x_val: np.ndarray
+    y_val: np.ndarray
+
+
+def training_arrays(data: ImageData, label_mode: str) -> TrainingData:
+    if label_mode == "categorical":
+        return TrainingData(data.x_train, one_hot(data.y_train, data.num_classes),
+                            data.x_val, one_hot(data.y_val, data.num_classes))
+    return TrainingData(data.x_train, data.y_train, data.x_val, data.y_val)
+
+
+def record_id(trial_id: str) -> str:
+    """Keras Tuner pads trial ids to the width of max_trials ("0", "00",
+    "0000" for none), which changes when a resumed sweep gets a new
+    --max-trials; records use one fixed width so a trial keeps its folder."""
+    return f"{int(trial_id):04d}" if str(trial_id).isdigit() else str(trial_id)
+
+
+def _now() -> str:
+    return dt.datetime.now().astimezone().isoformat(timespec="seconds")
+
+
+def _display_value(value):
+    return round(value, 6) if isinstance(value, float) else value
+
+
+class SweepTuner(keras_tuner.Tuner):
+    """A Keras Tuner `Tuner` whose trials are seed-repeated, recorded runs."""
+
+    def __init__(self, oracle, hypermodel: ArticleHyperModel, sweep: Sweep, data: ImageData,
+                 records: RunDirectory, progress: Progress, worker: str = "main", **kwargs):
+        super().__init__(oracle=oracle, hypermodel=hypermodel, directory=str(records.root), project_name="tuner",
+                         overwrite=False, **kwargs)
+        self.sweep = sweep
+        self.data = data
+        self.arrays = training_arrays(data, hypermodel.label_mode)
+        self.records = records
+        self.progress = progress
+        self.worker = worker
+
+    # Keras Tuner would checkpoint every epoch of every trial; the best
+    # weights live in memory instead (see EpochLog), so these are no-ops.
+    def save_model(self, trial_id, model, step=0):
+        return None
+
+    def load_model(self, trial):
+        raise NotImplementedError("models are not kept on disk; see the run records")
+
+    def run_trial(self, trial, *args, **kwargs):
+        hp = trial.hyperparameters
+        trial_id = record_id(trial.trial_id)
+        scores, errors = [], []
+        for seed in range(self.sweep.seeds):
+            record = self.records.read_run(trial_id, seed)
+            if record is not None and record.status in ("completed", "failed"):
+                self.progress.run_done(trial_id, seed, self.sweep.seeds, record.status, record.score,
+                                       record.wall_time_s, reused=True)
+            else:
+                record = self._train(trial_id, hp, seed)
+            if record.status == "completed":
+                scores.append(record.score)
+            else:
+                errors.append(record.error or "failed")
+        if not scores:
+            raise keras_tuner.errors.FailedTrialError(f"every seed failed: {errors[0]}")
+        return {self.sweep.objective: float(np.mean(scores))}
+
+    def _train(self, trial_id: str, hp, seed: int) -> RunRecord:
+        values = {k: _display_value(v) for k, v in hp.values.items()}
+        record = RunRecord(trial_id=trial_id, seed=seed, status="running", hyperparameters=values,
+                           objective=self.sweep.objective, worker=self.worker, started=_now())
+        self.records.write_run(record)
+        mode = objective_mode(self.sweep.objective)
+        start = time.perf_counter()
+        log = EpochLog(self.sweep.objective, mode, on_epoch=self._epoch_progress(trial_id, seed, hp))
+        predictions = None
+        try:
+            keras.utils.set_random_seed(seed)
+            model = self.hypermodel.build(hp)
+            record.params = int(model.count_params())
+            callbacks = [log, keras.callbacks.TerminateOnNaN()]
+            stopper = self._early_stopping()
+            if stopper is not None:
+                callbacks.append(stopper)
+            a = self.arrays
+            self.hypermodel.fit(hp, model, a.x, a.y, validation_data=(a.x_val, a.y_val),
+                                callbacks=callbacks, verbose=0, shuffle=True)
+            self._score(record, log, stopper)
+            if record.status == "completed":
+                predictions = self._predictions(model, log)
+        except SweepError as exc:
+            record.status, record.error = "failed", str(exc)
+        except Exception as exc:  # a failing trial must never end the sweep
+            record.status = "failed"
+            record.error = _describe_failure(exc)
+            record.traceback = "".join(traceback.format_exception(exc))[-4000:]
+        finally:
+            record.wall_time_s = round(time.perf_counter() - start, 3)
+            record.history = log.rows
+            record.epochs_run = len(log.rows)
+            if log.rows:
+                record.seconds_per_epoch = round(float(np.median([r["seconds"] for r in log.rows])), 4)
+            record.finished = _now()
+            model = None
+            gc.collect()
+        self.records.write_run(record, predictions)
+        self.records.write_summary()
+        self.progress.run_done(trial_id, seed, self.sweep.seeds, record.status, record.score, record.wall_time_s)
+        return record
+
+    def _early_stopping(self):
+        es = self.sweep.early_stopping
+        if es is None:
+            return None
+        return keras.callbacks.EarlyStopping(monitor=es.monitor, min_delta=es.min_delta, patience=es.patience,
+                                             mode=objective_mode(es.monitor))
+
+    def _score(self, record: RunRecord, log: EpochLog, stopper) -> None:
+        rows = log.rows
+        losses = [r["loss"] for r in rows]
+        if not rows or any(not math.isfinite(v) for v in losses) or log.best_value is None:
+            bad = next((r["epoch"] for r in rows if not math.isfinite(r["loss"])), None)
+            record.status = "failed"
+            record.error = f"loss became NaN or infinite at epoch {bad}" if bad else "no finite objective value"
+            return
+        record.status = "completed"
+        record.score = log.best_value
+        record.best_epoch = log.best_epoch
+        best = rows[log.best_epoch - 1]
+        record.best_val_accuracy = max(r["val_accuracy"] for r in rows)
+        record.final_val_accuracy = rows[-1]["val_accuracy"]
+        record.final_train_accuracy = rows[-1]["accuracy"]
+        record.train_val_gap = best["accuracy"] - best["val_accuracy"]
+        if stopper is not None and getattr(stopper, "stopped_epoch", 0):
+            record.stopped_epoch = int(stopper.stopped_epoch) + 1
+
+    def _predictions(self, model, log: EpochLog) -> list[dict]:
+        """Validation predictions with the best epoch's weights, for the report."""
+        if log.best_weights is not None:
+            model.set_weights(log.best_weights)
+        probs = model.predict(self.data.x_val, batch_size=256, verbose=0)
+        predicted = np.argmax(probs, axis=-1)
+        paths = self.data.val_paths or [""] * len(predicted)
+        return [
+            {"index": i, "path": paths[i], "true": int(t), "predicted": int(p)}
+            for i, (t, p) in enumerate(zip(self.data.y_val, predicted))
+        ]
+
+    def _epoch_progress(self, trial_id: str, seed: int, hp):
+        epochs = hp.values.get("tuner/epochs", hp.values.get("epochs", 0))
+
+        def show(epoch: int, row: dict) -> None:
+            self.progress.epoch(trial_id, seed, self.sweep.seeds, epoch, epochs,
+                                row.get(self.sweep.objective, math.nan))
+
+        return show
+
+
+def _describe_failure(exc: BaseException) -> str:
+    text = f"{type(exc).__name__}: {exc}".strip()
+    if "ResourceExhausted" in type(exc).__name__ or "out of memory" in text.lower() or isinstance(exc, MemoryError):
+        text = f"out of memory: {text}"
+    lines = text.splitlines()
+    return lines[0][:500] if lines else type(exc).__name__

@@ -1,0 +1,63 @@
+"""Shared test helpers: tiny generated image folders and tiny sweeps.
+
+Images are generated per class with a distinct pattern (bright stripes in
+different directions) so that even a 1-epoch model can learn something, and
+tests stay independent of the real data sets.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED_DATASETS = ROOT.parent / "shared" / "datasets"
+
+
+def class_image(label: int, size: int, rng: np.random.Generator) -> np.ndarray:
+    img = rng.integers(0, 80, size=(size, size, 3), dtype=np.uint8)
+    if label % 2 == 0:
+        img[:, :: 3, label % 3] = 230
+    else:
+        img[:: 3, :, label % 3] = 230
+    return img
+
+
+def make_image_folder(root: Path, classes=("a", "b"), per_class: int = 12, size: int = 16,
+                      fmt: str = "png", seed: int = 0) -> Path:
+    rng = np.random.default_rng(seed)
+    for label, name in enumerate(classes):
+        folder = root / name
+        folder.mkdir(parents=True, exist_ok=True)
+        for i in range(per_class):
+            Image.fromarray(class_image(label, size, rng)).save(folder / f"img_{i:03d}.{fmt}")
+    return root
+
+
+def make_train_test(root: Path, classes=("adidas", "nike"), train: int = 12, test: int = 4, size: int = 16) -> Path:
+    make_image_folder(root / "train", classes, train, size, seed=1)
+    make_image_folder(root / "test", classes, test, size, seed=2)
+    return root
+
+
+def write_sweep(path: Path, body: str) -> Path:
+    path.write_text("from search import *\n" + body)
+    return path
+
+
+@pytest.fixture
+def image_folder(tmp_path: Path) -> Path:
+    return make_image_folder(tmp_path / "images", classes=("cats", "dogs"), per_class=10, size=16)
+
+
+@pytest.fixture
+def shared_datasets() -> Path:
+    if not SHARED_DATASETS.is_dir():
+        pytest.skip(f"shared data sets not found at {SHARED_DATASETS} (they live outside the repository)")
+    return SHARED_DATASETS

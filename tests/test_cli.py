@@ -1,0 +1,109 @@
+"""The command line: one-line errors for every user mistake, and --describe."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from conftest import ROOT, make_image_folder, make_train_test, write_sweep
+from search.run import main
+
+GOOD = """
+sweep = Sweep(
+    name="cli",
+    data=ImageFolder({data!r}),
+    hypermodel=DigitsCNN,
+    image_size=12,
+    space={{"pooling_1": ["avg", "max"]}},
+    epochs=1,
+)
+"""
+
+
+@pytest.fixture
+def data(tmp_path):
+    return make_image_folder(tmp_path / "data", per_class=6, size=12)
+
+
+def one_line_error(capsys, argv) -> str:
+    code = main(argv)
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2, err
+    assert len(err) == 1 and err[0].startswith("error: "), err
+    return err[0]
+
+
+def test_describe_prints_space_and_parameter_count(tmp_path, data, capsys):
+    sweep = write_sweep(tmp_path / "s.py", GOOD.format(data=str(data)))
+    assert main([str(sweep), "--describe"]) == 0
+    out = capsys.readouterr().out
+    assert "pooling_1        tuned   ['avg', 'max']" in out
+    assert "parameters with default hyperparameters" in out and "DigitsCNN" in out
+    assert not (tmp_path / "runs").exists()
+
+
+def test_describe_sneakers_at_article_size(tmp_path, capsys):
+    root = make_train_test(tmp_path / "sneakers", train=2, test=1, size=30)
+    assert main([str(ROOT / "sweeps" / "sneakers.py"), "--data", str(root), "--describe"]) == 0
+    assert "22,175,138 parameters" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        ("sweep = Sweep(name='x', data=ImageFolder('d'), hypermodel=DigitsCNN, epoch=3)",
+         r"s.py:2: Sweep\(\) got an unknown setting 'epoch' \(did you mean 'epochs'\?\)"),
+        ("sweep = Sweep(name='x', data=ImageFolde('d'), hypermodel=DigitsCNN)", r"s.py:2: NameError: .*ImageFolde"),
+        ("sweep = Sweep(name='x', data=ImageFolder('d'), hypermodel=DigitsCNN,\n", r"s.py:\d+: syntax error"),
+        ("swep = 1", r"defines no `sweep = Sweep\(...\)`"),
+        ("sweep = Sweep(name='x', data=ImageFolder('d'), hypermodel=DigitsCNN, tuner='gird')", r"unknown tuner 'gird'"),
+        ("sweep = Sweep(name='x', data=ImageFolder('d'), hypermodel=DigitsCNN, space={'dropout': []})",
+         r"search space for 'dropout' is empty"),
+    ],
+)
+def test_bad_sweep_files(tmp_path, capsys, body, message):
+    import re
+
+    sweep = write_sweep(tmp_path / "s.py", body)
+    assert re.search(message, one_line_error(capsys, [str(sweep)]))
+
+
+def test_unknown_hyperparameter(tmp_path, data, capsys):
+    sweep = write_sweep(tmp_path / "s.py", GOOD.format(data=str(data)).replace("pooling_1", "pool_1"))
+    line = one_line_error(capsys, [str(sweep), "--describe"])
+    assert "unknown hyperparameter 'pool_1' for DigitsCNN (did you mean 'pooling_1'?)" in line
+
+
+def test_missing_data_folder(tmp_path, data, capsys):
+    sweep = write_sweep(tmp_path / "s.py", GOOD.format(data=str(data)))
+    line = one_line_error(capsys, [str(sweep), "--data", str(tmp_path / "missing")])
+    assert "missing does not exist" in line
+
+
+def test_negative_epochs_flag(tmp_path, data, capsys):
+    sweep = write_sweep(tmp_path / "s.py", GOOD.format(data=str(data)))
+    assert "epochs must be a whole number of at least 1, not -3" in one_line_error(capsys, [str(sweep), "--epochs", "-3"])
+
+
+def test_image_size_too_small_for_the_model(tmp_path, capsys):
+    root = make_train_test(tmp_path / "sneakers", train=2, test=1, size=8)
+    line = one_line_error(capsys, [str(ROOT / "sweeps" / "sneakers.py"), "--data", str(root), "--image-size", "8"])
+    assert "image size 8 is too small for SneakersCNN" in line
+
+
+def test_missing_sweep_file(tmp_path, capsys):
+    assert "does not exist" in one_line_error(capsys, [str(tmp_path / "nope.py")])
+
+
+def test_bad_flag_and_no_traceback_in_a_real_process(tmp_path):
+    bad = subprocess.run([sys.executable, "-m", "search.run", "sweeps/digits.py", "--epochz", "3"],
+                         cwd=ROOT, capture_output=True, text=True)
+    assert bad.returncode == 2
+    assert bad.stderr.strip().splitlines()[-1].startswith("error: unrecognized arguments: --epochz")
+    sweep = write_sweep(tmp_path / "s.py", "sweep = Sweep(name='x', data=ImageFolder('d'), hypermodel=Nope)")
+    res = subprocess.run([sys.executable, "-m", "search.run", str(sweep)], cwd=ROOT, capture_output=True, text=True)
+    assert res.returncode == 2
+    assert "Traceback" not in res.stderr
+    assert res.stderr.strip().splitlines()[-1].startswith(f"error: {sweep}:2: NameError")
