@@ -16,6 +16,7 @@ from pathlib import Path
 import keras
 import keras_tuner
 
+from claims.schedule import schedule_claims
 from search import device
 from search.data import ImageData
 from search.errors import SweepError
@@ -38,6 +39,7 @@ class Prepared:
     data: ImageData
     hypermodel: ArticleHyperModel
     values: dict  # every hyperparameter's value in the sweep's first trial
+    article_defaults: dict  # the article model's own values
     params: int
     epochs: int
 
@@ -46,7 +48,7 @@ class Prepared:
 class SweepResult:
     run_dir: Path
     records: list[RunRecord]
-    report: Path | None = None
+    report: Path | None = None  # None with --no-report
 
     @property
     def all_failed(self) -> bool:
@@ -54,14 +56,15 @@ class SweepResult:
 
 
 def prepare(sweep: Sweep) -> Prepared:
+    sweep = schedule_claims(sweep)
     data = sweep.data.load(sweep.image_size)
     hypermodel = sweep.hypermodel(data.input_shape, data.num_classes, label_mode=sweep.data.label_mode,
                                   **sweep.hypermodel_args)
-    model, values = default_model(hypermodel, sweep)
+    model, values, article_defaults = default_model(hypermodel, sweep)
     params = int(model.count_params())
     del model
     keras.backend.clear_session()
-    return Prepared(sweep, data, hypermodel, values, params, int(values["epochs"]))
+    return Prepared(sweep, data, hypermodel, values, article_defaults, params, int(values["epochs"]))
 
 
 def describe(prepared: Prepared) -> str:
@@ -137,7 +140,8 @@ def sweep_metadata(prepared: Prepared, sweep_file: str, started: str, status: st
             "params": prepared.params,
         },
         "space": describe_space(s, prepared.values),
-        "defaults": {k: v for k, v in prepared.values.items()},
+        "defaults": dict(prepared.values),
+        "article_defaults": dict(prepared.article_defaults),
         "tuned": [k for k, v in s.space.items() if isinstance(v, Range) or (isinstance(v, (list, tuple)) and len(v) > 1)],
         "tuner": s.tuner,
         "objective": s.objective,
@@ -148,6 +152,7 @@ def sweep_metadata(prepared: Prepared, sweep_file: str, started: str, status: st
         "epochs": prepared.epochs,
         "early_stopping": asdict(s.early_stopping) if s.early_stopping else None,
         "claims": list(s.claims),
+        "claim_min_pairs": s.claim_min_pairs,
         "backend": device.backend(),
         "device": device.describe_device(),
         "keras": keras.__version__,
@@ -194,10 +199,8 @@ def run_sweep(prepared: Prepared, out: Path, sweep_file: str = "", quiet: bool =
     return result
 
 
-def build_report(run_dir: Path) -> Path | None:
-    """Write the HTML report if the reports package is installed with the project."""
-    try:
-        from reports.html import write_report
-    except ImportError:
-        return None
+def build_report(run_dir: Path) -> Path:
+    """Claim verdicts (claims.csv) and the HTML report, from the records on disk."""
+    from reports.html import write_report
+
     return write_report(run_dir)

@@ -134,6 +134,9 @@ class ArticleCNN(ArticleHyperModel):
     extra_blocks: ClassVar[int] = 2  # how far `conv_blocks` may exceed the article
 
     def build(self, hp: keras_tuner.HyperParameters) -> keras.Model:
+        # The articles' other choice of model (003 tried it): VGG16 from scratch.
+        if hp.Choice("model", ["article", "vgg16"], default="article") == "vgg16":
+            return VGG16(self.input_shape, self.num_classes, self.label_mode).build(hp)
         model = keras.Sequential(name=type(self).__name__)
         model.add(keras.Input(self.input_shape))
         # Pixels arrive as 0..255; 003/004 rescale in the model, 001/002 in

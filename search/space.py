@@ -61,7 +61,7 @@ def check_names(sweep: Sweep, hypermodel: ArticleHyperModel, declared: keras_tun
             raise SweepError(f"unknown hyperparameter {name!r} for {type(hypermodel).__name__} ({hint})")
 
 
-def default_model(hypermodel: ArticleHyperModel, sweep: Sweep) -> tuple[keras.Model, dict]:
+def default_model(hypermodel: ArticleHyperModel, sweep: Sweep) -> tuple[keras.Model, dict, dict]:
     """Build the article model (all defaults), check the sweep's names
     against what it declares, and return it with the values a first trial
     of the sweep would use.
@@ -71,7 +71,7 @@ def default_model(hypermodel: ArticleHyperModel, sweep: Sweep) -> tuple[keras.Mo
     defaults = keras_tuner.HyperParameters()
     model = hypermodel.build(defaults)
     check_names(sweep, hypermodel, defaults)
-    return model, {**defaults.values, **declare_space(sweep).values}
+    return model, {**defaults.values, **declare_space(sweep).values}, dict(defaults.values)
 
 
 def describe_space(sweep: Sweep, values: dict) -> list[str]:

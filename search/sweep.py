@@ -78,7 +78,8 @@ class Sweep:
     image_size: int = 224
     seeds: int = 1  # repeated runs of each configuration, seeds 0..seeds-1
     early_stopping: EarlyStopping | None = field(default_factory=EarlyStopping)
-    claims: tuple[str, ...] = ()
+    claims: tuple[str, ...] = ()  # article claims to test, ids from claims.catalogue
+    claim_min_pairs: int = 5  # fewer paired runs than this give "inconclusive"
     description: str = ""
     max_consecutive_failures: int = 10
 
@@ -97,6 +98,13 @@ class Sweep:
         ):
             if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < low):
                 raise SweepError(f"{label} must be a whole number of at least {low}, not {value!r}")
+        from claims.catalogue import BY_ID
+
+        for claim in self.claims:
+            if claim not in BY_ID:
+                close = difflib.get_close_matches(claim, list(BY_ID), n=1)
+                raise SweepError(f"unknown claim {claim!r}" + (f" (did you mean {close[0]!r}?)" if close else
+                                                              f"; known: {', '.join(BY_ID)}"))
         for name, value in self.space.items():
             if isinstance(value, (list, tuple)) and len(value) == 0:
                 raise SweepError(f"search space for {name!r} is empty; give at least one value")

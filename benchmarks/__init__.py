@@ -1,0 +1,1 @@
+"""Speed benchmarks, run as modules: `python -m benchmarks.report_speed`."""

@@ -1,0 +1,163 @@
+"""Render a run directory into one self-contained `report.html`.
+
+`write_report` is what the engine calls at the end of every sweep, and what
+`python -m reports RUN_DIR` calls to rebuild a report from disk alone. It
+computes every info record (see the section modules), draws the figures
+(`reports.plots`), and fills the Jinja2 template with autoescaping on: class
+names, file paths and error texts come from users and must show as text,
+never run as HTML or script.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from reports.claims import ClaimsInfo, claims_info
+from reports.confusion import ConfusionInfo, confusion_info
+from reports.curves import CurvesInfo, curves_info
+from reports.effects import HyperparameterEffectInfo, effects_info
+from reports.header import HeaderInfo, header_info
+from reports.plots import claims_png, curves_png, effect_png, pooling_png
+from reports.pooling import PoolingComparisonInfo, pooling_info
+from reports.runs import SweepRuns, best_run, load_runs
+from reports.samples import SampleGridInfo, sample_grid_info
+from reports.table import TrialsTableInfo, trials_table_info
+from claims.verdicts import evaluate, write_claims_csv
+from search.records import atomic_write_text
+
+REPORT_NAME = "report.html"
+TEMPLATE = "report.html.j2"
+
+
+@dataclass
+class EffectSection:
+    info: HyperparameterEffectInfo
+    image: str | None
+
+
+@dataclass
+class ReportContext:
+    """Everything the template shows; each part is an info record plus its picture."""
+
+    header: HeaderInfo
+    table: TrialsTableInfo
+    curves: CurvesInfo
+    curves_image: str | None
+    effects: list[EffectSection]
+    pooling: PoolingComparisonInfo
+    pooling_image: str | None
+    confusion: ConfusionInfo | None
+    samples: SampleGridInfo | None
+    claims: ClaimsInfo | None
+    claims_image: str | None
+    best: tuple[str, int] | None
+    generated: str
+
+
+def build_context(runs: SweepRuns) -> ReportContext:
+    """Compute every section's info record and render its figure."""
+    best = best_run(runs)
+    curves = curves_info(runs)
+    pooling = pooling_info(runs)
+    claims = claims_info(runs.run_dir)
+    return ReportContext(
+        header=header_info(runs),
+        table=trials_table_info(runs, best),
+        curves=curves,
+        curves_image=curves_png(curves),
+        effects=[EffectSection(info, effect_png(info)) for info in effects_info(runs)],
+        pooling=pooling,
+        pooling_image=pooling_png(pooling),
+        confusion=confusion_info(runs, best),
+        samples=sample_grid_info(runs, best),
+        claims=claims,
+        claims_image=claims_png(claims),
+        best=best,
+        generated=dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+    )
+
+
+def environment() -> jinja2.Environment:
+    """Jinja2 with autoescaping always on, whatever the template's file name."""
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("reports", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["num"] = format_number
+    env.filters["signed"] = lambda v, digits=4: format_number(v, digits, sign=True)
+    env.filters["count"] = lambda v: "–" if v is None else f"{int(v):,}"
+    env.filters["seconds"] = format_seconds
+    env.filters["sortkey"] = sort_key
+    env.filters["value"] = format_value
+    return env
+
+
+def render(context: ReportContext) -> str:
+    return environment().get_template(TEMPLATE).render(r=context)
+
+
+def write_report(run_dir: str | Path) -> Path:
+    """Build `report.html` in the run directory from what is on disk; return its path.
+
+    Raises SweepError when `run_dir` is not a run directory. The file is
+    written atomically, so a browser refreshing during a sweep never sees
+    half a page.
+    """
+    runs = load_runs(run_dir)
+    write_claims_csv(runs.run_dir, evaluate(runs.run_dir))
+    html = render(build_context(runs))
+    path = runs.run_dir / REPORT_NAME
+    atomic_write_text(path, html)
+    return path
+
+
+def format_number(value: Any, digits: int = 4, sign: bool = False) -> str:
+    if value is None or isinstance(value, str):
+        return "–" if value in (None, "") else value
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return str(value)
+    if not math.isfinite(number):
+        return "–"
+    return f"{number:+.{digits}f}" if sign else f"{number:.{digits}f}"
+
+
+def format_seconds(value: Any) -> str:
+    if value is None:
+        return "–"
+    seconds = float(value)
+    if not math.isfinite(seconds):
+        return "–"
+    if seconds < 90:
+        return f"{seconds:.1f} s"
+    if seconds < 5400:
+        return f"{seconds / 60:.1f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+def format_value(value: Any) -> str:
+    """A hyperparameter value as shown: floats to 4 significant digits, None as a dash."""
+    if value is None:
+        return "–"
+    if isinstance(value, float) and not isinstance(value, bool):
+        return f"{value:.4g}" if math.isfinite(value) else "–"
+    return str(value)
+
+
+def sort_key(value: Any) -> str:
+    """The `data-v` attribute the table's sort script reads: a plain number or ''."""
+    if value is None or isinstance(value, bool):
+        return ""
+    if isinstance(value, (int, float)):
+        return repr(float(value)) if math.isfinite(float(value)) else ""
+    return str(value)

@@ -1,0 +1,402 @@
+"""The HTML report: info records computed from generated run directories, and the page built from them.
+
+No training: every run directory is written with RunDirectory/RunRecord
+(reports.synthetic), so these tests take seconds. Statistics are checked on
+the info records, escaping and completeness on the HTML text.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from reports.__main__ import main as reports_main
+from reports.confusion import confusion_info
+from reports.curves import curves_info
+from reports.effects import effect_info
+from reports.header import header_info
+from reports.html import build_context, render, write_report
+from reports.pooling import paired_difference, pooling_info, t_interval
+from reports.runs import best_run, load_runs, trial_scores
+from reports.samples import sample_grid_info
+from reports.synthetic import make_record, predictions, sweep_meta, write_synthetic_run
+from reports.table import trials_table_info
+from search.errors import SweepError
+from search.records import RunDirectory
+
+ROOT = Path(__file__).resolve().parents[1]
+HOSTILE = "<script>alert(1)</script>"
+QUOTED = 'a&b "q"'
+
+
+def write_pooling_dir(root: Path, diffs_by_seed: dict[tuple[float, int], float], *, base_noise: bool = True,
+                      objective: str = "val_accuracy", knobs: tuple[str, ...] = ("pooling_1",)) -> Path:
+    """Runs that differ only in pooling_1 (max/avg) per (dropout, seed); max − avg = the given diff."""
+    directory = RunDirectory(root)
+    directory.prepare()
+    defaults = {"pooling_1": "max", "pooling_2": "max", "dropout": 0.25}
+    directory.write_json("sweep.json", sweep_meta("pool", tuned=list(knobs) + ["dropout"], defaults=defaults,
+                                                  planned_trials=None, objective=objective))
+    trial = 0
+    for (dropout, seed), diff in diffs_by_seed.items():
+        base = 0.7 + (0.1 * dropout if base_noise else 0.0) + 0.013 * seed  # big between-setting spread
+        for pooling, score in (("max", base + diff), ("avg", base)):
+            hps = {"pooling_1": pooling, "pooling_2": "max", "dropout": dropout}
+            directory.write_run(make_record(f"{trial:04d}", seed, hps, score, epochs=3))
+            trial += 1
+    return root
+
+
+# -- loading and ranking -------------------------------------------------------------
+
+
+def test_complete_run_counts_and_best_trial(tmp_path):
+    root = write_synthetic_run(tmp_path / "done", n_trials=8, seeds=2)
+    runs = load_runs(root)
+    header = header_info(runs)
+    assert (header.n_completed, header.n_failed, header.n_missing, header.running) == (16, 0, 0, False)
+    scores = trial_scores(runs)
+    means = runs.completed.groupby("trial_id")["score"].mean()
+    assert scores.index[0] == means.idxmax()
+    assert best_run(runs)[0] == means.idxmax()
+    best_trial, best_seed = best_run(runs)
+    seeds = runs.completed[runs.completed.trial_id == best_trial]
+    assert seeds.loc[seeds.score.idxmax(), "seed"] == best_seed
+
+
+def test_partial_run_says_running_and_counts_missing(tmp_path):
+    root = write_synthetic_run(tmp_path / "partial", n_trials=5, seeds=2, status="running", planned_trials=12)
+    header = header_info(load_runs(root))
+    assert header.running and header.n_expected == 24 and header.n_missing == 24 - 10
+    html = write_report(root).read_text(encoding="utf-8")
+    assert "Sweep still running" in html and "14</strong> missing" in html
+
+
+def test_unknown_planned_trials_say_unknown(tmp_path):
+    root = write_synthetic_run(tmp_path / "hb", n_trials=4, seeds=1, planned_trials=None, status="running")
+    header = header_info(load_runs(root))
+    assert header.n_missing is None and header.missing_text == "unknown"
+    assert "<strong>unknown</strong> missing" in write_report(root).read_text(encoding="utf-8")
+
+
+def test_missing_hyperparameters_take_the_sweep_defaults(tmp_path):
+    directory = RunDirectory(tmp_path / "d")
+    directory.prepare()
+    directory.write_json("sweep.json", sweep_meta(tuned=["pooling_1"], defaults={"pooling_1": "max", "dropout": 0.25}))
+    directory.write_run(make_record("0000", 0, {"pooling_1": "max"}, 0.9))  # first trial: dropout not recorded
+    directory.write_run(make_record("0001", 0, {"pooling_1": "avg", "dropout": 0.25}, 0.8))
+    runs = load_runs(directory.root)
+    assert runs.frame["hp_dropout"].tolist() == [0.25, 0.25]
+    assert pooling_info(runs).knobs[0].paired.n_pairs == 1
+
+
+def test_empty_run_directory_still_renders(tmp_path):
+    directory = RunDirectory(tmp_path / "fresh")
+    directory.prepare()
+    directory.write_json("sweep.json", sweep_meta(status="running", tuned=["pooling_1"]))
+    html = write_report(directory.root).read_text(encoding="utf-8")
+    assert "No run has been recorded yet." in html and "No run has completed yet." in html
+
+
+def test_half_written_record_is_skipped(tmp_path):
+    root = write_synthetic_run(tmp_path / "torn", n_trials=4, seeds=1)
+    (root / "trials" / "0003" / "seed_0.json").write_text('{"trial_id": "0003", "se', encoding="utf-8")
+    assert len(load_runs(root).frame) == 3
+    assert write_report(root).exists()
+
+
+# -- failures and escaping -----------------------------------------------------------
+
+
+def test_failed_trials_show_their_error(tmp_path):
+    root = write_synthetic_run(tmp_path / "failed", n_trials=6, seeds=2, failed=[2],
+                               error_text="out of memory: OOM when allocating tensor")
+    runs = load_runs(root)
+    table = trials_table_info(runs, best_run(runs))
+    failed = [row for row in table.rows if row.status == "failed"]
+    assert len(failed) == 2 and table.n_failed == 2
+    assert all(row.error == "out of memory: OOM when allocating tensor" for row in failed)
+    assert table.rows[-1].status == "failed"  # failures sort last
+    assert header_info(runs).n_failed == 2
+    html = write_report(root).read_text(encoding="utf-8")
+    assert "out of memory: OOM when allocating tensor" in html and "traceback</summary>" in html
+
+
+def test_hostile_text_is_escaped_everywhere(tmp_path):
+    root = write_synthetic_run(tmp_path / "hostile", n_trials=4, seeds=1, classes=[HOSTILE, QUOTED, "plain"],
+                               failed=[3], error_text=f"{HOSTILE} {QUOTED}", with_images=True)
+    meta = RunDirectory(root).read_json("sweep.json")
+    meta["name"], meta["description"], meta["device"] = HOSTILE, QUOTED, f"GPU {HOSTILE}"
+    RunDirectory(root).write_json("sweep.json", meta)
+    with (root / "claims.csv").open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["claim", "verdict", "effect", "ci_low", "ci_high", "n_pairs", "metric", "note"])
+        writer.writerow([HOSTILE, QUOTED, "0.1", "0.0", "0.2", "4", "val_accuracy", HOSTILE])
+    # Render without write_report, which would recompute claims.csv.
+    html = render(build_context(load_runs(root)))
+    assert "<script>alert" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "a&amp;b &#34;q&#34;" in html
+    assert html.count("<script>") == 1  # only the report's own sort script
+
+
+def test_report_is_self_contained(tmp_path):
+    root = write_synthetic_run(tmp_path / "offline", n_trials=8, seeds=2, with_images=True)
+    html = write_report(root).read_text(encoding="utf-8")
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", html)
+    assert "<link" not in html and "@import" not in html and "url(" not in html
+    assert html.count('src="data:image/png;base64,') >= 5  # curves, effects, pooling, thumbnails
+    assert 'setAttribute("data-ready", "1")' in html and "@media print" in html
+
+
+# -- pooling statistics ----------------------------------------------------------------
+
+
+def test_paired_pooling_difference_and_ci_match_scipy(tmp_path):
+    diffs = {(0.25, 0): 0.050, (0.25, 1): 0.040, (0.25, 2): 0.060, (0.5, 0): 0.045, (0.5, 1): 0.055, (0.5, 2): 0.050}
+    runs = load_runs(write_pooling_dir(tmp_path / "pool", diffs))
+    info = pooling_info(runs)
+    assert info.varied
+    paired = info.knobs[0].paired
+    values = np.array(list(diffs.values()))
+    low, high = stats.t.interval(0.95, df=len(values) - 1, loc=values.mean(), scale=stats.sem(values))
+    assert paired.n_pairs == 6
+    assert paired.mean_diff == pytest.approx(values.mean())
+    assert (paired.ci_low, paired.ci_high) == (pytest.approx(low), pytest.approx(high))
+    assert paired.verdict == "max better" and not paired.within_noise
+    assert "excludes 0" in paired.sentence
+    options = {o.label: o for o in info.knobs[0].options}
+    assert options["max"].n == options["avg"].n == 6
+    assert options["max"].mean - options["avg"].mean == pytest.approx(values.mean())
+
+
+def test_pairs_need_the_same_seed_and_other_settings(tmp_path):
+    directory = RunDirectory(tmp_path / "unpaired")
+    directory.prepare()
+    directory.write_json("sweep.json", sweep_meta(tuned=["pooling_1", "dropout"]))
+    directory.write_run(make_record("0000", 0, {"pooling_1": "max", "dropout": 0.25}, 0.9))
+    directory.write_run(make_record("0001", 1, {"pooling_1": "avg", "dropout": 0.25}, 0.8))  # other seed
+    directory.write_run(make_record("0002", 0, {"pooling_1": "avg", "dropout": 0.5}, 0.8))  # other dropout
+    paired = pooling_info(load_runs(directory.root)).knobs[0].paired
+    assert paired.n_pairs == 0 and paired.verdict == "too few pairs"
+    assert paired.sentence.startswith("No pairs") and paired.mean_diff is None
+
+
+def test_difference_within_noise_is_flagged(tmp_path):
+    diffs = {(0.25, 0): 0.02, (0.25, 1): -0.02, (0.5, 0): 0.01, (0.5, 1): -0.015, (0.25, 2): 0.004}
+    paired = pooling_info(load_runs(write_pooling_dir(tmp_path / "noise", diffs))).knobs[0].paired
+    assert paired.ci_low < 0 < paired.ci_high
+    assert paired.verdict == "within noise" and paired.within_noise
+    assert "within noise" in paired.sentence
+
+
+def test_too_few_pairs_is_said_plainly():
+    paired = paired_difference("max", "avg", [(0,), (0,), (1,), (1,)], ["max", "avg", "max", "avg"],
+                               [0.9, 0.8, 0.95, 0.8])
+    assert paired.n_pairs == 2 and paired.verdict == "too few pairs"
+    assert "too few pairs" in paired.sentence
+
+
+def test_repeated_configurations_are_averaged_not_double_counted():
+    keys = [(0,)] * 3 + [(1,)] * 2 + [(2,)] * 2
+    groups = ["max", "max", "avg", "max", "avg", "max", "avg"]
+    scores = [0.9, 0.8, 0.7, 0.9, 0.8, 0.75, 0.7]
+    paired = paired_difference("max", "avg", keys, groups, scores)
+    assert paired.n_pairs == 3 and paired.differences == pytest.approx([0.15, 0.1, 0.05])
+
+
+def test_lower_is_better_objective_flips_the_verdict(tmp_path):
+    diffs = {(0.25, s): 0.05 + 0.001 * s for s in range(4)}  # max has the higher loss
+    runs = load_runs(write_pooling_dir(tmp_path / "loss", diffs, objective="val_loss"))
+    assert runs.mode == "min"
+    assert pooling_info(runs).knobs[0].paired.verdict == "avg better"
+
+
+def test_pooling_patterns_all_max_all_avg_mixed(tmp_path):
+    root = write_synthetic_run(tmp_path / "patterns", n_trials=16, seeds=2, pooling_effect=0.03, noise=0.002)
+    info = pooling_info(load_runs(root))
+    patterns = {p.label: p for p in info.patterns}
+    assert set(patterns) == {"all max", "all avg", "mixed"}
+    assert patterns["all max"].n == 8 and patterns["all avg"].n == 8 and patterns["mixed"].n == 16
+    pairs = {p.label: p for p in info.pattern_pairs}
+    assert pairs["all max − all avg"].n_pairs == 8
+    assert pairs["all max − all avg"].mean_diff == pytest.approx(0.03, abs=0.005)
+    assert pairs["all max − all avg"].verdict == "all max better"
+    knobs = {k.name: k.paired for k in info.knobs}
+    assert knobs["pooling_1"].verdict == "max better" and knobs["pooling_2"].n_pairs == 16
+
+
+def test_no_pooling_varied_omits_the_section_with_a_note(tmp_path):
+    directory = RunDirectory(tmp_path / "nopool")
+    directory.prepare()
+    directory.write_json("sweep.json", sweep_meta(tuned=["dropout"]))
+    for i, dropout in enumerate((0.1, 0.2, 0.3)):
+        directory.write_run(make_record(f"{i:04d}", 0, {"pooling_1": "max", "dropout": dropout}, 0.8 + i / 100))
+    runs = load_runs(directory.root)
+    info = pooling_info(runs)
+    assert not info.varied and "did not vary pooling" in info.note
+    html = render(build_context(runs))
+    assert "did not vary pooling" in html and "Paired differences" not in html
+
+
+def test_t_interval_edge_cases():
+    assert t_interval([0.5]) == (None, None)
+    assert t_interval([0.25, 0.25, 0.25]) == (0.25, 0.25)
+    low, high = t_interval([0.1, 0.1, 0.1])
+    assert low == pytest.approx(0.1) and high == pytest.approx(0.1)
+
+
+# -- other sections ----------------------------------------------------------------
+
+
+def test_effect_table_means_per_value(tmp_path):
+    root = write_synthetic_run(tmp_path / "effects", n_trials=16, seeds=2)
+    runs = load_runs(root)
+    info = effect_info(runs, "dropout")
+    done = runs.completed
+    by_value = {s.value: s for s in info.stats}
+    for value, group in done.groupby("hp_dropout")["score"]:
+        row = by_value[f"{value:g}"]
+        assert row.n == len(group) and row.mean == pytest.approx(group.mean())
+        assert row.std == pytest.approx(group.std(ddof=1))
+    assert sum(s.best for s in info.stats) == 1
+    assert len(info.scores) == len(done)
+
+
+def test_continuous_hyperparameter_is_binned(tmp_path):
+    root = write_synthetic_run(tmp_path / "cont", n_trials=120, seeds=1, epochs=3)
+    info = effect_info(load_runs(root), "learning_rate")
+    assert info.numeric and info.binned and 2 <= len(info.stats) <= 6
+    assert sum(s.n for s in info.stats) == 120
+    assert info.log_scale
+    assert not effect_info(load_runs(root), "dropout").log_scale
+
+
+def test_curves_are_the_best_trials_only(tmp_path):
+    root = write_synthetic_run(tmp_path / "curves", n_trials=12, seeds=2, epochs=7)
+    runs = load_runs(root)
+    info = curves_info(runs, top=5)
+    assert len(info.series) == 5
+    assert [s.trial_id for s in info.series] == list(trial_scores(runs).index[:5])
+    assert all(len(s.epochs) == len(s.val_accuracy) == len(s.learning_rate) == 7 for s in info.series)
+    assert info.has_learning_rate
+
+
+def test_confusion_matrix_counts_predictions(tmp_path):
+    directory = RunDirectory(tmp_path / "cm")
+    directory.prepare()
+    directory.write_json("sweep.json", sweep_meta(classes=["a", "b", "c"], tuned=["pooling_1"]))
+    rows = [{"index": i, "path": "", "true": t, "predicted": p}
+            for i, (t, p) in enumerate([(0, 0), (0, 1), (1, 1), (2, 2), (2, 0), (2, 2)])]
+    directory.write_run(make_record("0000", 0, {"pooling_1": "max"}, 0.9), rows)
+    runs = load_runs(directory.root)
+    info = confusion_info(runs, best_run(runs))
+    assert info.matrix == [[1, 1, 0], [0, 1, 0], [1, 0, 2]]
+    assert info.n == 6 and info.accuracy == pytest.approx(4 / 6)
+    assert info.per_class_recall == pytest.approx([0.5, 1.0, 2 / 3])
+    grid = sample_grid_info(runs, best_run(runs))
+    assert not grid.available and "unavailable" in grid.note
+    assert "Images are unavailable" in render(build_context(runs))
+
+
+def test_image_grid_marks_mistakes(tmp_path):
+    root = write_synthetic_run(tmp_path / "img", n_trials=4, seeds=1, with_images=True, n_val=40)
+    runs = load_runs(root)
+    grid = sample_grid_info(runs, best_run(runs))
+    assert grid.available and len(grid.images) == 16
+    assert all(img.data_uri.startswith("data:image/png;base64,") for img in grid.images)
+    frame = __import__("pandas").read_csv(root / "trials" / grid.trial_id / f"seed_{grid.seed}_predictions.csv")
+    wrong = int((frame["true"] != frame["predicted"]).sum())
+    assert sum(not img.correct for img in grid.images) == min(wrong, 8)
+    html = write_report(root).read_text(encoding="utf-8")
+    assert html.count('class="tile wrong"') == sum(not img.correct for img in grid.images)
+
+
+def test_missing_image_files_are_reported_not_fatal(tmp_path):
+    root = write_synthetic_run(tmp_path / "moved", n_trials=2, seeds=1, with_images=True, n_val=20)
+    for image in (root / "images").glob("*.png"):
+        image.unlink()
+    runs = load_runs(root)
+    grid = sample_grid_info(runs, best_run(runs))
+    assert not grid.available and "could not be read" in grid.note
+    assert write_report(root).exists()
+
+
+def test_report_computes_a_verdict_for_every_claim(tmp_path):
+    root = write_synthetic_run(tmp_path / "claims", n_trials=4, seeds=1)
+    html = write_report(root).read_text(encoding="utf-8")
+    table = __import__("pandas").read_csv(root / "claims.csv")
+    assert len(table) == 11 and set(table["verdict"]) <= {"supported", "contradicted", "inconclusive", "not tested"}
+    assert 'id="claims"' in html
+    for claim in table["claim"]:
+        assert claim in html
+    assert "Max pooling beats average pooling" in html  # the article's sentence beside its verdict
+
+
+def test_claims_table_renders_claims_csv(tmp_path):
+    root = write_synthetic_run(tmp_path / "claims", n_trials=4, seeds=1)
+    (root / "claims.csv").write_text(
+        "claim,verdict,effect,ci_low,ci_high,n_pairs,metric,note,sentence,differences\n"
+        "pooling-texture,supported,0.021,0.004,0.038,8,val_accuracy,,Max pooling wins on texture.,0.01;0.03\n",
+        encoding="utf-8")
+    context = build_context(load_runs(root))
+    assert context.claims.rows[0].differences == [0.01, 0.03]
+    assert context.claims_image is not None
+    html = render(context)
+    assert 'id="claims"' in html and "pooling-texture" in html and "Max pooling wins on texture." in html
+    assert "+0.0210" in html
+
+
+# -- command line ------------------------------------------------------------------
+
+
+def test_cli_missing_directory_is_one_line_exit_2(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "reports", str(tmp_path / "nope")], cwd=ROOT,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert lines[-1].startswith("error: ") and "does not exist" in lines[-1]
+    assert "Traceback" not in result.stderr and result.stdout == ""
+
+
+def test_cli_invalid_directory_and_success(tmp_path, capsys):
+    (tmp_path / "empty").mkdir()
+    assert reports_main([str(tmp_path / "empty")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("error: ") and "sweep.json" in err
+    root = write_synthetic_run(tmp_path / "ok", n_trials=2, seeds=1)
+    assert reports_main([str(root)]) == 0
+    assert capsys.readouterr().out.strip() == str(root / "report.html")
+
+
+def test_write_report_raises_sweep_error_for_bad_json(tmp_path):
+    (tmp_path / "bad").mkdir()
+    (tmp_path / "bad" / "sweep.json").write_text("{not json", encoding="utf-8")
+    with pytest.raises(SweepError, match="not valid JSON"):
+        write_report(tmp_path / "bad")
+
+
+def test_real_digits_run_if_present():
+    root = ROOT / "runs" / "digits"
+    if not (root / "sweep.json").exists():
+        pytest.skip("no runs/digits sample in this checkout")
+    runs = load_runs(root)
+    context = build_context(runs)
+    assert context.header.n_runs == len(runs.records) and context.best is not None
+    assert "Max vs average pooling" in render(context)
+    assert not math.isnan(runs.completed["score"].mean())
+
+
+def test_predictions_helper_matches_accuracy():
+    import random
+
+    rows = predictions(1000, 4, 0.8, random.Random(1))
+    assert 0.75 < np.mean([r["true"] == r["predicted"] for r in rows]) < 0.85
