@@ -21,6 +21,7 @@ from search import device
 from search.data import ImageData
 from search.errors import SweepError
 from search.hypermodels import ArticleHyperModel
+from search.lock import RunLock
 from search.progress import Progress
 from search.records import RunDirectory, RunRecord
 from search.space import declare_space, default_model, describe_space
@@ -163,9 +164,15 @@ def sweep_metadata(prepared: Prepared, sweep_file: str, started: str, status: st
 
 def run_sweep(prepared: Prepared, out: Path, sweep_file: str = "", quiet: bool = False,
               write_report: bool = True) -> SweepResult:
-    sweep = prepared.sweep
     records = RunDirectory(out)
     records.prepare()
+    with RunLock(records.root):
+        return _run_locked(prepared, records, sweep_file, quiet, write_report)
+
+
+def _run_locked(prepared: Prepared, records: RunDirectory, sweep_file: str, quiet: bool,
+                write_report: bool) -> SweepResult:
+    sweep = prepared.sweep
     _check_resumable(records, sweep)
     started = dt.datetime.now().astimezone().isoformat(timespec="seconds")
     if (records.root / "sweep.json").exists():
