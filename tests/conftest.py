@@ -61,3 +61,18 @@ def shared_datasets() -> Path:
     if not SHARED_DATASETS.is_dir():
         pytest.skip(f"shared data sets not found at {SHARED_DATASETS} (they live outside the repository)")
     return SHARED_DATASETS
+
+
+@pytest.fixture
+def offline(monkeypatch, tmp_path):
+    """Downloads fail as on a machine without network, and nothing is cached."""
+    import urllib.error
+
+    from keras.src.utils import file_utils
+
+    def no_network(*args, **kwargs):
+        raise urllib.error.URLError("[Errno -2] Name or service not known")
+
+    monkeypatch.setattr(file_utils, "urlretrieve", no_network)
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    monkeypatch.setenv("HOME", str(tmp_path))  # no cached copy in ~/.keras

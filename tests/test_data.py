@@ -143,18 +143,8 @@ def test_digits_ship_with_scikit_learn():
     assert data.x_train.dtype == np.uint8 and data.x_train.max() > 200
 
 
-def test_cifar10_offline_message(monkeypatch, tmp_path):
-    import urllib.error
-
-    from keras.src.utils import file_utils
-
+def test_cifar10_offline_message(offline):
     from search.data import Cifar10
 
-    def offline(*args, **kwargs):
-        raise urllib.error.URLError("[Errno -2] Name or service not known")
-
-    monkeypatch.setattr(file_utils, "urlretrieve", offline)
-    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
-    monkeypatch.setenv("HOME", str(tmp_path))  # no cached copy in ~/.keras
     with pytest.raises(SweepError, match=r"CIFAR-10 needs a download .* pass --data PATH"):
         Cifar10().load(32)

@@ -50,17 +50,7 @@ def test_vgg16_1000_class_top_as_article_000():
     keras.backend.clear_session()
 
 
-def test_vgg16_imagenet_weights_offline_fail_with_clear_message(monkeypatch, tmp_path):
-    import urllib.error
-
-    from keras.src.utils import file_utils
-
-    def offline(*args, **kwargs):
-        raise urllib.error.URLError("[Errno -2] Name or service not known")
-
-    monkeypatch.setattr(file_utils, "urlretrieve", offline)
-    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
-    monkeypatch.setenv("HOME", str(tmp_path))  # no cached weights in ~/.keras
+def test_vgg16_imagenet_weights_offline_fail_with_clear_message(offline):
     hp = keras_tuner.HyperParameters()
     hp.Fixed("weights", "imagenet")
     with pytest.raises(SweepError, match=r"VGG16 ImageNet weights need a download and it failed .*offline"):
