@@ -113,6 +113,9 @@ class SweepTuner(keras_tuner.Tuner):
         try:
             keras.utils.set_random_seed(seed)
             model = self.hypermodel.build(hp)
+            # The first build registers the model's own knobs: record them all,
+            # or this run would not pair with later ones in the claim statistics.
+            record.hyperparameters = {k: _display_value(v) for k, v in hp.values.items()}
             record.params = int(model.count_params())
             callbacks = [log, keras.callbacks.TerminateOnNaN()]
             stopper = self._early_stopping()

@@ -39,6 +39,9 @@ def test_tiny_sweep_writes_every_record(tiny_sweep, tmp_path, capsys):
         ("0000", 0, "completed"), ("0000", 1, "completed"), ("0001", 0, "completed"), ("0001", 1, "completed")
     ]
     assert {r.hyperparameters["pooling_1"] for r in runs} == {"avg", "max"}
+    # Every run records every knob, the first one included (claims pair on them).
+    assert all(set(r.hyperparameters) == set(runs[-1].hyperparameters) for r in runs)
+    assert "dropout" in runs[0].hyperparameters
     table = pd.read_csv(out / "trials.csv")
     assert len(table) == 4
     for column in ("trial_id", "status", "seed", "hp_pooling_1", "hp_batch_size", "score", "best_val_accuracy",
