@@ -43,14 +43,14 @@ class ClaimRow:
 def paired_differences(part: Part, runs: list[RunRecord], meta: dict[str, Any]) -> list[float]:
     """Treatment minus baseline, one value per pairing key (seed + other settings)."""
     metric = METRICS[part.metric]
-    present = [r.hyperparameters for r in runs]
+    context = part.contrast.context([r.hyperparameters for r in runs])
     sides: dict[tuple, dict[str, list[float]]] = defaultdict(lambda: {TREATMENT: [], BASELINE: []})
     for run in runs:
-        side = part.contrast.side(run.hyperparameters, present)
+        side = part.contrast.side(run.hyperparameters, context)
         value = metric(run, meta)
         if side is None or value is None or not math.isfinite(value):
             continue
-        sides[part.contrast.key(run.hyperparameters, run.seed, present)][side].append(value)
+        sides[part.contrast.key(run.hyperparameters, run.seed, context)][side].append(value)
     return [float(np.mean(s[TREATMENT]) - np.mean(s[BASELINE])) for s in sides.values() if s[TREATMENT] and s[BASELINE]]
 
 

@@ -106,3 +106,24 @@ def test_schedule_adds_both_sides_of_each_contrast():
 def test_unknown_claim_in_a_sweep_file():
     with pytest.raises(SweepError, match="unknown claim 'pooling-textures' \\(did you mean 'pooling-texture'\\?\\)"):
         Sweep(name="s", data=Digits(), hypermodel=SneakersCNN, claims=("pooling-textures",))
+
+
+def test_extremes_contrast_compares_the_largest_and_smallest_value_run():
+    runs = []
+    for seed in range(5):
+        runs.append(_run("0", seed, 0.80 + 0.01 * seed, batch_size=16, pooling_1="max"))
+        runs.append(_run("1", seed, 0.90, batch_size=32, pooling_1="max"))  # middle value: on neither side
+        runs.append(_run("2", seed, 0.75 + 0.01 * seed, batch_size=128, pooling_1="max"))
+    part = BY_ID["batch-size"].parts[1]  # larger batches end less accurate
+    from claims.verdicts import paired_differences
+
+    assert paired_differences(part, runs, {}) == pytest.approx([-0.05] * 5)
+
+
+def test_extra_pooling_contrast_pairs_with_and_without_the_switched_layer():
+    runs = []
+    for seed in range(5):
+        runs.append(_run("0", seed, 0.70 + 0.01 * seed, pooling_1="avg", pooling_2="none"))
+        runs.append(_run("1", seed, 0.66 + 0.01 * seed, pooling_1="avg", pooling_2="max"))
+    row = evaluate_claim(BY_ID["more-pooling-hurts"], runs, {}, min_pairs=5)
+    assert row.verdict == SUPPORTED and row.n_pairs == 5 and row.effect == pytest.approx(-0.04)
