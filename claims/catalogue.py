@@ -7,7 +7,7 @@ predicts. A claim holds when every part does (see `stats.combine`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from claims.contrasts import Contrast, ExtraPooling, Extremes, ModelChoice, PoolingType
 
@@ -31,6 +31,8 @@ class Claim:
     notes: str = ""
     reference: float | None = None  # an article value, for baseline claims
     tolerance: float = 0.0
+    model: str | None = None  # the claim is about this article model only
+    at_article_defaults: bool = False  # use only runs with the article's own settings (epochs aside)
 
 
 CLAIMS: tuple[Claim, ...] = (
@@ -109,6 +111,8 @@ CLAIMS: tuple[Claim, ...] = (
         needs="the article's HollywoodCNN at its defaults on the Hollywood data, 224 px",
         reference=0.3667,
         tolerance=0.05,
+        model="HollywoodCNN",
+        at_article_defaults=True,
     ),
     Claim(
         "vgg16-cost", "003",

@@ -1,7 +1,7 @@
 """Evaluate every claim on a run directory and write `claims.csv`.
 
-Reads only the records on disk, so verdicts can be recomputed (and the
-report rebuilt) at any time, also while the sweep is still running.
+Works on the records as read from disk, so verdicts can be recomputed (and
+the report rebuilt) at any time, also while the sweep is still running.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from claims.catalogue import CLAIMS, Claim, Part
 from claims.contrasts import BASELINE, TREATMENT
 from claims.measure import METRICS
 from claims.stats import CONTRADICTED, DEFAULT_MIN_PAIRS, INCONCLUSIVE, SUPPORTED, PairedResult, combine, paired_verdict
-from search.records import RunDirectory, RunRecord, atomic_write_text, to_csv
+from search.records import RunRecord, atomic_write_text, to_csv
 
 NOT_TESTED = "not tested"
 COLUMNS = ["claim", "verdict", "effect", "ci_low", "ci_high", "n_pairs", "metric", "note", "source", "sentence",
@@ -74,10 +74,11 @@ def equivalence_verdict(values: list[float], reference: float, tolerance: float,
 
 
 def _runs_for(claim: Claim, runs: list[RunRecord], meta: dict[str, Any]) -> list[RunRecord]:
-    if claim.id != "hollywood-baseline":
-        return runs
-    if meta.get("model", {}).get("name") != "HollywoodCNN":
+    """The runs a claim may use: its model's only, at the article's settings if it says so."""
+    if claim.model is not None and meta.get("model", {}).get("name") != claim.model:
         return []
+    if not claim.at_article_defaults:
+        return runs
     defaults = meta.get("article_defaults", {})
     keep = [k for k in defaults if k != "epochs"]
     return [r for r in runs if all(r.hyperparameters.get(k) == defaults[k] for k in keep)]
@@ -111,12 +112,11 @@ def evaluate_claim(claim: Claim, runs: list[RunRecord], meta: dict[str, Any], mi
                     " | ".join(notes), claim.source, claim.sentence, values)
 
 
-def evaluate(run_dir: str | Path, min_pairs: int | None = None) -> list[ClaimRow]:
-    records = RunDirectory(run_dir)
-    meta = records.read_json("sweep.json")
+def evaluate(records: list[RunRecord], meta: dict[str, Any], min_pairs: int | None = None) -> list[ClaimRow]:
+    """Every claim's verdict from a sweep's run records and its sweep.json."""
     if min_pairs is None:
         min_pairs = int(meta.get("claim_min_pairs") or DEFAULT_MIN_PAIRS)
-    runs = [r for r in records.read_runs() if r.status == "completed"]
+    runs = [r for r in records if r.status == "completed"]
     return [evaluate_claim(c, runs, meta, min_pairs) for c in CLAIMS]
 
 

@@ -113,7 +113,7 @@ def write_report(run_dir: str | Path) -> Path:
     half a page.
     """
     runs = load_runs(run_dir)
-    write_claims_csv(runs.run_dir, evaluate(runs.run_dir))
+    write_claims_csv(runs.run_dir, evaluate(runs.records, runs.meta))
     html = render(build_context(runs))
     path = runs.run_dir / REPORT_NAME
     atomic_write_text(path, html)

@@ -127,3 +127,14 @@ def test_extra_pooling_contrast_pairs_with_and_without_the_switched_layer():
         runs.append(_run("1", seed, 0.66 + 0.01 * seed, pooling_1="avg", pooling_2="max"))
     row = evaluate_claim(BY_ID["more-pooling-hurts"], runs, {}, min_pairs=5)
     assert row.verdict == SUPPORTED and row.n_pairs == 5 and row.effect == pytest.approx(-0.04)
+
+
+def test_hollywood_baseline_uses_only_article_default_runs_of_its_model():
+    defaults = {"pooling_1": "avg", "dropout": 0.5, "epochs": 100}
+    runs = [_run(str(s), s, 0.36 + 0.002 * s, pooling_1="avg", dropout=0.5, epochs=30) for s in range(5)]
+    runs += [_run("9", s, 0.90, pooling_1="max", dropout=0.5, epochs=30) for s in range(5)]  # not the article's
+    meta = {"model": {"name": "HollywoodCNN"}, "article_defaults": defaults}
+    row = evaluate_claim(BY_ID["hollywood-baseline"], runs, meta, min_pairs=5)
+    assert row.n_pairs == 5 and row.verdict == SUPPORTED
+    other = evaluate_claim(BY_ID["hollywood-baseline"], runs, {**meta, "model": {"name": "SneakersCNN"}}, 5)
+    assert other.verdict == "not tested"
