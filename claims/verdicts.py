@@ -6,6 +6,7 @@ the report rebuilt) at any time, also while the sweep is still running.
 
 from __future__ import annotations
 
+import csv
 import math
 from collections import defaultdict
 from dataclasses import asdict, dataclass
@@ -32,7 +33,7 @@ class ClaimRow:
     effect: float | None
     ci_low: float | None
     ci_high: float | None
-    n_pairs: int
+    n_pairs: int | None  # None only when read from a claims.csv that lacks it
     metric: str
     note: str
     source: str
@@ -125,3 +126,41 @@ def write_claims_csv(run_dir: str | Path, rows: list[ClaimRow]) -> Path:
     table = [{**asdict(r), "differences": ";".join(f"{d:.6g}" for d in r.differences)} for r in rows]
     atomic_write_text(path, to_csv(table, COLUMNS))
     return path
+
+
+def read_claims_csv(path: str | Path) -> list[ClaimRow]:
+    """The rows `write_claims_csv` wrote; missing or unreadable numbers become None.
+
+    Raises OSError, UnicodeDecodeError or csv.Error when the file cannot be read.
+    """
+    with Path(path).open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    return [
+        ClaimRow(
+            claim=row.get("claim") or "",
+            verdict=row.get("verdict") or "",
+            effect=_float(row.get("effect")),
+            ci_low=_float(row.get("ci_low")),
+            ci_high=_float(row.get("ci_high")),
+            n_pairs=_int(row.get("n_pairs")),
+            metric=row.get("metric") or "",
+            note=row.get("note") or "",
+            source=row.get("source") or "",
+            sentence=row.get("sentence") or "",
+            differences=[v for v in (_float(x) for x in (row.get("differences") or "").split(";")) if v is not None],
+        )
+        for row in rows
+    ]
+
+
+def _float(text: str | None) -> float | None:
+    try:
+        value = float(text)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return value if math.isfinite(value) else None
+
+
+def _int(text: str | None) -> int | None:
+    value = _float(text)
+    return None if value is None else int(value)

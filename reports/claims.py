@@ -9,26 +9,10 @@ template's `claims` block renders it.
 from __future__ import annotations
 
 import csv
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
-COLUMNS = ("claim", "verdict", "effect", "ci_low", "ci_high", "n_pairs", "metric", "note")
-
-
-@dataclass
-class ClaimRow:
-    claim: str
-    verdict: str
-    effect: float | None
-    ci_low: float | None
-    ci_high: float | None
-    n_pairs: int | None
-    metric: str
-    note: str
-    sentence: str = ""
-    source: str = ""
-    differences: list[float] = field(default_factory=list)  # paired differences (or per-run values)
+from claims.verdicts import ClaimRow, read_claims_csv
 
 
 @dataclass
@@ -44,37 +28,7 @@ def claims_info(run_dir: Path) -> ClaimsInfo | None:
     if not path.exists():
         return None
     try:
-        with path.open(encoding="utf-8", newline="") as fh:
-            rows = list(csv.DictReader(fh))
+        claims = read_claims_csv(path)
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         return ClaimsInfo(note=f"claims.csv could not be read: {exc}")
-    claims = [
-        ClaimRow(
-            claim=row.get("claim") or "",
-            verdict=row.get("verdict") or "",
-            effect=_float(row.get("effect")),
-            ci_low=_float(row.get("ci_low")),
-            ci_high=_float(row.get("ci_high")),
-            n_pairs=_int(row.get("n_pairs")),
-            metric=row.get("metric") or "",
-            note=row.get("note") or "",
-            sentence=row.get("sentence") or "",
-            source=row.get("source") or "",
-            differences=[v for v in (_float(x) for x in (row.get("differences") or "").split(";")) if v is not None],
-        )
-        for row in rows
-    ]
     return ClaimsInfo(claims, any(c.sentence for c in claims))
-
-
-def _float(text: str | None) -> float | None:
-    try:
-        value = float(text)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return None
-    return value if math.isfinite(value) else None
-
-
-def _int(text: str | None) -> int | None:
-    value = _float(text)
-    return None if value is None else int(value)
