@@ -87,7 +87,7 @@ CLAIMS: tuple[Claim, ...] = (
         (Part("a larger rate learns faster (validation accuracy after epoch 1)", Extremes("learning_rate"),
               "first_epoch_val_accuracy", +1),),
         needs="learning_rate: a small and a large value",
-        notes="'may not converge' and 'may get stuck' are hedged and not tested; the final accuracy difference is in the note.",
+        notes="'may not converge' and 'may get stuck' are hedged and not tested.",
     ),
     Claim(
         "lr-resets-each-epoch", "004",
