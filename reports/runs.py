@@ -129,12 +129,13 @@ def _frame(records: list[RunRecord], hp_names: list[str], defaults: dict[str, An
             "stopped_epoch": rec.stopped_epoch,
             "wall_time_s": _float(rec.wall_time_s),
             "error": rec.error or "",
+            "worker": rec.worker or "",
         }
         for name in hp_names:
             row[HP_PREFIX + name] = hashable(rec.hyperparameters.get(name, defaults.get(name)))
         rows.append(row)
     columns = ["trial_id", "seed", "status", "score", "best_epoch", "epochs_run", "stopped_epoch",
-               "wall_time_s", "error"] + [HP_PREFIX + n for n in hp_names]
+               "wall_time_s", "error", "worker"] + [HP_PREFIX + n for n in hp_names]
     frame = pd.DataFrame(rows, columns=columns)
     frame["score"] = frame["score"].astype(float)
     frame["wall_time_s"] = frame["wall_time_s"].astype(float)

@@ -31,6 +31,7 @@ class TrialRow:
     epochs_run: int | None
     stopped_epoch: int | None
     wall_time_s: float | None
+    worker: str  # who trained it: "main", or a worker id with --workers
     error: str
     traceback: str
     is_best: bool  # the run the best-trial section describes
@@ -43,6 +44,7 @@ class TrialsTableInfo:
     hp_columns: list[str]
     rows: list[TrialRow]
     n_failed: int
+    show_worker: bool = False  # several workers ran the sweep
 
 
 def trials_table_info(runs: SweepRuns, best: tuple[str, int] | None = None) -> TrialsTableInfo:
@@ -52,6 +54,7 @@ def trials_table_info(runs: SweepRuns, best: tuple[str, int] | None = None) -> T
     frame = runs.frame.copy()
     if frame.empty:
         return TrialsTableInfo(runs.objective, runs.mode, columns, [], 0)
+    workers = set(frame["worker"])
     frame["rank"] = frame["trial_id"].map(stats["rank"])
     frame["trial_mean"] = frame["trial_id"].map(stats["mean"])
     frame["trial_std"] = frame["trial_id"].map(stats["std"])
@@ -77,11 +80,13 @@ def trials_table_info(runs: SweepRuns, best: tuple[str, int] | None = None) -> T
             epochs_run=_int(row["epochs_run"]),
             stopped_epoch=_int(row["stopped_epoch"]),
             wall_time_s=_num(row["wall_time_s"]),
+            worker=row["worker"],
             error=row["error"],
             traceback=tracebacks.get(key, "")[-TRACEBACK_CHARS:],
             is_best=best == key,
         ))
-    return TrialsTableInfo(runs.objective, runs.mode, columns, rows, int((frame["status"] == "failed").sum()))
+    return TrialsTableInfo(runs.objective, runs.mode, columns, rows, int((frame["status"] == "failed").sum()),
+                           show_worker=workers != {"main"})
 
 
 def _num(value: Any) -> float | None:

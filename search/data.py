@@ -79,9 +79,23 @@ def _class_folders(root: Path) -> list[Path]:
     if not root.is_dir():
         raise SweepError(f"data path {root} is a file, not a folder of class sub-folders")
     classes = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+    classes = [p for p in classes if not _loops_back(p, root)]
     if not classes:
         raise SweepError(f"data folder {root} has no class sub-folders (expected one folder per class)")
     return classes
+
+
+def _loops_back(folder: Path, root: Path) -> bool:
+    """A class folder that links to the data folder (or above it) would list
+    every image again as one more class: skip it with a warning."""
+    if not folder.is_symlink():
+        return False
+    target, top = folder.resolve(), root.resolve()
+    if target != top and target not in top.parents:
+        return False
+    warnings.warn(f"skipped {folder}: a symbolic link back to {target} (a loop), not a class folder",
+                  SkippedFileWarning, stacklevel=4)
+    return True
 
 
 def _index_folder(root: Path) -> tuple[list[Path], list[int], list[str]]:

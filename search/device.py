@@ -39,6 +39,27 @@ def describe_device() -> str:
     return f"CPU: {platform.machine()}, {os.cpu_count()} cores"
 
 
+def gpu_count() -> int:
+    """GPUs the backend sees, so that parallel workers can share them out."""
+    name = backend()
+    try:
+        if name == "tensorflow":
+            import tensorflow as tf
+
+            return len(tf.config.list_physical_devices("GPU"))
+        if name == "jax":
+            import jax
+
+            return sum(d.platform == "gpu" for d in jax.devices())
+        if name == "torch":
+            import torch
+
+            return torch.cuda.device_count()
+    except Exception:  # no usable GPU runtime: share the CPU
+        pass
+    return 0
+
+
 def allow_gpu_memory_growth() -> None:
     """Let TensorFlow take GPU memory as needed, as the articles do, so that
     several trials or workers can share one GPU."""

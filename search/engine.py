@@ -7,8 +7,10 @@ so mistakes surface in seconds as one-line errors, not an hour in.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
+import time
 from collections import Counter
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -163,17 +165,31 @@ def sweep_metadata(prepared: Prepared, sweep_file: str, started: str, status: st
 
 
 def run_sweep(prepared: Prepared, out: Path, sweep_file: str = "", quiet: bool = False,
-              write_report: bool = True) -> SweepResult:
+              write_report: bool = True, parallel: "Parallel | None" = None) -> SweepResult:
+    """Run the sweep in this process, or as the chief of `parallel` workers."""
     records = RunDirectory(out)
     records.prepare()
     with RunLock(records.root):
-        return _run_locked(prepared, records, sweep_file, quiet, write_report)
+        return _run_locked(prepared, records, sweep_file, quiet, write_report, parallel)
+
+
+@dataclass
+class Parallel:
+    """How a chief shares out trials: `workers` local processes (0: only
+    remote ones) started with `worker_args`, listening on host:port."""
+
+    workers: int
+    worker_args: list[str]
+    host: str = "127.0.0.1"
+    port: int = 0
+    remote: bool = False  # workers on other machines may join (--chief)
 
 
 def _run_locked(prepared: Prepared, records: RunDirectory, sweep_file: str, quiet: bool,
-                write_report: bool) -> SweepResult:
+                write_report: bool, parallel: Parallel | None) -> SweepResult:
     sweep = prepared.sweep
     _check_resumable(records, sweep)
+    records.remove_temp_files()
     started = dt.datetime.now().astimezone().isoformat(timespec="seconds")
     if (records.root / "sweep.json").exists():
         started = records.read_json("sweep.json").get("started", started)
@@ -182,13 +198,38 @@ def _run_locked(prepared: Prepared, records: RunDirectory, sweep_file: str, quie
 
     planned = sweep.planned_trials()
     progress = Progress(planned * sweep.seeds if planned else None, sweep.objective,
-                        objective_mode(sweep.objective), quiet=quiet)
+                        objective_mode(sweep.objective), quiet=quiet,
+                        parallel=max(1, parallel.workers) if parallel else 1)
     # A fresh copy holding only the sweep's own choices: the names that the
     # default build declared must stay fixed at their defaults.
     oracle = make_oracle(sweep, declare_space(sweep), prepared.epochs)
     tuner = SweepTuner(oracle, prepared.hypermodel, sweep, prepared.data, records, progress)
     try:
-        tuner.search(verbose=0)
+        lost = _search(tuner, parallel, records, progress)
+    except BaseException:
+        # Keep the sweep's own error (a full disk, say) the one the user sees.
+        with contextlib.suppress(SweepError):
+            records.write_summary()
+        raise
+    records.write_summary()
+    if lost:
+        records.write_json("sweep.json", sweep_metadata(prepared, sweep_file, started, "interrupted"))
+        raise SweepError(f"{lost}; finished runs are saved: rerun the same command to resume", exit_code=1)
+    records.write_json("sweep.json", sweep_metadata(prepared, sweep_file, started, "finished"))
+    result = SweepResult(records.root, records.read_runs())
+    if write_report:
+        result.report = build_report(records.root)
+    return result
+
+
+def _search(tuner: SweepTuner, parallel: Parallel | None, records: RunDirectory, progress: Progress) -> str:
+    """Run Keras Tuner's search here or through workers; "" if every trial ran."""
+    sweep = tuner.sweep
+    try:
+        if parallel is None:
+            tuner.search(verbose=0)
+            return ""
+        return _serve_workers(tuner, parallel, records, progress)
     except RuntimeError as exc:
         if "consecutive" not in str(exc).lower():
             raise
@@ -197,13 +238,102 @@ def _run_locked(prepared: Prepared, records: RunDirectory, sweep_file: str, quie
             f"stopped after {sweep.max_consecutive_failures} failed trials in a row; errors: "
             + "; ".join(f"{e} (x{n})" for e, n in errors.most_common(3))
         ) from None
+
+
+def _serve_workers(tuner: SweepTuner, parallel: Parallel, records: RunDirectory, progress: Progress) -> str:
+    """Serve the oracle to the workers until the search is over.
+
+    Returns "" when every trial ran, else why the sweep stopped short. A
+    local worker that dies has its trial requeued and is replaced (at most
+    `workers` times in all), so one killed process costs one rerun trial.
+    """
+    from search import distributed
+
+    tuner.oracle.verbose = 0
+    tuner.save()
+    server = distributed.serve_oracle(tuner.oracle, parallel.host, parallel.port)
+    watcher = distributed.RecordWatcher(records)
+    progress.done_runs = len(watcher.new_finished())  # runs already on disk (resume)
+    local = distributed.LocalWorkers([*parallel.worker_args, "--out", str(records.root)], server.address,
+                                     parallel.workers, gpus=device.gpu_count())
+    local.start()
+    if parallel.workers:
+        progress.say(f"chief: {parallel.workers} workers on {server.address}")
+    if parallel.remote:
+        progress.say(f"chief: waiting for workers on {server.address} (start them with --worker HOST:{server.address.port})")
+    lost = ""
+    try:
+        while True:
+            time.sleep(0.5)
+            for record in watcher.new_finished():
+                progress.run_done(record.trial_id, record.seed, tuner.sweep.seeds, record.status, record.score,
+                                  record.wall_time_s, worker=record.worker)
+            for dead in local.newly_dead():
+                trial = distributed.requeue_trial_of(tuner.oracle, dead.worker_id)
+                what = f"worker {dead.worker_id} {distributed.describe_exit(dead.process.returncode)}"
+                if local.restarts_left > 0:
+                    local.restarts_left -= 1
+                    replacement = local.spawn()
+                    progress.say(f"{what}; trial {trial or '-'} goes back to the queue, "
+                                 f"worker {replacement.worker_id} takes its place")
+                else:
+                    progress.say(f"{what}; trial {trial or '-'} goes back to the queue, no replacement "
+                                 f"(already replaced {parallel.workers} workers)")
+            if parallel.remote:  # Keras Tuner's rule: the oracle is done and no worker holds a trial
+                if server.stop_triggered and distributed.search_finished(tuner.oracle):
+                    break
+            elif not local.alive():
+                break
+        for record in watcher.new_finished():
+            progress.run_done(record.trial_id, record.seed, tuner.sweep.seeds, record.status, record.score,
+                              record.wall_time_s, worker=record.worker)
+        unfinished = [t.trial_id for t in tuner.oracle.ongoing_trials.values()] + list(tuner.oracle._retry_queue)
+        if unfinished:
+            lost = f"trials {', '.join(sorted(set(unfinished)))} did not finish"
     finally:
-        records.write_summary()
-    records.write_json("sweep.json", sweep_metadata(prepared, sweep_file, started, "finished"))
-    result = SweepResult(records.root, records.read_runs())
-    if write_report:
-        result.report = build_report(records.root)
-    return result
+        local.stop()
+        server.stop()
+        tuner.save()
+    return lost
+
+
+def run_worker(prepared: Prepared, out: Path, address: str, worker_id: str | None, quiet: bool) -> int:
+    """Pull trials from the chief at `address` until it says the search is over.
+
+    The worker writes its records into the chief's run directory, which must
+    be this same folder on every machine (a shared file system): the records
+    are the sweep's only results, so nothing needs sending back.
+    """
+    import os
+    import socket
+
+    import grpc
+
+    from search import distributed
+
+    where = distributed.Address.parse(address, "--worker")
+    worker_id = worker_id or os.environ.get("KERASTUNER_TUNER_ID") or f"{socket.gethostname()}-{os.getpid()}"
+    os.environ.update(distributed.worker_environment(where, worker_id))
+    distributed.exit_with_chief()
+    records = RunDirectory(out)
+    records.prepare()
+    device.allow_gpu_memory_growth()
+    sweep = prepared.sweep
+    progress = Progress(None, sweep.objective, objective_mode(sweep.objective), quiet=quiet)
+    oracle = make_oracle(sweep, declare_space(sweep), prepared.epochs)
+    tuner = SweepTuner(oracle, prepared.hypermodel, sweep, prepared.data, records, progress, worker=worker_id,
+                       project_name=f"tuner/workers/{worker_id}")
+    distributed.wait_for_chief(where)
+    if not (records.root / "sweep.json").exists():
+        raise SweepError(f"{records.root} has no sweep.json from the chief at {where}: every worker must write "
+                         "into the chief's run directory (a shared folder), passed with --out")
+    _check_resumable(records, sweep)
+    tuner.oracle = distributed.PatientClient(tuner.oracle)
+    try:
+        tuner.search(verbose=0)
+    except grpc.RpcError as exc:
+        raise SweepError(f"lost the chief at {where} ({exc.code().name}); finished runs are saved", exit_code=1) from None
+    return sum(1 for r in records.read_runs() if r.worker == worker_id)
 
 
 def build_report(run_dir: Path) -> Path:

@@ -10,6 +10,14 @@ from __future__ import annotations
 
 
 class SweepError(Exception):
-    """A problem with the user's input, worded for the user."""
+    """A problem with the user's input, worded for the user.
+
+    `exit_code` 1 marks a sweep that ran but could not finish (every run
+    failed, workers lost); 2, the default, a mistake in the input.
+    """
 
     exit_code = 2
+
+    def __init__(self, message: str, exit_code: int = 2):
+        super().__init__(message)
+        self.exit_code = exit_code

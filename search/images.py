@@ -19,8 +19,9 @@ from PIL import Image, UnidentifiedImageError
 # The extensions `keras.utils.image_dataset_from_directory` indexes.
 IMAGE_EXTENSIONS = (".bmp", ".gif", ".jpeg", ".jpg", ".png")
 
-# Large enough for any photo a user may have; past it PIL would refuse with a
-# DecompressionBombError, which we report as a skip reason instead.
+# Large enough for any photo a user may have (a 12000 x 12000 PNG of a few
+# hundred KB decodes in seconds). Past it PIL warns, and past twice it refuses;
+# `decode_many` turns both into a skip with one warning naming the file.
 Image.MAX_IMAGE_PIXELS = 20_000 * 20_000
 
 
@@ -33,7 +34,12 @@ def decode_image(path: Path, size: int, channels: int) -> np.ndarray:
 
     Raises ValueError with a short reason when the file is not a usable image.
     """
-    if path.stat().st_size == 0:
+    try:
+        empty = path.stat().st_size == 0
+    except OSError as exc:  # a dangling or looping symlink, a file deleted meanwhile
+        what = "broken symbolic link" if path.is_symlink() else "cannot read file"
+        raise ValueError(f"{what} ({exc.strerror or exc})") from None
+    if empty:
         raise ValueError("empty file (0 bytes)")
     try:
         with Image.open(path) as img:
@@ -47,7 +53,7 @@ def decode_image(path: Path, size: int, channels: int) -> np.ndarray:
             array = np.asarray(img, dtype=np.uint8)
     except UnidentifiedImageError:
         raise ValueError("not an image PIL can read") from None
-    except Image.DecompressionBombError as exc:
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise ValueError(f"image too large ({exc})") from None
     except (OSError, SyntaxError, ValueError) as exc:
         raise ValueError(f"cannot decode image ({exc})") from None
@@ -89,10 +95,16 @@ def decode_many(
         except ValueError as exc:
             return i, str(exc)
 
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        for i, problem in pool.map(work, range(len(paths))):
-            if problem is None:
-                kept.append(i)
-            else:
-                warnings.warn(f"skipped {paths[i]}: {problem}", SkippedFileWarning, stacklevel=2)
+    # PIL only warns between MAX_IMAGE_PIXELS and twice that, then decodes
+    # gigabytes anyway; as an error it skips the file like any other. (The
+    # filter is process-wide: this is the one place that decodes in threads.)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            results = list(pool.map(work, range(len(paths))))
+    for i, problem in results:
+        if problem is None:
+            kept.append(i)
+        else:
+            warnings.warn(f"skipped {paths[i]}: {problem}", SkippedFileWarning, stacklevel=2)
     return out[kept], kept

@@ -4,15 +4,24 @@ Keras Tuner's GridSearchOracle keeps the frontier of its grid walk only in
 memory, so a reloaded grid search believes it is finished after the first
 trials; `ResumableGridSearchOracle` rebuilds that frontier from the trials
 on disk, so a killed or extended grid sweep carries on where it stopped.
+
+Keras Tuner also writes its state files (oracle.json, trial_*/trial.json) in
+place, truncating first: a sweep killed or a disk filling up in between
+leaves an empty or cut-off file, and the resume dies on a JSONDecodeError.
+`AtomicState` writes them the way the run records are written.
 """
 
 from __future__ import annotations
 
 import functools
+import json
+from pathlib import Path
 
 import keras_tuner
 from keras_tuner.src.tuners.gridsearch import LinkedList
 
+from search.errors import SweepError
+from search.records import atomic_write_text
 from search.sweep import Sweep
 
 
@@ -20,7 +29,57 @@ def objective_mode(objective: str) -> str:
     return "min" if objective.endswith("loss") else "max"
 
 
-class ResumableGridSearchOracle(keras_tuner.oracles.GridSearchOracle):
+class AtomicState:
+    """Mixed into a Keras Tuner oracle: its state files are written to a
+    temporary file and renamed into place (a full disk is a one-line
+    SweepError naming the file), and a damaged one found on resume is a
+    one-line SweepError saying how to recover, not a JSONDecodeError."""
+
+    def save(self):
+        atomic_write_text(Path(self._get_oracle_fname()), json.dumps(self.get_state()))
+
+    def _save_trial(self, trial):
+        atomic_write_text(Path(self._get_trial_dir(trial.trial_id)) / "trial.json", json.dumps(trial.get_state()))
+
+    def reload(self):
+        check_state_files(Path(self._project_dir))
+        super().reload()
+        # create_trial writes trial.json before oracle.json: a sweep killed in
+        # between leaves a trial that was never handed out (so has no runs).
+        # Forget it, or the next trial would take the following id.
+        started = set(self.start_order)
+        for trial_id in [t for t in self.trials if t not in started]:
+            del self.trials[trial_id]
+
+
+def check_state_files(project_dir: Path) -> None:
+    """Raise SweepError if a state file Keras Tuner is about to reload is damaged.
+
+    The run records hold every result; Keras Tuner's state only says which
+    trial comes next. A fresh grid search walks the same configurations in
+    the same order and reuses each finished run from its record (see
+    tests/test_tuner_state.py); the seeded random, Bayesian and Hyperband
+    oracles should do the same, but that is not tested.
+    """
+    files = [project_dir / "oracle.json", *sorted(project_dir.glob("trial_*/trial.json")),
+             *sorted(p for p in project_dir.glob("*.json") if p.name != "oracle.json")]
+    for path in files:
+        try:
+            json.loads(path.read_bytes())
+        except FileNotFoundError:
+            continue
+        except (OSError, ValueError) as exc:
+            if isinstance(exc, json.JSONDecodeError):
+                why = "empty" if not exc.doc.strip() else f"cut off or not JSON: {exc.msg} at line {exc.lineno}"
+            else:
+                why = f"unreadable: {exc}"
+            raise SweepError(
+                f"Keras Tuner's state file {path} is damaged ({why}); the finished runs are safe in their "
+                f"records: delete {project_dir} and rerun the same command to rebuild it from them"
+            ) from None
+
+
+class ResumableGridSearchOracle(AtomicState, keras_tuner.oracles.GridSearchOracle):
     def set_state(self, state):
         super().set_state(state)
         tried = [tid for tid in self.start_order if tid in self.trials]
@@ -39,6 +98,18 @@ class ResumableGridSearchOracle(keras_tuner.oracles.GridSearchOracle):
         self._populate_next = list(order)
 
 
+class RandomSearchOracle(AtomicState, keras_tuner.oracles.RandomSearchOracle):
+    pass
+
+
+class BayesianOptimizationOracle(AtomicState, keras_tuner.oracles.BayesianOptimizationOracle):
+    pass
+
+
+class HyperbandOracle(AtomicState, keras_tuner.oracles.HyperbandOracle):
+    pass
+
+
 def make_oracle(sweep: Sweep, hyperparameters: keras_tuner.HyperParameters, epochs: int):
     """The Keras Tuner oracle for the sweep's `tuner` setting."""
     objective = keras_tuner.Objective(sweep.objective, direction=objective_mode(sweep.objective))
@@ -53,9 +124,9 @@ def make_oracle(sweep: Sweep, hyperparameters: keras_tuner.HyperParameters, epoc
     if sweep.tuner == "grid":
         return ResumableGridSearchOracle(max_trials=sweep.max_trials, **common)
     if sweep.tuner == "random":
-        return keras_tuner.oracles.RandomSearchOracle(max_trials=sweep.max_trials or 10, seed=0, **common)
+        return RandomSearchOracle(max_trials=sweep.max_trials or 10, seed=0, **common)
     if sweep.tuner == "bayesian":
-        return keras_tuner.oracles.BayesianOptimizationOracle(max_trials=sweep.max_trials or 10, seed=0, **common)
-    return keras_tuner.oracles.HyperbandOracle(max_epochs=epochs, factor=3, seed=0, **common)
+        return BayesianOptimizationOracle(max_trials=sweep.max_trials or 10, seed=0, **common)
+    return HyperbandOracle(max_epochs=epochs, factor=3, seed=0, **common)
 
 

@@ -30,6 +30,7 @@ class Progress:
     mode: str = "max"
     stream: TextIO = field(default_factory=lambda: sys.stderr)
     quiet: bool = False
+    parallel: int = 1  # runs trained at the same time (workers), for the ETA
     done_runs: int = 0
     run_seconds: list[float] = field(default_factory=list)
     best: float | None = None
@@ -49,7 +50,13 @@ class Progress:
         if not self.run_seconds or self.planned_runs is None:
             return "?"
         remaining = max(0, self.planned_runs - self.done_runs)
-        return format_seconds(remaining * sum(self.run_seconds) / len(self.run_seconds))
+        return format_seconds(remaining * sum(self.run_seconds) / len(self.run_seconds) / self.parallel)
+
+    def say(self, message: str) -> None:
+        """A line about the sweep itself (workers starting or dying)."""
+        if not self.quiet:
+            self.stream.write(("\r\033[K" if self._live else "") + message + "\n")
+            self.stream.flush()
 
     def _prefix(self, trial_id: str, seed: int, seeds: int) -> str:
         total = "?" if self.planned_runs is None else str(self.planned_runs)
@@ -65,12 +72,12 @@ class Progress:
         self.stream.flush()
 
     def run_done(self, trial_id: str, seed: int, seeds: int, status: str, score: float | None,
-                 seconds: float, reused: bool = False) -> None:
+                 seconds: float, reused: bool = False, worker: str = "") -> None:
         if status == "completed":
             self.note_best(score)
         if not reused:
             self.run_seconds.append(seconds)
-        line = self._prefix(trial_id, seed, seeds) + " "
+        line = self._prefix(trial_id, seed, seeds) + (f" [{worker}] " if worker else " ")
         if reused:
             line += "already done (resumed)"
         elif status == "completed":

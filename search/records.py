@@ -21,6 +21,7 @@ import io
 import json
 import math
 import os
+import sys
 import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -30,6 +31,7 @@ from search.errors import SweepError
 
 HISTORY_COLUMNS = ["epoch", "loss", "accuracy", "val_loss", "val_accuracy", "learning_rate", "lr_epoch_start", "seconds"]
 STATUSES = ("running", "completed", "failed")
+TEMP_SUFFIX = ".tmp"  # atomic_write_text's temporary files: `.<name>.<random>.tmp`
 
 
 @dataclass
@@ -66,25 +68,56 @@ class RunRecord:
         return row
 
 
+class RecordWriteError(SweepError):
+    """A file of the run directory could not be written (disk full, no permission)."""
+
+
+_FATAL_WRITE_ERROR: type | None = None
+
+
+def _write_error(message: str) -> RecordWriteError:
+    """The error for a failed write: a RecordWriteError, which inside a sweep
+    is also a Keras Tuner `FatalError`.
+
+    Keras Tuner turns any other exception out of `run_trial` or the oracle
+    into a failed trial and goes on, so with a full disk it would mark each
+    next trial done without a record (and never run it on resume). A
+    FatalError it re-raises: the sweep stops with one line naming the file.
+    """
+    global _FATAL_WRITE_ERROR
+    fatal = getattr(sys.modules.get("keras_tuner.src.errors"), "FatalError", None)
+    if fatal is None:  # Keras Tuner not loaded: reports, claims
+        return RecordWriteError(message)
+    if _FATAL_WRITE_ERROR is None:
+        _FATAL_WRITE_ERROR = type("RecordWriteError", (RecordWriteError, fatal), {"__module__": __name__})
+    return _FATAL_WRITE_ERROR(message)
+
+
 def atomic_write_text(path: Path, text: str) -> None:
     """Write `text` to `path` so that readers see the old or the new file, never half.
 
-    A full disk raises SweepError naming the file; the previous version stays.
+    A full disk raises RecordWriteError (a SweepError) naming the file; the
+    previous version stays and no temporary file is left behind.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    tmp = None
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=TEMP_SUFFIX)
+        # mkstemp makes the file private (0600); records are shared with the
+        # report's readers and, with workers on other machines, other users.
+        os.fchmod(fd, 0o644)
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
             fh.write(text)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
     except OSError as exc:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise SweepError(f"cannot write {path}: {exc.strerror or exc}") from None
+        if tmp is not None:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+        raise _write_error(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
 def _clean(value: Any) -> Any:
@@ -138,6 +171,21 @@ class RunDirectory:
         except OSError as exc:
             raise SweepError(f"cannot create run directory {self.root}: {exc.strerror or exc}") from None
 
+    def remove_temp_files(self) -> int:
+        """Delete temporary files left by writes that a kill cut short.
+
+        Only safe while nothing else writes here: the engine calls it holding
+        the run lock, before any worker starts.
+        """
+        removed = 0
+        for path in self.root.rglob(f".*{TEMP_SUFFIX}"):
+            try:
+                path.unlink()
+                removed += 1
+            except OSError:
+                pass
+        return removed
+
     def write_json(self, name: str, data: dict[str, Any]) -> None:
         atomic_write_text(self.root / name, json.dumps(_clean(data), indent=2, default=str))
 
@@ -153,7 +201,22 @@ class RunDirectory:
 
     def write_summary(self) -> None:
         rows = [r.summary_row() for r in self.read_runs()]
-        atomic_write_text(self.root / "trials.csv", to_csv(rows))
+        atomic_write_text(self.root / "trials.csv", to_csv(rows, self._summary_columns(rows)))
+
+    def _summary_columns(self, rows: list[dict[str, Any]]) -> list[str]:
+        """Run fields, then hyperparameters in the model's own order (sweep.json),
+        so the table reads the same whoever ran the trials (a worker receives
+        them from the chief in another order)."""
+        columns: list[str] = []
+        for row in rows:
+            columns.extend(k for k in row if k not in columns)
+        try:
+            model_order = list(json.loads((self.root / "sweep.json").read_text(encoding="utf-8")).get("defaults", {}))
+        except (OSError, ValueError):
+            model_order = []
+        rank = {f"hp_{name}": i for i, name in enumerate(model_order)}
+        hps = sorted((c for c in columns if c.startswith("hp_")), key=lambda c: (rank.get(c, len(rank)), c))
+        return [c for c in columns if not c.startswith("hp_")] + hps
 
     # -- reading ---------------------------------------------------------
 
@@ -170,6 +233,10 @@ class RunDirectory:
         path = self.run_path(trial_id, seed)
         if not path.exists():
             return None
+        return _record_from_json(path)
+
+    def read_record(self, path: Path) -> RunRecord | None:
+        """The record in `path`, or None if it is missing or unreadable."""
         return _record_from_json(path)
 
     def read_runs(self) -> list[RunRecord]:

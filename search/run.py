@@ -7,6 +7,7 @@ shows the traceback as well.
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 import warnings
@@ -30,6 +31,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--epochs", type=int, help="epochs per run (overrides the article default)")
     p.add_argument("--image-size", type=int, help="resize images to N x N pixels")
     p.add_argument("--seeds", type=int, help="runs per configuration, with seeds 0..N-1")
+    p.add_argument("--workers", type=int, default=0, metavar="N",
+                   help="train N trials at once in N worker processes on this machine")
+    p.add_argument("--chief", metavar="HOST:PORT",
+                   help="serve trials to workers on other machines at HOST:PORT (with --workers N, also run N here)")
+    p.add_argument("--worker", metavar="HOST:PORT", help="take trials from the chief at HOST:PORT")
+    p.add_argument("--worker-id", help="this worker's name in the records (default: host name and pid)")
     p.add_argument("--describe", action="store_true", help="print the search space and model size, then exit")
     p.add_argument("--no-report", action="store_true", help="do not write the HTML report")
     p.add_argument("--quiet", action="store_true", help="no progress lines")
@@ -44,6 +51,9 @@ def _one_line_warnings(message, category, filename, lineno, file=None, line=None
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    # Each run's model gets its own predict function; TensorFlow's "retracing"
+    # warning about that is expected here and says nothing the user can act on.
+    logging.getLogger("tensorflow").setLevel(logging.ERROR)
     warnings.showwarning = _one_line_warnings
     from search.errors import SweepError
 
@@ -55,7 +65,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
-        print("\ninterrupted: finished runs are saved; rerun the same command to resume", file=sys.stderr)
+        if not args.worker or not args.quiet:  # the chief of local workers says it once for all
+            print("\ninterrupted: finished runs are saved; rerun the same command to resume", file=sys.stderr)
         return 130
 
 
@@ -67,12 +78,22 @@ def _main(args: argparse.Namespace) -> int:
     sweep = load_sweep_file(sweep_file).with_overrides(
         data=args.data, max_trials=args.max_trials, epochs=args.epochs, image_size=args.image_size, seeds=args.seeds
     )
+    _check_parallel_flags(args)
     prepared = prepare(sweep)
-    print(describe(prepared), file=sys.stderr if not args.describe else sys.stdout)
+    if args.describe or not args.quiet:
+        print(describe(prepared), file=sys.stderr if not args.describe else sys.stdout)
     if args.describe:
         return 0
     out = Path(args.out) if args.out else Path("runs") / sweep.name
-    result = run_sweep(prepared, out, sweep_file=str(sweep_file), quiet=args.quiet, write_report=not args.no_report)
+    if args.worker:
+        from search.engine import run_worker
+
+        runs = run_worker(prepared, out, args.worker, args.worker_id, quiet=args.quiet)
+        if not args.quiet:
+            print(f"worker done: {runs} runs; records in {out}", file=sys.stderr)
+        return 0
+    result = run_sweep(prepared, out, sweep_file=str(sweep_file), quiet=args.quiet, write_report=not args.no_report,
+                       parallel=_parallel(args, sweep_file))
     done = sum(r.status == "completed" for r in result.records)
     failed = sum(r.status == "failed" for r in result.records)
     print(f"{done} runs completed, {failed} failed; records in {result.run_dir}", file=sys.stderr)
@@ -83,6 +104,35 @@ def _main(args: argparse.Namespace) -> int:
     if result.report is not None:
         print(result.report)
     return 0
+
+
+def _check_parallel_flags(args: argparse.Namespace) -> None:
+    from search.errors import SweepError
+
+    if args.workers < 0:
+        raise SweepError(f"--workers must be 0 or more, got {args.workers}")
+    if args.worker and (args.workers or args.chief):
+        raise SweepError("--worker takes trials from a chief; it cannot be combined with --workers or --chief")
+    if args.worker_id and not args.worker:
+        raise SweepError("--worker-id names a worker; use it with --worker HOST:PORT")
+
+
+def _parallel(args: argparse.Namespace, sweep_file: Path):
+    """The chief's settings, or None for a plain single-process sweep."""
+    from search.distributed import LOOPBACK, Address
+    from search.engine import Parallel
+
+    if not args.workers and not args.chief:
+        return None
+    worker_args = [str(sweep_file.resolve())]
+    for flag in ("data", "max_trials", "epochs", "image_size", "seeds"):
+        value = getattr(args, flag)
+        if value is not None:
+            worker_args += [f"--{flag.replace('_', '-')}", str(value)]
+    if args.debug:
+        worker_args.append("--debug")
+    where = Address.parse(args.chief, "--chief") if args.chief else Address(LOOPBACK, 0)
+    return Parallel(args.workers, worker_args, where.host, where.port, remote=bool(args.chief))
 
 
 if __name__ == "__main__":

@@ -9,16 +9,21 @@ an exception, out of memory) into a failed record instead of a dead sweep.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import gc
+import io
+import json
 import math
 import time
 import traceback
 from dataclasses import dataclass
+from pathlib import Path
 
 import keras
 import keras_tuner
 import numpy as np
+from keras_tuner.src import config as kt_config
 
 from search.callbacks import EpochLog
 from search.data import ImageData, one_hot
@@ -26,7 +31,7 @@ from search.errors import SweepError
 from search.hypermodels import ArticleHyperModel
 from search.oracles import objective_mode
 from search.progress import Progress
-from search.records import RunDirectory, RunRecord
+from search.records import RunDirectory, RunRecord, atomic_write_text
 from search.sweep import Sweep
 
 
@@ -64,15 +69,29 @@ class SweepTuner(keras_tuner.Tuner):
     """A Keras Tuner `Tuner` whose trials are seed-repeated, recorded runs."""
 
     def __init__(self, oracle, hypermodel: ArticleHyperModel, sweep: Sweep, data: ImageData,
-                 records: RunDirectory, progress: Progress, worker: str = "main", **kwargs):
-        super().__init__(oracle=oracle, hypermodel=hypermodel, directory=str(records.root), project_name="tuner",
-                         overwrite=False, **kwargs)
+                 records: RunDirectory, progress: Progress, worker: str = "main", project_name: str = "tuner",
+                 **kwargs):
+        # Keras Tuner prints "Reloading Tuner from ..." to stdout on resume;
+        # stdout is kept for the report's path.
+        with contextlib.redirect_stdout(io.StringIO()):
+            super().__init__(oracle=oracle, hypermodel=hypermodel, directory=str(records.root),
+                             project_name=project_name, overwrite=False, **kwargs)
+        # Keras Tuner prints the traceback of every failed trial when DEBUG is
+        # on (its default); the run record keeps it, the console stays quiet.
+        kt_config.DEBUG = False
         self.sweep = sweep
         self.data = data
         self.arrays = training_arrays(data, hypermodel.label_mode)
         self.records = records
         self.progress = progress
         self.worker = worker
+
+    def save(self):
+        """Keras Tuner's save, with the tuner's own file written atomically too
+        (the oracle's files are, see search.oracles.AtomicState)."""
+        if not self._is_worker():
+            self.oracle.save()
+        atomic_write_text(Path(self._get_tuner_fname()), json.dumps(self.get_state()))
 
     # Keras Tuner would checkpoint every epoch of every trial; the best
     # weights live in memory instead (see EpochLog), so these are no-ops.
@@ -88,7 +107,7 @@ class SweepTuner(keras_tuner.Tuner):
         scores, errors = [], []
         for seed in range(self.sweep.seeds):
             record = self.records.read_run(trial_id, seed)
-            if record is not None and record.status in ("completed", "failed"):
+            if record is not None and record.status in ("completed", "failed") and _same_config(record, hp):
                 self.progress.run_done(trial_id, seed, self.sweep.seeds, record.status, record.score,
                                        record.wall_time_s, reused=True)
             else:
@@ -193,6 +212,18 @@ class SweepTuner(keras_tuner.Tuner):
                                 row.get(self.sweep.objective, math.nan))
 
         return show
+
+
+def _same_config(record: RunRecord, hp) -> bool:
+    """Whether a record on disk is a run of this trial's configuration.
+
+    Trial ids are reused only for the same configuration while Keras Tuner's
+    state survives; if it was deleted and rebuilt, a random or Bayesian
+    oracle may give an old id a new configuration, which must be trained,
+    not answered with the old record.
+    """
+    shared = set(record.hyperparameters) & set(hp.values)
+    return all(record.hyperparameters[k] == _display_value(hp.values[k]) for k in shared if not k.startswith("tuner/"))
 
 
 def _describe_failure(exc: BaseException) -> str:

@@ -131,6 +131,7 @@ def test_failing_trials_are_recorded_and_the_sweep_goes_on(tmp_path, capsys):
     assert "RuntimeError" in runs[0.1].traceback
     table = pd.read_csv(out / "trials.csv")
     assert sorted(table["status"]) == ["completed", "failed", "failed"]
+    assert "Traceback" not in capsys.readouterr().err  # it is in the record, not on the console
 
 
 def test_every_run_failing_exits_non_zero_with_the_errors(tmp_path, capsys):
@@ -140,3 +141,4 @@ def test_every_run_failing_exits_non_zero_with_the_errors(tmp_path, capsys):
     assert main([str(sweep), "--out", str(tmp_path / "run"), "--no-report", "--quiet"]) == 1
     err = capsys.readouterr().err
     assert "every run failed" in err and "boom while building" in err and "NaN" in err
+    assert "Traceback" not in err

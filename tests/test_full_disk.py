@@ -1,0 +1,125 @@
+"""A full disk (ENOSPC) while writing records: one-line error, nothing half-written, nothing lost."""
+
+from __future__ import annotations
+
+import errno
+import os
+import tempfile
+
+import pytest
+
+from conftest import make_image_folder, write_sweep
+from search import records as records_module
+from search.errors import SweepError
+from search.records import RunDirectory, RunRecord
+from search.run import main
+
+NO_SPACE = OSError(errno.ENOSPC, "No space left on device")
+
+
+def _full(*args, **kwargs):
+    raise NO_SPACE
+
+
+class _FailingFile:
+    """A file whose writes hit a full disk (the data never reaches it)."""
+
+    def __init__(self, fh):
+        self._fh = fh
+
+    def write(self, text):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    def __getattr__(self, name):
+        return getattr(self._fh, name)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self._fh.close()
+
+
+def fail_at(monkeypatch, step: str) -> None:
+    if step == "create temp file":
+        monkeypatch.setattr(tempfile, "mkstemp", _full)
+    elif step == "write":
+        real = os.fdopen
+        monkeypatch.setattr(records_module.os, "fdopen", lambda *a, **k: _FailingFile(real(*a, **k)))
+    elif step == "fsync":
+        monkeypatch.setattr(records_module.os, "fsync", _full)
+    else:
+        monkeypatch.setattr(records_module.os, "replace", _full)
+
+
+@pytest.mark.parametrize("step", ["create temp file", "write", "fsync", "rename"])
+def test_full_disk_keeps_the_previous_record(tmp_path, monkeypatch, step):
+    runs = RunDirectory(tmp_path / "run")
+    runs.prepare()
+    old = RunRecord("0000", 0, "completed", {"dropout": 0.25}, score=0.75, history=[{"epoch": 1, "loss": 0.5}])
+    runs.write_run(old)
+    before = sorted(p.name for p in runs.run_path("0000", 0).parent.iterdir())
+    new = RunRecord("0000", 0, "failed", {"dropout": 0.25}, error="changed", history=[{"epoch": 1, "loss": 9.0}])
+    history = runs.run_path("0000", 0).with_name("seed_0_history.csv")
+    old_history = history.read_text()
+    fail_at(monkeypatch, step)
+    with pytest.raises(SweepError) as caught:
+        runs.write_run(new)
+    monkeypatch.undo()
+    message = str(caught.value)
+    assert "\n" not in message
+    assert message == f"cannot write {history}: No space left on device"  # the first file written
+    kept = runs.read_run("0000", 0)
+    assert kept is not None and kept.status == "completed" and kept.score == 0.75
+    assert history.read_text() == old_history
+    assert sorted(p.name for p in runs.run_path("0000", 0).parent.iterdir()) == before  # no temp file left
+
+
+SWEEP = """
+sweep = Sweep(
+    name="full",
+    data=ImageFolder({data!r}, validation_split=0.25, seed=1),
+    hypermodel=DigitsCNN,
+    image_size=12,
+    space={{"pooling_1": ["avg", "max"], "batch_size": 8}},
+    epochs=1,
+    seeds=1,
+    early_stopping=None,
+)
+"""
+
+
+@pytest.mark.parametrize("full_from", ["trials/0001/.seed_0.json.", "trials/0001/.seed_0_history.csv."],
+                         ids=["as a run starts", "as a run finishes"])
+def test_disk_filling_up_mid_sweep_stops_with_one_line_and_loses_nothing(tmp_path, monkeypatch, capsys, full_from):
+    """Before the fix Keras Tuner took the write error for a failed trial: it
+    printed a traceback, went on with the next trial, and the trial whose
+    record could not be written was marked done and never run on resume."""
+    data = make_image_folder(tmp_path / "data", per_class=8, size=12)
+    sweep = write_sweep(tmp_path / "full.py", SWEEP.format(data=str(data)))
+    out = tmp_path / "run"
+    real_fsync = os.fsync
+    full = []
+
+    def fsync(fd):
+        name = os.readlink(f"/proc/self/fd/{fd}")
+        if full or name.startswith(str(out.resolve() / full_from)):
+            full.append(name)  # the disk stays full from here on
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real_fsync(fd)
+
+    monkeypatch.setattr(records_module.os, "fsync", fsync)
+    code = main([str(sweep), "--out", str(out), "--no-report", "--quiet"])
+    captured = capsys.readouterr()
+    lines = (captured.out + captured.err).strip().splitlines()
+    assert code == 2, lines
+    assert len(lines) == 1 and lines[0].startswith(f"error: cannot write {out}"), lines
+    assert lines[0].endswith("No space left on device")
+    assert not list(out.rglob(".*.tmp"))
+    assert RunDirectory(out).read_run("0000", 0).status == "completed"
+
+    monkeypatch.undo()  # space freed: the same command finishes the sweep
+    assert main([str(sweep), "--out", str(out), "--no-report", "--quiet"]) == 0
+    runs = RunDirectory(out).read_runs()
+    assert [(r.trial_id, r.seed, r.status) for r in runs] == [("0000", 0, "completed"), ("0001", 0, "completed")]
+    assert {r.hyperparameters["pooling_1"] for r in runs} == {"avg", "max"}
