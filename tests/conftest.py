@@ -46,6 +46,22 @@ def make_train_test(root: Path, classes=("adidas", "nike"), train: int = 12, tes
     return root
 
 
+def two_config_sweep(name: str, data: Path) -> str:
+    """The body of the smallest real sweep: max vs avg pooling, 1 seed, 1 epoch, 12 px."""
+    return f"""
+sweep = Sweep(
+    name={name!r},
+    data=ImageFolder({str(data)!r}, validation_split=0.25, seed=1),
+    hypermodel=DigitsCNN,
+    image_size=12,
+    space={{"pooling_1": ["avg", "max"], "batch_size": 8}},
+    epochs=1,
+    seeds=1,
+    early_stopping=None,
+)
+"""
+
+
 def write_sweep(path: Path, body: str) -> Path:
     path.write_text("from search import *\n" + body)
     return path

@@ -8,7 +8,7 @@ import tempfile
 
 import pytest
 
-from conftest import make_image_folder, write_sweep
+from conftest import make_image_folder, two_config_sweep, write_sweep
 from search import records as records_module
 from search.errors import SweepError
 from search.records import RunDirectory, RunRecord
@@ -75,18 +75,6 @@ def test_full_disk_keeps_the_previous_record(tmp_path, monkeypatch, step):
     assert sorted(p.name for p in runs.run_path("0000", 0).parent.iterdir()) == before  # no temp file left
 
 
-SWEEP = """
-sweep = Sweep(
-    name="full",
-    data=ImageFolder({data!r}, validation_split=0.25, seed=1),
-    hypermodel=DigitsCNN,
-    image_size=12,
-    space={{"pooling_1": ["avg", "max"], "batch_size": 8}},
-    epochs=1,
-    seeds=1,
-    early_stopping=None,
-)
-"""
 
 
 @pytest.mark.parametrize("full_from", ["trials/0001/.seed_0.json.", "trials/0001/.seed_0_history.csv."],
@@ -96,7 +84,7 @@ def test_disk_filling_up_mid_sweep_stops_with_one_line_and_loses_nothing(tmp_pat
     printed a traceback, went on with the next trial, and the trial whose
     record could not be written was marked done and never run on resume."""
     data = make_image_folder(tmp_path / "data", per_class=8, size=12)
-    sweep = write_sweep(tmp_path / "full.py", SWEEP.format(data=str(data)))
+    sweep = write_sweep(tmp_path / "full.py", two_config_sweep("full", data))
     out = tmp_path / "run"
     real_fsync = os.fsync
     full = []

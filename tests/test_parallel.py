@@ -21,7 +21,7 @@ from search.engine import prepare, run_sweep
 from search.errors import SweepError
 from search.records import RunDirectory
 from search.sweep import load_sweep_file
-from tests.conftest import ROOT, make_image_folder, write_sweep
+from conftest import ROOT, make_image_folder, write_sweep
 
 SWEEP = """
 sweep = Sweep(

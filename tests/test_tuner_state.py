@@ -16,25 +16,13 @@ import shutil
 import keras_tuner
 import pytest
 
-from conftest import make_image_folder, write_sweep
+from conftest import make_image_folder, two_config_sweep, write_sweep
 from search import records as records_module
 from search.errors import SweepError
 from search.oracles import ResumableGridSearchOracle
 from search.records import RunDirectory
 from search.run import main
 
-SWEEP = """
-sweep = Sweep(
-    name="state",
-    data=ImageFolder({data!r}, validation_split=0.25, seed=1),
-    hypermodel=DigitsCNN,
-    image_size=12,
-    space={{"pooling_1": ["avg", "max"], "batch_size": 8}},
-    epochs=1,
-    seeds=1,
-    early_stopping=None,
-)
-"""
 
 
 def test_oracle_state_is_written_atomically(tmp_path, monkeypatch):
@@ -66,7 +54,7 @@ def half_done(tmp_path_factory):
     """A sweep stopped after its first trial (of two): the run directory and the sweep file."""
     root = tmp_path_factory.mktemp("half_done")
     data = make_image_folder(root / "data", per_class=8, size=12)
-    sweep = write_sweep(root / "state.py", SWEEP.format(data=str(data)))
+    sweep = write_sweep(root / "state.py", two_config_sweep("state", data))
     assert main([str(sweep), "--out", str(root / "run"), "--no-report", "--quiet", "--max-trials", "1"]) == 0
     return sweep, root / "run"
 
