@@ -32,7 +32,11 @@ class Claim:
     reference: float | None = None  # an article value, for baseline claims
     tolerance: float = 0.0
     model: str | None = None  # the claim is about this article model only
-    at_article_defaults: bool = False  # use only runs with the article's own settings (epochs aside)
+    # Use only runs with the article's own settings: every hyperparameter at
+    # its article value, at least the article's epochs (early stopping may end
+    # a run sooner) and, if given, the article's image size.
+    at_article_defaults: bool = False
+    image_size: int | None = None
 
 
 CLAIMS: tuple[Claim, ...] = (
@@ -113,6 +117,7 @@ CLAIMS: tuple[Claim, ...] = (
         tolerance=0.05,
         model="HollywoodCNN",
         at_article_defaults=True,
+        image_size=224,
     ),
     Claim(
         "vgg16-cost", "003",

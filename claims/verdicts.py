@@ -80,9 +80,20 @@ def _runs_for(claim: Claim, runs: list[RunRecord], meta: dict[str, Any]) -> list
         return []
     if not claim.at_article_defaults:
         return runs
+    if claim.image_size is not None and meta.get("data", {}).get("image_size") != claim.image_size:
+        return []
     defaults = meta.get("article_defaults", {})
     keep = [k for k in defaults if k != "epochs"]
-    return [r for r in runs if all(r.hyperparameters.get(k) == defaults[k] for k in keep)]
+    least_epochs = defaults.get("epochs", 0)
+    return [r for r in runs if all(r.hyperparameters.get(k) == defaults[k] for k in keep)
+            and (r.hyperparameters.get("epochs") or 0) >= least_epochs]
+
+
+def _effect_size(dz: float) -> str:
+    """d_z in words; infinite when every pair differs by the same amount."""
+    if math.isinf(dz):
+        return "d_z undefined: every pair differs by the same amount"
+    return f"d_z={dz:.2f}"
 
 
 def evaluate_claim(claim: Claim, runs: list[RunRecord], meta: dict[str, Any], min_pairs: int) -> ClaimRow:
@@ -104,7 +115,7 @@ def evaluate_claim(claim: Claim, runs: list[RunRecord], meta: dict[str, Any], mi
                         f"needs {claim.needs}", claim.source, claim.sentence, [])
     verdict = combine([r.verdict for _, r, _ in tested]) if len(tested) == len(results) else INCONCLUSIVE
     notes = [f"{p.label}: {r.verdict} ({r.reason}; mean {r.effect:+.4g}, 95% CI [{r.ci_low:+.4g}, {r.ci_high:+.4g}], "
-             f"n={r.n_pairs}, d_z={r.effect_size:.2f})" for p, r, _ in tested]
+             f"n={r.n_pairs}, {_effect_size(r.effect_size)})" for p, r, _ in tested]
     notes += [f"{p.label}: not tested (needs {claim.needs})" for p, r, _ in results if r.n_pairs == 0]
     if claim.notes:
         notes.append(claim.notes)
