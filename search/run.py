@@ -80,7 +80,7 @@ def _main(args: argparse.Namespace) -> int:
     )
     _check_parallel_flags(args)
     prepared = prepare(sweep)
-    if args.describe or not args.quiet:
+    if not (args.worker and args.quiet):  # a chief's local workers would repeat it N times
         print(describe(prepared), file=sys.stderr if not args.describe else sys.stdout)
     if args.describe:
         return 0
