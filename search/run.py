@@ -39,7 +39,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--worker-id", help="this worker's name in the records (default: host name and pid)")
     p.add_argument("--describe", action="store_true", help="print the search space and model size, then exit")
     p.add_argument("--no-report", action="store_true", help="do not write the HTML report")
-    p.add_argument("--quiet", action="store_true", help="no progress lines")
+    p.add_argument("--quiet", action="store_true", help="no description or progress lines: only errors and the report path")
     p.add_argument("--debug", action="store_true", help="show tracebacks of errors")
     return p.parse_args(argv)
 
@@ -80,7 +80,7 @@ def _main(args: argparse.Namespace) -> int:
     )
     _check_parallel_flags(args)
     prepared = prepare(sweep)
-    if not (args.worker and args.quiet):  # a chief's local workers would repeat it N times
+    if args.describe or not args.quiet:
         print(describe(prepared), file=sys.stderr if not args.describe else sys.stdout)
     if args.describe:
         return 0

@@ -33,7 +33,7 @@ def test_tiny_sweep_runs_under_other_backends(backend, tmp_path):
     sweep = write_sweep(tmp_path / "s.py", SWEEP.format(data=str(data)))
     env = dict(os.environ, KERAS_BACKEND=backend)
     res = subprocess.run([sys.executable, "-m", "search.run", str(sweep), "--out", str(tmp_path / "run"),
-                          "--no-report", "--quiet"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+                          "--no-report"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
     assert res.returncode == 0, res.stderr[-2000:]
     table = pd.read_csv(tmp_path / "run" / "trials.csv")
     assert list(table["status"]) == ["completed", "completed"]
