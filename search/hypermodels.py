@@ -109,10 +109,13 @@ class ArticleHyperModel(keras_tuner.HyperModel):
         """Batch size and epochs are per-trial hyperparameters, read here.
 
         Under Hyperband the oracle decides the epoch budget (`tuner/epochs`).
+        A Hyperband trial that continues an earlier one (`tuner/initial_epoch`)
+        gets a fresh model here, not the earlier weights (no checkpoints are
+        kept), so it trains all `tuner/epochs` epochs from epoch 0: starting
+        at the initial epoch would train a new model for only the remainder.
         """
         s = self.training_settings(hp)
         epochs = hp.values.get("tuner/epochs", s.epochs)
-        kwargs.setdefault("initial_epoch", hp.values.get("tuner/initial_epoch", 0))
         return model.fit(*args, batch_size=s.batch_size, epochs=epochs, **kwargs)
 
 

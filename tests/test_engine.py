@@ -142,3 +142,21 @@ def test_every_run_failing_exits_non_zero_with_the_errors(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "every run failed" in err and "boom while building" in err and "NaN" in err
     assert "Traceback" not in err
+
+
+def test_hyperband_continuation_trials_train_their_whole_budget(tmp_path, capsys):
+    """A Hyperband trial that continues an earlier one starts from a fresh
+    model here, so it must train all its epochs, not just the remainder."""
+    data = make_image_folder(tmp_path / "data", classes=("left", "right"), per_class=8, size=12)
+    body = TINY.format(data=str(data), seeds=1).replace('epochs=2,', 'epochs=4, tuner="hyperband",')
+    sweep = write_sweep(tmp_path / "hb.py", body)
+    out = tmp_path / "run"
+    assert main([str(sweep), "--out", str(out), "--no-report", "--quiet"]) == 0
+    runs = RunDirectory(out).read_runs()
+    continued = [r for r in runs if r.hyperparameters.get("tuner/initial_epoch", 0) > 0]
+    assert continued, [r.hyperparameters for r in runs]  # Hyperband did schedule continuations
+    assert all(r.status == "completed" for r in runs), [r.error for r in runs]
+    for r in runs:
+        assert r.epochs_run == r.hyperparameters["tuner/epochs"]
+        history = pd.read_csv(out / "trials" / r.trial_id / "seed_0_history.csv")
+        assert list(history["epoch"]) == list(range(1, r.epochs_run + 1))
