@@ -74,6 +74,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--report-seeds", type=int, default=1)
     p.add_argument("--no-cli", action="store_true", help="report: skip the cold `python -m reports` timing")
     p.add_argument("--worker-counts", default="2", help="workers: comma-separated worker counts (default 2)")
+    p.add_argument("--median-stopping", type=int, default=0, metavar="E",
+                   help="sweep: our side stops runs behind the median from epoch E (default 0: off)")
     p.add_argument("--jsonl", type=Path, help="also append the JSON lines to this file")
     p.add_argument("--strict", action="store_true", help="exit with status 1 if a measurement misses its target")
     return p.parse_args(argv)

@@ -36,7 +36,8 @@ def _ours(args, data: Path, out: Path) -> dict:
     from search.engine import prepare, run_sweep
 
     sweep = bench_sweep(data, model=args.model, image_size=args.image_size, trials=args.trials, epochs=args.epochs,
-                        batch_size=args.batch_size, validation_split=args.validation_split, name="sweep")
+                        batch_size=args.batch_size, validation_split=args.validation_split, name="sweep",
+                        median_stopping_after=args.median_stopping)
     with instrument_sweep_epochs() as timing:
         prepared, prepare_s = timed(prepare, sweep)
         result, sweep_s = timed(run_sweep, prepared, out, quiet=True, write_report=args.with_report)
@@ -52,6 +53,8 @@ def _ours(args, data: Path, out: Path) -> dict:
         "in_epochs_s": sum(c.total() for c in timing.clocks),
         "trials": [{"values": r.hyperparameters, "score": r.score} for r in records],
         "best": max(r.score for r in records),
+        "epochs_run": sum(r.epochs_run for r in records),
+        "pruned": sum(r.pruned for r in records),
         "n_train": len(prepared.data.y_train),
         "n_val": len(prepared.data.y_val),
     }
@@ -118,7 +121,8 @@ def run(args) -> list[Measurement]:
         baseline_is="plain Keras Tuner: image_dataset_from_directory + cache + prefetch, kt.GridSearch, "
                     "default best-epoch checkpointing",
         ours_is="search.engine.prepare + run_sweep (seeds=1, records on disk"
-                + (", HTML report" if args.with_report else ", no HTML report") + ")",
+                + (", HTML report" if args.with_report else ", no HTML report")
+                + (f", median stopping from epoch {args.median_stopping}" if args.median_stopping else "") + ")",
         baseline=base_s,
         ours=ours_s,
         ratio=ratio,
@@ -151,6 +155,9 @@ def run(args) -> list[Measurement]:
             "ours_steady_epoch_s": ours["steady_epoch_s"],
             "baseline_scores": [t["score"] for t in plain["trials"]],
             "ours_scores": [t["score"] for t in ours["trials"]],
+            "ours_median_stopping_after": args.median_stopping or None,
+            "ours_epochs_run": ours["epochs_run"],
+            "ours_runs_pruned": ours["pruned"],
             "batch_size": args.batch_size,
             "validation_split": args.validation_split,
         },

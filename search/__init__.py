@@ -21,10 +21,11 @@ from search.hypermodels import (
     HollywoodCNN,
     SneakersCNN,
 )
+from search.pruning import MedianStopping
 from search.sweep import EarlyStopping, Range, Sweep
 
 __all__ = [
-    "Sweep", "Range", "EarlyStopping", "SweepError",
+    "Sweep", "Range", "EarlyStopping", "MedianStopping", "SweepError",
     "ImageFolder", "TrainTestFolders", "Digits", "Cifar10", "ImageData",
     "SneakersCNN", "HollywoodCNN", "Cifar10CNN", "BreastCancerCNN", "DigitsCNN", "VGG16",
 ]

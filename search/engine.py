@@ -33,7 +33,8 @@ from search.tuner import SweepTuner
 
 # Settings that define what a run directory's records mean; rerunning with a
 # different value would mix incomparable trials, so it is refused.
-FINGERPRINT_KEYS = ("hypermodel", "space", "tuner", "objective", "image_size", "epochs", "data", "early_stopping")
+FINGERPRINT_KEYS = ("hypermodel", "space", "tuner", "objective", "image_size", "epochs", "data", "early_stopping",
+                    "median_stopping")
 
 
 @dataclass
@@ -83,7 +84,8 @@ def describe(prepared: Prepared) -> str:
         f"{planned if planned is not None else 'hyperband-scheduled'} trials x {s.seeds} seed(s), "
         f"up to {prepared.epochs} epochs"
         + (f", early stopping on {s.early_stopping.monitor} (patience {s.early_stopping.patience})"
-           if s.early_stopping else ""),
+           if s.early_stopping else "")
+        + (f", median stopping from epoch {s.median_stopping.after_epochs}" if s.median_stopping else ""),
         f"backend    {device.backend()} on {device.describe_device()}",
         "hyperparameters:",
         *describe_space(s, prepared.values),
@@ -102,6 +104,7 @@ def fingerprint(sweep: Sweep) -> dict:
         "epochs": sweep.epochs,
         "data": repr(sweep.data),
         "early_stopping": repr(sweep.early_stopping),
+        "median_stopping": repr(sweep.median_stopping),
     }
 
 
@@ -154,6 +157,7 @@ def sweep_metadata(prepared: Prepared, sweep_file: str, started: str, status: st
         "seeds": s.seeds,
         "epochs": prepared.epochs,
         "early_stopping": asdict(s.early_stopping) if s.early_stopping else None,
+        "median_stopping": asdict(s.median_stopping) if s.median_stopping else None,
         "claims": list(s.claims),
         "claim_min_pairs": s.claim_min_pairs,
         "backend": device.backend(),

@@ -48,7 +48,8 @@ class RunRecord:
     final_val_accuracy: float | None = None
     best_epoch: int | None = None  # 1-based epoch of the best objective value
     epochs_run: int = 0
-    stopped_epoch: int | None = None  # 1-based epoch where early stopping fired, else None
+    stopped_epoch: int | None = None  # 1-based epoch where early or median stopping fired, else None
+    pruned: bool = False  # stopped by median stopping: behind the other runs at stopped_epoch
     final_train_accuracy: float | None = None
     train_val_gap: float | None = None  # train minus val accuracy at the best epoch
     wall_time_s: float = 0.0

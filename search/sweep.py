@@ -18,6 +18,7 @@ from typing import Any, Union
 from search.data import DataSource
 from search.errors import SweepError
 from search.hypermodels import ArticleHyperModel
+from search.pruning import MedianStopping
 
 TUNERS = ("grid", "random", "bayesian", "hyperband")
 
@@ -78,6 +79,7 @@ class Sweep:
     image_size: int = 224
     seeds: int = 1  # repeated runs of each configuration, seeds 0..seeds-1
     early_stopping: EarlyStopping | None = field(default_factory=EarlyStopping)
+    median_stopping: MedianStopping | None = None  # stop runs behind the median (off; not with claims)
     claims: tuple[str, ...] = ()  # article claims to test, ids from claims.catalogue
     claim_min_pairs: int = 5  # fewer paired runs than this give "inconclusive"
     description: str = ""
@@ -105,6 +107,9 @@ class Sweep:
                 close = difflib.get_close_matches(claim, list(BY_ID), n=1)
                 raise SweepError(f"unknown claim {claim!r}" + (f" (did you mean {close[0]!r}?)" if close else
                                                               f"; known: {', '.join(BY_ID)}"))
+        if self.median_stopping is not None and self.claims:
+            raise SweepError("median_stopping cuts runs short, which would bias the paired claim statistics; "
+                             "use it in sweeps without claims")
         for name, value in self.space.items():
             if isinstance(value, (list, tuple)) and len(value) == 0:
                 raise SweepError(f"search space for {name!r} is empty; give at least one value")

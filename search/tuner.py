@@ -31,6 +31,7 @@ from search.errors import SweepError
 from search.hypermodels import ArticleHyperModel
 from search.oracles import objective_mode
 from search.progress import Progress
+from search.pruning import MedianStoppingCallback, median_curve
 from search.records import RunDirectory, RunRecord, atomic_write_text
 from search.sweep import Sweep
 
@@ -140,10 +141,15 @@ class SweepTuner(keras_tuner.Tuner):
             stopper = self._early_stopping()
             if stopper is not None:
                 callbacks.append(stopper)
+            pruner = self._median_stopping()
+            if pruner is not None:
+                callbacks.append(pruner)
             a = self.arrays
             self.hypermodel.fit(hp, model, a.x, a.y, validation_data=(a.x_val, a.y_val),
                                 callbacks=callbacks, verbose=0, shuffle=True)
             self._score(record, log, stopper)
+            if pruner is not None and pruner.stopped_epoch and record.status == "completed":
+                record.stopped_epoch, record.pruned = pruner.stopped_epoch, True
             if record.status == "completed":
                 predictions = self._predictions(model, log)
         except SweepError as exc:
@@ -172,6 +178,15 @@ class SweepTuner(keras_tuner.Tuner):
             return None
         return keras.callbacks.EarlyStopping(monitor=es.monitor, min_delta=es.min_delta, patience=es.patience,
                                              mode=objective_mode(es.monitor))
+
+    def _median_stopping(self) -> MedianStoppingCallback | None:
+        """The median-stopping callback, against the runs finished so far."""
+        rule = self.sweep.median_stopping
+        if rule is None:
+            return None
+        sign = 1.0 if objective_mode(self.sweep.objective) == "max" else -1.0
+        curve = median_curve(self.records.read_runs(), self.sweep.objective, sign)
+        return MedianStoppingCallback(rule, curve, self.sweep.objective, sign)
 
     def _score(self, record: RunRecord, log: EpochLog, stopper) -> None:
         rows = log.rows
