@@ -264,14 +264,19 @@ def _serve_workers(tuner: SweepTuner, parallel: Parallel, records: RunDirectory,
     if parallel.workers:
         progress.say(f"chief: {parallel.workers} workers on {server.address}")
     if parallel.remote:
-        progress.say(f"chief: waiting for workers on {server.address} (start them with --worker HOST:{server.address.port})")
+        progress.say(f"chief: waiting for workers on {server.address} "
+                     f"(start them with --worker HOST:{server.address.port})")
+
+    def show_finished_runs() -> None:
+        for record in watcher.new_finished():
+            progress.run_done(record.trial_id, record.seed, tuner.sweep.seeds, record.status, record.score,
+                              record.wall_time_s, worker=record.worker)
+
     lost = ""
     try:
         while True:
             time.sleep(0.5)
-            for record in watcher.new_finished():
-                progress.run_done(record.trial_id, record.seed, tuner.sweep.seeds, record.status, record.score,
-                                  record.wall_time_s, worker=record.worker)
+            show_finished_runs()
             for dead in local.newly_dead():
                 trial = distributed.requeue_trial_of(tuner.oracle, dead.worker_id)
                 what = f"worker {dead.worker_id} {distributed.describe_exit(dead.process.returncode)}"
@@ -288,9 +293,7 @@ def _serve_workers(tuner: SweepTuner, parallel: Parallel, records: RunDirectory,
                     break
             elif not local.alive():
                 break
-        for record in watcher.new_finished():
-            progress.run_done(record.trial_id, record.seed, tuner.sweep.seeds, record.status, record.score,
-                              record.wall_time_s, worker=record.worker)
+        show_finished_runs()
         unfinished = [t.trial_id for t in tuner.oracle.ongoing_trials.values()] + list(tuner.oracle._retry_queue)
         if unfinished:
             lost = f"trials {', '.join(sorted(set(unfinished)))} did not finish"
