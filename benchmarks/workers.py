@@ -73,6 +73,8 @@ def _run(sweep_file: Path, out: Path, workers: int) -> dict:
 
 
 def run(args) -> list[Measurement]:
+    from search.distributed import cpu_threads_per_worker
+
     data = require_folder("workers", args.data)
     counts = [int(n) for n in str(args.worker_counts).split(",") if n.strip()]
     measurements = []
@@ -113,7 +115,7 @@ def run(args) -> list[Measurement]:
                     "workers_used": parallel[0]["workers_seen"],
                     "single_seconds": [r["seconds"] for r in single],
                     "parallel_seconds": [r["seconds"] for r in parallel],
-                    "cpu_threads_per_worker": max(1, (os.cpu_count() or 1) // n),
+                    "cpu_threads_per_worker": cpu_threads_per_worker(n),
                 },
             ))
     return measurements

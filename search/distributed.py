@@ -168,7 +168,7 @@ class PatientClient:
 # -- local worker processes ----------------------------------------------------
 
 
-def _cpu_threads(workers: int) -> int:
+def cpu_threads_per_worker(workers: int) -> int:
     return max(1, (os.cpu_count() or 1) // workers)
 
 
@@ -189,7 +189,7 @@ def device_share(index: int, workers: int, gpus: int) -> dict[str, str]:
         env["XLA_PYTHON_CLIENT_PREALLOCATE"] = "false"
         env["XLA_PYTHON_CLIENT_MEM_FRACTION"] = f"{0.9 / sharing:.3f}"
     else:
-        threads = str(_cpu_threads(workers))
+        threads = str(cpu_threads_per_worker(workers))
         env.update(OMP_NUM_THREADS=threads, TF_NUM_INTRAOP_THREADS=threads, TF_NUM_INTEROP_THREADS="1",
                    XLA_FLAGS=f"--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads={threads}")
     return env
@@ -316,7 +316,7 @@ class RecordWatcher:
 
     def new_finished(self) -> list[RunRecord]:
         fresh = []
-        for path in sorted(self.records.trials_dir.glob("*/seed_*.json")):
+        for path in self.records.record_paths():
             try:
                 mtime = path.stat().st_mtime_ns
             except OSError:

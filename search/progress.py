@@ -53,7 +53,7 @@ class Progress:
         return format_seconds(remaining * sum(self.run_seconds) / len(self.run_seconds) / self.parallel)
 
     def say(self, message: str) -> None:
-        """A line about the sweep itself (workers starting or dying)."""
+        """A whole line: a finished run, or news of the sweep itself (workers starting or dying)."""
         if not self.quiet:
             self.stream.write(("\r\033[K" if self._live else "") + message + "\n")
             self.stream.flush()
@@ -87,6 +87,4 @@ class Progress:
         self.done_runs += 1
         best = "-" if self.best is None else f"{self.best:.4f}"
         line += f" | best {best} | ETA {self.eta()}"
-        if not self.quiet:
-            self.stream.write(("\r\033[K" if self._live else "") + line + "\n")
-            self.stream.flush()
+        self.say(line)

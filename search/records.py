@@ -212,8 +212,8 @@ class RunDirectory:
         for row in rows:
             columns.extend(k for k in row if k not in columns)
         try:
-            model_order = list(json.loads((self.root / "sweep.json").read_text(encoding="utf-8")).get("defaults", {}))
-        except (OSError, ValueError):
+            model_order = list(self.read_json("sweep.json").get("defaults", {}))
+        except (SweepError, OSError):  # no sweep.json yet, or unreadable: first-seen order
             model_order = []
         rank = {f"hp_{name}": i for i, name in enumerate(model_order)}
         hps = sorted((c for c in columns if c.startswith("hp_")), key=lambda c: (rank.get(c, len(rank)), c))
@@ -240,10 +240,14 @@ class RunDirectory:
         """The record in `path`, or None if it is missing or unreadable."""
         return _record_from_json(path)
 
+    def record_paths(self) -> list[Path]:
+        """The run record files (not their history or predictions, not temp files)."""
+        return sorted(self.trials_dir.glob("*/seed_*.json"))
+
     def read_runs(self) -> list[RunRecord]:
         """Every run record on disk, in trial then seed order; unreadable ones skipped."""
         records = []
-        for path in sorted(self.trials_dir.glob("*/seed_*.json")):
+        for path in self.record_paths():
             record = _record_from_json(path)
             if record is not None:
                 records.append(record)
