@@ -12,6 +12,9 @@ NAME is one of
   report     time to build the HTML report of a 1,000-trial sweep (<= 10 s)
   workers    the same sweep with --workers N vs one process (wall time of
              the whole command; N from --worker-counts, default 2)
+  pruning    epochs median stopping would save, and whether the sweep would
+             still find its winner, replayed on a finished sweep (--runs DIR,
+             or a grid it trains first)
   all        every one of the above, in that order
 
 Each measurement prints one JSON line (see benchmarks/common.py for its
@@ -33,7 +36,7 @@ from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-NAMES = ("overhead", "sweep", "memory", "precision", "report", "workers")
+NAMES = ("overhead", "sweep", "memory", "precision", "report", "workers", "pruning")
 
 # Per-benchmark defaults where one size does not fit all (each fits a few
 # minutes on 2 CPU cores with the 1,800-image Hollywood folder).
@@ -43,6 +46,7 @@ DEFAULTS = {
     "memory": {"image_size": 128, "trials": 4, "epochs": 1},
     "precision": {"image_size": 224, "epochs": 3},
     "workers": {"image_size": 64, "trials": 8, "epochs": 3},
+    "pruning": {"image_size": 64, "trials": 8, "epochs": 8},
 }
 
 
@@ -76,6 +80,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--worker-counts", default="2", help="workers: comma-separated worker counts (default 2)")
     p.add_argument("--median-stopping", type=int, default=0, metavar="E",
                    help="sweep: our side stops runs behind the median from epoch E (default 0: off)")
+    p.add_argument("--runs", type=Path, help="pruning: replay on this finished sweep's run folder instead of training one")
+    p.add_argument("--after-epochs", default="1,2,3,4",
+                   help="pruning: comma-separated after_epochs values to replay (default 1,2,3,4)")
+    p.add_argument("--seeds", type=int, default=1, help="pruning: seeds per configuration of the trained grid (default 1)")
     p.add_argument("--jsonl", type=Path, help="also append the JSON lines to this file")
     p.add_argument("--strict", action="store_true", help="exit with status 1 if a measurement misses its target")
     return p.parse_args(argv)
@@ -128,6 +136,8 @@ def _runner(name: str):
         from benchmarks.precision import run
     elif name == "workers":
         from benchmarks.workers import run
+    elif name == "pruning":
+        from benchmarks.pruning import run
     else:
         run = _report
     return run

@@ -243,8 +243,9 @@ def require_folder(name: str, path: Path) -> Path:
 
 
 def bench_sweep(data: Path, *, model: str, image_size: int, trials: int, epochs: int, batch_size: int,
-                validation_split: float, name: str = "bench", median_stopping_after: int = 0):
-    """The sweep both sides run: a grid over BENCH_SPACE, seeds=1, no early stopping."""
+                validation_split: float, name: str = "bench", median_stopping_after: int = 0, seeds: int = 1):
+    """The sweep both sides run: a grid over BENCH_SPACE, one seed (unless
+    told), no early stopping."""
     from search.data import ImageFolder
     from search.pruning import MedianStopping
     from search.sweep import Sweep
@@ -258,7 +259,7 @@ def bench_sweep(data: Path, *, model: str, image_size: int, trials: int, epochs:
         tuner="grid",
         max_trials=trials,
         epochs=epochs,
-        seeds=1,
+        seeds=seeds,
         early_stopping=None,
         median_stopping=MedianStopping(after_epochs=median_stopping_after) if median_stopping_after else None,
     )

@@ -7,17 +7,20 @@ instead of all of them, while the best ones still train to the end.
 
 It is off by default and refused together with claims: a stopped run has
 fewer epochs than its pair, so paired differences would measure the rule,
-not the hyperparameter.
+not the hyperparameter. `replay` answers "what would it have saved, and
+would it have kept the winner?" from a finished sweep's records, without
+training anything, so a user can pick `after_epochs` on their own data.
 """
 
 from __future__ import annotations
 
 import math
 import statistics
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import keras
 
+from search.errors import SweepError
 from search.records import RunRecord
 
 
@@ -28,6 +31,12 @@ class MedianStopping:
 
     after_epochs: int = 3
     min_runs: int = 3
+
+    def stops(self, epoch: int, best: float, curve: dict[int, tuple[float, int]]) -> bool:
+        """Whether a run whose best-so-far after `epoch` (1-based, sign
+        applied) is `best` stops there, given the finished runs' `curve`."""
+        median, n = curve.get(epoch, (None, 0))
+        return epoch >= self.after_epochs and n >= self.min_runs and best < median
 
 
 def best_so_far(history: list[dict], objective: str, sign: float) -> list[float]:
@@ -65,8 +74,78 @@ class MedianStoppingCallback(keras.callbacks.Callback):
         value = (logs or {}).get(self.objective)
         if value is not None and math.isfinite(float(value)):
             self.best = max(self.best, self.sign * float(value))
-        done = epoch + 1
-        median, n = self.curve.get(done, (None, 0))
-        if done >= self.rule.after_epochs and n >= self.rule.min_runs and self.best < median:
-            self.stopped_epoch = done
+        if self.rule.stops(epoch + 1, self.best, self.curve):
+            self.stopped_epoch = epoch + 1
             self.model.stop_training = True
+
+
+@dataclass(frozen=True)
+class Replay:
+    """What the rule would have done to a sweep that trained every epoch.
+
+    `regret` is what trusting the pruned sweep costs: the full sweep's best
+    score minus the full score of the run the pruned sweep would pick
+    (0 when it picks the same winner; in the objective's units, >= 0).
+    """
+
+    rule: MedianStopping
+    runs: int
+    runs_stopped: int
+    epochs_full: int
+    epochs_kept: int
+    best_full: float  # the best score of the whole sweep
+    best_run: tuple[str, int]  # its (trial_id, seed)
+    best_found: float  # the best score the pruned sweep would have seen
+    chosen_run: tuple[str, int]  # the run the pruned sweep would pick
+    chosen_full: float  # that run's score with every epoch trained
+    regret: float
+
+    @property
+    def epoch_ratio(self) -> float:
+        """Epochs trained without the rule / with it (the speed-up in epochs)."""
+        return self.epochs_full / self.epochs_kept
+
+
+def replay(records: list[RunRecord], rule: MedianStopping, objective: str, sign: float) -> Replay:
+    """Apply the rule to finished runs in the order they started.
+
+    Each run is cut where the rule would have stopped it, judged against the
+    runs before it as they would have been cut, exactly as a live sweep with
+    the rule judges against the records on disk. Runs trained with the rule
+    already (pruned) cannot be replayed: their missing epochs are unknown.
+    """
+    finished = [r for r in records if r.status == "completed" and r.history]
+    if not finished:
+        raise SweepError("no completed runs to replay median stopping on")
+    if any(r.pruned for r in finished):
+        raise SweepError("this sweep already ran with median stopping; replay needs runs that trained every epoch")
+    finished.sort(key=lambda r: (r.started or "", r.trial_id, r.seed))
+    kept: list[RunRecord] = []
+    for record in finished:
+        curve = median_curve(kept, objective, sign)
+        best = best_so_far(record.history, objective, sign)
+        stop = next((e for e in range(1, len(best) + 1) if rule.stops(e, best[e - 1], curve)), len(best))
+        kept.append(replace(record, history=record.history[:stop]))
+
+    def score(history: list[dict]) -> float:
+        return max(best_so_far(history, objective, sign))
+
+    def key(r: RunRecord) -> tuple[str, int]:
+        return (r.trial_id, r.seed)
+
+    full_best = max(finished, key=lambda r: score(r.history))
+    chosen = max(kept, key=lambda r: score(r.history))
+    chosen_full = next(r for r in finished if key(r) == key(chosen))
+    return Replay(
+        rule=rule,
+        runs=len(finished),
+        runs_stopped=sum(len(k.history) < len(f.history) for k, f in zip(kept, finished)),
+        epochs_full=sum(len(r.history) for r in finished),
+        epochs_kept=sum(len(r.history) for r in kept),
+        best_full=sign * score(full_best.history),
+        best_run=key(full_best),
+        best_found=sign * score(chosen.history),
+        chosen_run=key(chosen),
+        chosen_full=sign * score(chosen_full.history),
+        regret=score(full_best.history) - score(chosen_full.history),
+    )

@@ -88,3 +88,21 @@ def test_missing_data_folder_skips_with_a_reason(tmp_path, capsys):
     out = capsys.readouterr().out
     line = json.loads(out.splitlines()[0])
     assert line["name"] == "sweep" and "not found" in line["skipped"] and line["pass"] is None
+
+
+def test_pruning_replays_a_finished_sweep(tmp_path, capsys):
+    from reports.synthetic import write_synthetic_run
+
+    run = write_synthetic_run(tmp_path / "run", n_trials=6, seeds=2, epochs=5)
+    lines = run_benchmark(capsys, "pruning", "--runs", str(run), "--after-epochs", "1,9")
+    assert [m["ours_is"] for m in lines] == ["MedianStopping(after_epochs=1, min_runs=3)",
+                                             "MedianStopping(after_epochs=9, min_runs=3)"]
+    assert all(m["trials"] == 12 and m["baseline"] == 60 for m in lines)
+    assert lines[1]["ours"] == 60 and lines[1]["details"]["regret"] == 0  # epoch 9 never comes: nothing cut
+    assert lines[0]["ours"] < 60 and lines[0]["details"]["runs_stopped"] > 0
+
+
+def test_pruning_trains_its_own_grid_without_runs(toy_folder, capsys):
+    lines = run_benchmark(capsys, "pruning", "--data", str(toy_folder), *TOY, "--trials", "4", "--epochs", "2",
+                          "--after-epochs", "1")
+    assert lines[0]["trials"] == 4 and lines[0]["baseline"] == 8
