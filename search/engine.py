@@ -34,7 +34,7 @@ from search.tuner import SweepTuner
 # Settings that define what a run directory's records mean; rerunning with a
 # different value would mix incomparable trials, so it is refused.
 FINGERPRINT_KEYS = ("hypermodel", "space", "tuner", "objective", "image_size", "epochs", "data", "early_stopping",
-                    "median_stopping")
+                    "median_stopping", "precision")
 
 
 @dataclass
@@ -105,6 +105,7 @@ def fingerprint(sweep: Sweep) -> dict:
         "data": repr(sweep.data),
         "early_stopping": repr(sweep.early_stopping),
         "median_stopping": repr(sweep.median_stopping),
+        "precision": sweep.precision,
     }
 
 
@@ -158,6 +159,7 @@ def sweep_metadata(prepared: Prepared, sweep_file: str, started: str, status: st
         "epochs": prepared.epochs,
         "early_stopping": asdict(s.early_stopping) if s.early_stopping else None,
         "median_stopping": asdict(s.median_stopping) if s.median_stopping else None,
+        "precision": s.precision,
         "claims": list(s.claims),
         "claim_min_pairs": s.claim_min_pairs,
         "backend": device.backend(),

@@ -168,7 +168,8 @@ class ArticleCNN(ArticleHyperModel):
         model.add(layers.Flatten())
         if self.dense_units:
             model.add(layers.Dense(hp.Int("dense_units", 8, 1024, default=self.dense_units), activation="relu"))
-        model.add(layers.Dense(self.num_classes, activation=None if self.from_logits else "softmax"))
+        # float32 output under a mixed policy too, so the loss sees exact probabilities.
+        model.add(layers.Dense(self.num_classes, activation=None if self.from_logits else "softmax", dtype="float32"))
         return self.compile(model, hp)
 
     def _blocks(self, depth: int) -> list[ConvBlock]:
@@ -289,7 +290,7 @@ class VGG16(ArticleHyperModel):
         x = layers.Lambda(keras.applications.vgg16.preprocess_input, name="vgg16_preprocess")(inputs)
         if weights == "none":
             base = keras.applications.VGG16(weights=None, input_tensor=x, classes=self.top_classes)
-            return self.compile(keras.Model(inputs, base.output, name="VGG16"), hp)
+            return self.compile(keras.Model(inputs, _float32(base.output), name="VGG16"), hp)
         top = self.top_classes == 1000
         base = _imagenet_vgg16(x, include_top=top)
         y = base.output
@@ -298,7 +299,15 @@ class VGG16(ArticleHyperModel):
             y = layers.Dense(4096, activation="relu", name="fc1")(y)
             y = layers.Dense(4096, activation="relu", name="fc2")(y)
             y = layers.Dense(self.top_classes, activation="softmax", name="predictions")(y)
-        return self.compile(keras.Model(inputs, y, name="VGG16"), hp)
+        return self.compile(keras.Model(inputs, _float32(y), name="VGG16"), hp)
+
+
+def _float32(y):
+    """Keras applications end in the global policy's dtype; under a mixed
+    policy the loss should still see float32 probabilities."""
+    if keras.mixed_precision.global_policy().compute_dtype == "float32":
+        return y
+    return layers.Activation("linear", dtype="float32", name="float32_output")(y)
 
 
 def _imagenet_vgg16(x, include_top: bool) -> keras.Model:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Union
 
 from search.data import DataSource
+from search.device import PRECISIONS
 from search.errors import SweepError
 from search.hypermodels import ArticleHyperModel
 from search.pruning import MedianStopping
@@ -80,6 +81,7 @@ class Sweep:
     seeds: int = 1  # repeated runs of each configuration, seeds 0..seeds-1
     early_stopping: EarlyStopping | None = field(default_factory=EarlyStopping)
     median_stopping: MedianStopping | None = None  # stop runs behind the median (off; not with claims)
+    precision: str = "float32"  # or "mixed_bfloat16": bf16 compute, float32 weights (opt-in)
     claims: tuple[str, ...] = ()  # article claims to test, ids from claims.catalogue
     claim_min_pairs: int = 5  # fewer paired runs than this give "inconclusive"
     description: str = ""
@@ -107,6 +109,10 @@ class Sweep:
                 close = difflib.get_close_matches(claim, list(BY_ID), n=1)
                 raise SweepError(f"unknown claim {claim!r}" + (f" (did you mean {close[0]!r}?)" if close else
                                                               f"; known: {', '.join(BY_ID)}"))
+        if self.precision not in PRECISIONS:
+            close = difflib.get_close_matches(str(self.precision), PRECISIONS, n=1)
+            raise SweepError(f"unknown precision {self.precision!r}; "
+                             + (f"did you mean {close[0]!r}?" if close else f"choose one of {', '.join(PRECISIONS)}"))
         if self.median_stopping is not None and self.claims:
             raise SweepError("median_stopping cuts runs short, which would bias the paired claim statistics; "
                              "use it in sweeps without claims")

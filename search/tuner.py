@@ -25,6 +25,7 @@ import keras_tuner
 import numpy as np
 from keras_tuner.src import config as kt_config
 
+from search import device
 from search.callbacks import EpochLog
 from search.data import ImageData, one_hot
 from search.errors import SweepError
@@ -131,8 +132,9 @@ class SweepTuner(keras_tuner.Tuner):
         log = EpochLog(self.sweep.objective, mode, on_epoch=self._epoch_progress(trial_id, seed, hp))
         predictions = None
         try:
-            keras.utils.set_random_seed(seed)
-            model = self.hypermodel.build(hp)
+            with device.precision(self.sweep.precision):
+                keras.utils.set_random_seed(seed)
+                model = self.hypermodel.build(hp)
             # The first build registers the model's own knobs: record them all,
             # or this run would not pair with later ones in the claim statistics.
             record.hyperparameters = {k: _display_value(v) for k, v in hp.values.items()}
