@@ -31,6 +31,7 @@ import keras_tuner
 from keras import layers
 
 from search.errors import SweepError
+from search.pipeline import fit_inputs
 
 POOLING_CHOICES = ["avg", "max", "none"]
 BATCH_SIZES = [8, 16, 32, 64, 128, 256]
@@ -105,8 +106,9 @@ class ArticleHyperModel(keras_tuner.HyperModel):
         model.compile(optimizer=keras.optimizers.Adam(learning_rate=rate), loss=loss, metrics=["accuracy"])
         return model
 
-    def fit(self, hp, model, *args, **kwargs):
-        """Batch size and epochs are per-trial hyperparameters, read here.
+    def fit(self, hp, model, x, y, validation_data, seed: int = 0, **kwargs):
+        """Batch size and epochs are per-trial hyperparameters, read here;
+        `seed` fixes the order of the training images in each epoch.
 
         Under Hyperband the oracle decides the epoch budget (`tuner/epochs`).
         A Hyperband trial that continues an earlier one (`tuner/initial_epoch`)
@@ -116,7 +118,9 @@ class ArticleHyperModel(keras_tuner.HyperModel):
         """
         s = self.training_settings(hp)
         epochs = hp.values.get("tuner/epochs", s.epochs)
-        return model.fit(*args, batch_size=s.batch_size, epochs=epochs, **kwargs)
+        x_val, y_val = validation_data
+        inputs = fit_inputs(x, y, x_val, y_val, s.batch_size, seed, keras.backend.backend())
+        return model.fit(inputs.x, inputs.y, epochs=epochs, **inputs.kwargs, **kwargs)
 
 
 def pooling_layer(choice: str) -> layers.Layer | None:

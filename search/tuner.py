@@ -147,8 +147,8 @@ class SweepTuner(keras_tuner.Tuner):
             if pruner is not None:
                 callbacks.append(pruner)
             a = self.arrays
-            self.hypermodel.fit(hp, model, a.x, a.y, validation_data=(a.x_val, a.y_val),
-                                callbacks=callbacks, verbose=0, shuffle=True)
+            self.hypermodel.fit(hp, model, a.x, a.y, validation_data=(a.x_val, a.y_val), seed=seed,
+                                callbacks=callbacks, verbose=0)
             self._score(record, log, stopper)
             if pruner is not None and pruner.stopped_epoch and record.status == "completed":
                 record.stopped_epoch, record.pruned = pruner.stopped_epoch, True

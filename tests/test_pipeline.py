@@ -1,0 +1,41 @@
+"""Feeding a run: every image once per epoch, in an order the seed fixes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from search.pipeline import fit_inputs
+
+X = np.arange(10, dtype=np.uint8).reshape(10, 1, 1, 1) * np.ones((1, 2, 2, 3), np.uint8)
+Y = np.arange(10)
+X_VAL, Y_VAL = X[:3], Y[:3]
+
+
+def _epoch_order(dataset) -> list[int]:
+    return [int(v) for _, y in dataset for v in np.asarray(y)]
+
+
+def test_tensorflow_gets_a_seeded_reshuffled_pipeline():
+    pytest.importorskip("tensorflow")
+    inputs = fit_inputs(X, Y, X_VAL, Y_VAL, batch_size=4, seed=3, backend="tensorflow")
+    assert inputs.y is None and set(inputs.kwargs) == {"validation_data"}
+    first, second = _epoch_order(inputs.x), _epoch_order(inputs.x)
+    assert sorted(first) == sorted(second) == list(range(10))  # every image, once per epoch
+    assert first != second  # a fresh order each epoch
+    assert [len(np.asarray(y)) for _, y in inputs.x] == [4, 4, 2]  # the last batch is partial, as fit's
+    for images, labels in inputs.x:
+        assert (np.asarray(images)[:, 0, 0, 0] == np.asarray(labels)).all()  # images stay with their labels
+    again = fit_inputs(X, Y, X_VAL, Y_VAL, batch_size=4, seed=3, backend="tensorflow")
+    assert _epoch_order(again.x) == first  # the seed fixes the order
+    other = fit_inputs(X, Y, X_VAL, Y_VAL, batch_size=4, seed=4, backend="tensorflow")
+    assert _epoch_order(other.x) != first
+    assert _epoch_order(inputs.kwargs["validation_data"]) == [0, 1, 2]  # validation in order
+
+
+@pytest.mark.parametrize("backend", ["jax", "torch"])
+def test_other_backends_get_the_arrays(backend):
+    inputs = fit_inputs(X, Y, X_VAL, Y_VAL, batch_size=4, seed=3, backend=backend)
+    assert inputs.x is X and inputs.y is Y
+    assert inputs.kwargs["batch_size"] == 4 and inputs.kwargs["shuffle"] is True
+    assert inputs.kwargs["validation_data"][0] is X_VAL
