@@ -139,7 +139,7 @@ class SweepTuner(keras_tuner.Tuner):
             # or this run would not pair with later ones in the claim statistics.
             record.hyperparameters = {k: _display_value(v) for k, v in hp.values.items()}
             record.params = int(model.count_params())
-            callbacks = [log, keras.callbacks.TerminateOnNaN()]
+            callbacks = [log]
             stopper = self._early_stopping()
             if stopper is not None:
                 callbacks.append(stopper)

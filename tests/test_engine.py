@@ -127,6 +127,7 @@ def test_failing_trials_are_recorded_and_the_sweep_goes_on(tmp_path, capsys):
     runs = {r.hyperparameters["dropout"]: r for r in RunDirectory(out).read_runs()}
     assert runs[0.25].status == "completed"
     assert runs[0.5].status == "failed" and "NaN" in runs[0.5].error
+    assert runs[0.5].epochs_run == 1  # stopped at the end of the first epoch, not trained on
     assert runs[0.1].status == "failed" and "boom while building" in runs[0.1].error
     assert "RuntimeError" in runs[0.1].traceback
     table = pd.read_csv(out / "trials.csv")
