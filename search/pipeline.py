@@ -40,4 +40,6 @@ def fit_inputs(x: np.ndarray, y: np.ndarray, x_val: np.ndarray, y_val: np.ndarra
              .batch(batch_size)
              .prefetch(tf.data.AUTOTUNE))
     val = tf.data.Dataset.from_tensor_slices((x_val, y_val)).batch(batch_size).prefetch(tf.data.AUTOTUNE)
-    return FitInputs(train, None, {"validation_data": val})
+    # The pipeline shuffles; `fit`'s own default (`shuffle=True`) would only
+    # warn that it is ignored for a dataset.
+    return FitInputs(train, None, {"validation_data": val, "shuffle": False})
