@@ -5,18 +5,25 @@ epoch, batches, prefetch) trains faster than handing `fit` the NumPy arrays,
 whose adapter gathers each batch by index: HollywoodCNN at 64 px on a
 2-core CPU took 1.25 s per steady epoch against 1.36 s (median of 8
 alternating pairs in one process, paired ratio 1.09x). The other backends
-(JAX, torch) take the arrays as they are: the GPU machine has no TensorFlow.
+(JAX, torch; the GPU machine has no TensorFlow) get the same batches from a
+`PyDataset` over the arrays, rather than the arrays with `shuffle=True`:
+Keras draws that shuffle from NumPy's global generator, and a model's first
+`fit` draws from it once more than a later `fit` of the same model does (it
+peeks at a batch to build itself), so a seed's run would see other batches
+when it trains a kept model (see search.reuse) than when it trains a fresh one.
 
 Either way every epoch sees all training images in a fresh order fixed by
-the run's seed, and validation uses the same batch size, as `fit` on arrays
-with `shuffle=True` would.
+the run's seed alone, and validation uses the same batch size, as `fit` on
+arrays with `shuffle=True` would.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
+import keras
 import numpy as np
 
 
@@ -29,10 +36,36 @@ class FitInputs:
     kwargs: dict[str, Any] = field(default_factory=dict)
 
 
+class SeededBatches(keras.utils.PyDataset):
+    """Batches of in-memory arrays, in a new order after every epoch (when
+    `shuffle`), the orders drawn from a generator of the run's own seed."""
+
+    def __init__(self, x: np.ndarray, y: np.ndarray, batch_size: int, seed: int, shuffle: bool = True):
+        super().__init__()
+        self.x, self.y, self.batch_size, self.shuffle = x, y, batch_size, shuffle
+        self._rng = np.random.RandomState(seed)
+        self._order = self._next_order()
+
+    def _next_order(self) -> np.ndarray:
+        return self._rng.permutation(len(self.y)) if self.shuffle else np.arange(len(self.y))
+
+    def __len__(self) -> int:
+        return math.ceil(len(self.y) / self.batch_size)
+
+    def __getitem__(self, index: int) -> tuple[np.ndarray, np.ndarray]:
+        rows = self._order[index * self.batch_size:(index + 1) * self.batch_size]
+        return self.x[rows], self.y[rows]
+
+    def on_epoch_end(self) -> None:
+        self._order = self._next_order()
+
+
 def fit_inputs(x: np.ndarray, y: np.ndarray, x_val: np.ndarray, y_val: np.ndarray, batch_size: int,
                seed: int, backend: str) -> FitInputs:
     if backend != "tensorflow":
-        return FitInputs(x, y, {"batch_size": batch_size, "validation_data": (x_val, y_val), "shuffle": True})
+        return FitInputs(SeededBatches(x, y, batch_size, seed),
+                         kwargs={"validation_data": SeededBatches(x_val, y_val, batch_size, seed, shuffle=False),
+                                 "shuffle": False})
     import tensorflow as tf
 
     train = (tf.data.Dataset.from_tensor_slices((x, y))

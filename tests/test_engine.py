@@ -161,3 +161,24 @@ def test_hyperband_continuation_trials_train_their_whole_budget(tmp_path, capsys
         assert r.epochs_run == r.hyperparameters["tuner/epochs"]
         history = pd.read_csv(out / "trials" / r.trial_id / "seed_0_history.csv")
         assert list(history["epoch"]) == list(range(1, r.epochs_run + 1))
+
+
+def test_the_search_keeps_start_up_objects_out_of_each_collection(tiny_sweep, tmp_path, monkeypatch):
+    """Each run ends with gc.collect(); what existed before the first trial
+    (TensorFlow, Keras, the images) is frozen so that it is not walked each
+    time, and thawed when the search returns."""
+    import gc
+
+    from search.tuner import SweepTuner
+
+    frozen = []
+    run_trial = SweepTuner.run_trial
+
+    def watching(self, trial, *args, **kwargs):
+        frozen.append(gc.get_freeze_count())
+        return run_trial(self, trial, *args, **kwargs)
+
+    monkeypatch.setattr(SweepTuner, "run_trial", watching)
+    assert main([str(tiny_sweep), "--out", str(tmp_path / "run"), "--no-report", "--quiet"]) == 0
+    assert len(frozen) == 2 and all(n > 10_000 for n in frozen)
+    assert gc.get_freeze_count() == 0

@@ -50,9 +50,26 @@ def test_fit_on_the_pipeline_warns_nothing():
     assert [str(w.message) for w in caught] == []
 
 
+def _batches_order(batches) -> list[int]:
+    order = [int(v) for i in range(len(batches)) for v in batches[i][1]]
+    batches.on_epoch_end()
+    return order
+
+
 @pytest.mark.parametrize("backend", ["jax", "torch"])
-def test_other_backends_get_the_arrays(backend):
+def test_other_backends_get_seeded_batches_of_the_arrays(backend):
     inputs = fit_inputs(X, Y, X_VAL, Y_VAL, batch_size=4, seed=3, backend=backend)
-    assert inputs.x is X and inputs.y is Y
-    assert inputs.kwargs["batch_size"] == 4 and inputs.kwargs["shuffle"] is True
-    assert inputs.kwargs["validation_data"][0] is X_VAL
+    batches = inputs.x
+    assert inputs.y is None and inputs.kwargs["shuffle"] is False
+    assert [len(batches[i][1]) for i in range(len(batches))] == [4, 4, 2]
+    for i in range(len(batches)):
+        images, labels = batches[i]
+        assert (images[:, 0, 0, 0] == labels).all()
+    first, second = _batches_order(batches), _batches_order(batches)
+    assert sorted(first) == sorted(second) == list(range(10)) and first != second
+    again = fit_inputs(X, Y, X_VAL, Y_VAL, batch_size=4, seed=3, backend=backend).x
+    assert _batches_order(again) == first  # the run's seed alone fixes the orders
+    np.random.seed(0)  # NumPy's global generator plays no part
+    assert _batches_order(again) == second
+    val = inputs.kwargs["validation_data"]
+    assert _batches_order(val) == _batches_order(val) == [0, 1, 2]
