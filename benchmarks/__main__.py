@@ -83,7 +83,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--runs", type=Path, help="pruning: replay on this finished sweep's run folder instead of training one")
     p.add_argument("--after-epochs", default="1,2,3,4",
                    help="pruning: comma-separated after_epochs values to replay (default 1,2,3,4)")
-    p.add_argument("--seeds", type=int, default=1, help="pruning: seeds per configuration of the trained grid (default 1)")
+    p.add_argument("--seeds", type=int, default=1, help="sweep, pruning: seeds per configuration (default 1); the plain sweep "
+                        "of `sweep` runs each trial as many times (executions_per_trial)")
     p.add_argument("--jsonl", type=Path, help="also append the JSON lines to this file")
     p.add_argument("--strict", action="store_true", help="exit with status 1 if a measurement misses its target")
     return p.parse_args(argv)

@@ -60,7 +60,7 @@ def reader_datasets(data: Path, image_size: int, batch_size: int, validation_spl
 
 def plain_keras_tuner_sweep(data: Path, *, model: str, image_size: int, trials: int, epochs: int, batch_size: int,
                             validation_split: float, directory: Path, on_run_end=None,
-                            on_run_start=None) -> PlainResult:
+                            on_run_start=None, executions: int = 1) -> PlainResult:
     import keras_tuner as kt
 
     start = time.perf_counter()
@@ -77,6 +77,7 @@ def plain_keras_tuner_sweep(data: Path, *, model: str, image_size: int, trials: 
     hp.Fixed("epochs", epochs)
     hypermodel = plain_hypermodel(model, (image_size, image_size, 3), len(class_names))
     tuner = kt.GridSearch(hypermodel, objective="val_accuracy", max_trials=trials, hyperparameters=hp,
+                          executions_per_trial=executions,
                           tune_new_entries=False, directory=str(directory), project_name="plain_keras_tuner",
                           overwrite=True)
     clocks: list[EpochClock] = []

@@ -45,10 +45,11 @@ def test_overhead_and_sweep(toy_folder, capsys):
     assert [m["name"] for m in lines] == ["overhead"]
     assert lines[0]["ours"] > 0 and lines[0]["baseline"] > 0 and lines[0]["trials"] == 1
 
-    lines = run_benchmark(capsys, "sweep", "--data", str(toy_folder), *TOY, "--trials", "1", "--epochs", "1")
+    lines = run_benchmark(capsys, "sweep", "--data", str(toy_folder), *TOY, "--trials", "1", "--epochs", "1",
+                          "--seeds", "2")
     sweep = lines[0]
-    assert sweep["name"] == "sweep" and sweep["trials"] == 1
-    assert sweep["details"]["same_configurations"] is True
+    assert sweep["name"] == "sweep" and sweep["trials"] == 1 and sweep["details"]["seeds"] == 2
+    assert sweep["details"]["same_configurations"] is True  # one configuration, two runs of it on each side
     assert sweep["baseline_best"] is not None and sweep["ours_best"] is not None
 
 
