@@ -62,6 +62,22 @@ sweep = Sweep(
 """
 
 
+# A two-configuration sweep body (max vs avg pooling, 2 epochs, 12 px) with
+# the data folder and the seed count to fill in.
+TINY = """
+sweep = Sweep(
+    name="tiny",
+    data=ImageFolder({data!r}, validation_split=0.25, seed=1),
+    hypermodel=DigitsCNN,
+    image_size=12,
+    space={{"pooling_1": ["avg", "max"], "batch_size": 8}},
+    epochs=2,
+    seeds={seeds},
+    early_stopping=None,
+)
+"""
+
+
 def write_sweep(path: Path, body: str) -> Path:
     path.write_text("from search import *\n" + body)
     return path

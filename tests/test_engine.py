@@ -7,22 +7,9 @@ import json
 import pandas as pd
 import pytest
 
-from conftest import make_image_folder, write_sweep
+from conftest import TINY, make_image_folder, write_sweep
 from search.records import HISTORY_COLUMNS, RunDirectory
 from search.run import main
-
-TINY = """
-sweep = Sweep(
-    name="tiny",
-    data=ImageFolder({data!r}, validation_split=0.25, seed=1),
-    hypermodel=DigitsCNN,
-    image_size=12,
-    space={{"pooling_1": ["avg", "max"], "batch_size": 8}},
-    epochs=2,
-    seeds={seeds},
-    early_stopping=None,
-)
-"""
 
 
 @pytest.fixture

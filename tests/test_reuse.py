@@ -8,7 +8,7 @@ import keras_tuner
 import numpy as np
 import pytest
 
-from conftest import make_image_folder, write_sweep
+from conftest import TINY, make_image_folder, write_sweep
 from search import reuse
 from search.hypermodels import DigitsCNN
 from search.pipeline import fit_inputs
@@ -75,23 +75,9 @@ def test_a_model_that_never_trained_is_not_reused():
     assert holder.take(fresh) is fresh and holder.reused == 0
 
 
-SEEDS = """
-sweep = Sweep(
-    name="seeds",
-    data=ImageFolder({data!r}, validation_split=0.25, seed=1),
-    hypermodel=DigitsCNN,
-    image_size=12,
-    space={{"pooling_1": ["avg", "max"], "batch_size": 8}},
-    epochs=2,
-    seeds=3,
-    early_stopping=None,
-)
-"""
-
-
 def test_a_sweep_with_reuse_records_what_fresh_models_record(tmp_path, monkeypatch):
     data = make_image_folder(tmp_path / "data", classes=("left", "right"), per_class=8, size=12)
-    sweep = write_sweep(tmp_path / "seeds.py", SEEDS.format(data=str(data)))
+    sweep = write_sweep(tmp_path / "seeds.py", TINY.format(data=str(data), seeds=3))
     reused = []
     take = TrialModel.take
 
