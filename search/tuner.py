@@ -176,13 +176,9 @@ class SweepTuner(keras_tuner.Tuner):
                 record.stopped_epoch, record.pruned = pruner.stopped_epoch, True
             if record.status == "completed":
                 predictions = self._predictions(model, log)
-            else:
-                kept.forget()
         except SweepError as exc:
             record.status, record.error = "failed", str(exc)
-            kept.forget()
         except Exception as exc:  # a failing trial must never end the sweep
-            kept.forget()
             record.status = "failed"
             record.error = _describe_failure(exc)
             record.traceback = "".join(traceback.format_exception(exc))[-4000:]
@@ -193,6 +189,8 @@ class SweepTuner(keras_tuner.Tuner):
             if log.rows:
                 record.seconds_per_epoch = round(float(np.median([r["seconds"] for r in log.rows])), 4)
             record.finished = _now()
+            if record.status != "completed":
+                kept.forget()  # a failed run's model may be in any state
             model = None
             gc.collect()
         self.records.write_run(record, predictions)
