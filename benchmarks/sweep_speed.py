@@ -3,8 +3,8 @@
 Both sides run the same grid configurations (BENCH_SPACE, batch 32, no
 early stopping), each --seeds times (ours: seeds; plain Keras Tuner:
 executions_per_trial, a fresh model each), for the same epochs on the same
-folder, with the same split, in the same process. Each side's clock starts before the
-data is read and stops when its search returns: reading and decoding the
+folder, with the same split, in the same process. Each side's clock starts
+before the data is read and stops when its search returns: reading and decoding the
 images, building, training, validating, and the side's own bookkeeping
 (Keras Tuner's oracle files and best-epoch checkpoints; our run records)
 are all inside. Our HTML report is not (it has its own benchmark, `report`),

@@ -33,8 +33,11 @@ def _same_layout(a: list, b: list) -> bool:
 
 def adopt_state(kept: keras.Model, fresh: keras.Model) -> bool:
     """Give `kept` the initial training state of `fresh`; False (and `kept`
-    untouched) when their variables or optimizers do not line up."""
+    untouched) when their variables or optimizers do not line up, or when
+    `kept` never trained (it has traced nothing worth keeping)."""
     if kept.optimizer is None or fresh.optimizer is None or type(kept.optimizer) is not type(fresh.optimizer):
+        return False
+    if not kept.optimizer.built:
         return False
     if not _same_layout(kept.variables, fresh.variables):
         return False
@@ -59,8 +62,7 @@ class TrialModel:
     def take(self, fresh: keras.Model) -> keras.Model:
         """The model this run should train: the kept one, now in `fresh`'s
         initial state, or `fresh` itself (which is then kept)."""
-        if self.model is not None and self.model.optimizer is not None and self.model.optimizer.built \
-                and adopt_state(self.model, fresh):
+        if self.model is not None and adopt_state(self.model, fresh):
             self.reused += 1
             return self.model
         self.model = fresh
