@@ -132,6 +132,11 @@ def evaluate(records: list[RunRecord], meta: dict[str, Any], min_pairs: int | No
     return [evaluate_claim(c, runs, meta, min_pairs) for c in CLAIMS]
 
 
+def undecided(rows: list[ClaimRow]) -> list[str]:
+    """Ids of the claims whose verdict more seeds could still change (the sequential-seeds engine asks this)."""
+    return [r.claim for r in rows if r.verdict == INCONCLUSIVE]
+
+
 def write_claims_csv(run_dir: str | Path, rows: list[ClaimRow]) -> Path:
     path = Path(run_dir) / "claims.csv"
     table = [{**asdict(r), "differences": ";".join(f"{d:.6g}" for d in r.differences)} for r in rows]
