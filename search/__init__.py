@@ -3,29 +3,39 @@
 A sweep file imports what it needs from here:
 
     from search import Sweep, ImageFolder, SneakersCNN
+
+The names load on first use (PEP 562), so a command that never touches a
+model (`--help`, the run lock, the data check) does not pay for importing
+TensorFlow.
 """
 
+import importlib as _importlib
 import os as _os
 
 # TensorFlow's C++ start-up chatter (CUDA probing, oneDNN notices) buries
 # the progress lines; real errors still surface as Python exceptions.
 _os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-from search.data import Cifar10, Digits, ImageData, ImageFolder, TrainTestFolders
-from search.errors import SweepError
-from search.hypermodels import (
-    VGG16,
-    BreastCancerCNN,
-    Cifar10CNN,
-    DigitsCNN,
-    HollywoodCNN,
-    SneakersCNN,
-)
-from search.pruning import MedianStopping
-from search.sweep import EarlyStopping, Range, Sweep
+_EXPORTS = {
+    "Sweep": "search.sweep", "Range": "search.sweep", "EarlyStopping": "search.sweep",
+    "MedianStopping": "search.pruning", "Seeds": "search.seeds", "SweepError": "search.errors",
+    "ImageFolder": "search.data", "TrainTestFolders": "search.data", "Digits": "search.data",
+    "Cifar10": "search.data", "ImageData": "search.data",
+    "SneakersCNN": "search.hypermodels", "HollywoodCNN": "search.hypermodels", "Cifar10CNN": "search.hypermodels",
+    "BreastCancerCNN": "search.hypermodels", "DigitsCNN": "search.hypermodels", "VGG16": "search.hypermodels",
+}
 
-__all__ = [
-    "Sweep", "Range", "EarlyStopping", "MedianStopping", "SweepError",
-    "ImageFolder", "TrainTestFolders", "Digits", "Cifar10", "ImageData",
-    "SneakersCNN", "HollywoodCNN", "Cifar10CNN", "BreastCancerCNN", "DigitsCNN", "VGG16",
-]
+__all__ = list(_EXPORTS)
+
+
+def __getattr__(name: str):
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'search' has no attribute {name!r}")
+    value = getattr(_importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_EXPORTS])
