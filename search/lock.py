@@ -1,9 +1,14 @@
 """One sweep process per run directory.
 
 Two processes writing the same records and oracle state would duplicate
-trials and corrupt the oracle. The lock file holds the owner's pid and
-host; a lock whose process is gone (killed with -9, machine rebooted) is
-stale and taken over, so a crash never blocks the resume.
+trials and corrupt the oracle. The lock is an operating-system lock on
+`.lock` (the `filelock` package): the kernel releases it when its process
+dies, however it dies, so a crash never blocks the resume, and two
+processes can never both hold it. No file's content or age decides who
+holds it, so there is no stale-lock guess to race on.
+
+Beside it, `sweep.lock` names the holder (pid and host) while it holds the
+lock, only so that a refused second process can say who is running.
 """
 
 from __future__ import annotations
@@ -11,60 +16,53 @@ from __future__ import annotations
 import json
 import os
 import socket
+import time
 from pathlib import Path
+
+import filelock
 
 from search.errors import SweepError
 
-LOCK_NAME = "sweep.lock"
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # exists, owned by someone else
-        return True
-    return True
+LOCK_NAME = "sweep.lock"  # the holder's pid and host, present while a sweep runs
+OS_LOCK_NAME = ".lock"  # the file the operating-system lock is taken on
 
 
 class RunLock:
     def __init__(self, run_dir: str | Path):
-        self.path = Path(run_dir) / LOCK_NAME
-        self.held = False
+        self.root = Path(run_dir)
+        self.path = self.root / LOCK_NAME
+        self._lock = filelock.FileLock(str(self.root / OS_LOCK_NAME), timeout=0)
+
+    @property
+    def held(self) -> bool:
+        return self._lock.is_locked
 
     def acquire(self) -> None:
-        me = json.dumps({"pid": os.getpid(), "host": socket.gethostname()})
-        for _ in range(2):
-            try:
-                fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
-            except FileExistsError:
-                self._check_holder()
-                continue  # stale lock removed: try once more
-            with os.fdopen(fd, "w") as fh:
-                fh.write(me)
-            self.held = True
-            return
-        raise SweepError(f"could not take the lock {self.path}; another process keeps creating it")
-
-    def _check_holder(self) -> None:
+        self.root.mkdir(parents=True, exist_ok=True)
         try:
-            holder = json.loads(self.path.read_text() or "{}")
-        except (OSError, json.JSONDecodeError):
-            holder = {}
+            self._lock.acquire()
+        except filelock.Timeout:
+            raise SweepError(self._refusal()) from None
+        self.path.write_text(json.dumps({"pid": os.getpid(), "host": socket.gethostname()}))
+
+    def _refusal(self) -> str:
+        """Who holds the lock, read from `sweep.lock` (which the holder may still be writing)."""
+        holder: dict = {}
+        deadline = time.monotonic() + 1.0
+        while not holder and time.monotonic() < deadline:
+            try:
+                holder = json.loads(self.path.read_text() or "{}")
+            except (OSError, json.JSONDecodeError):
+                time.sleep(0.05)
         pid, host = holder.get("pid"), holder.get("host")
-        if isinstance(pid, int) and (host != socket.gethostname() or _alive(pid)):
-            where = f" on {host}" if host != socket.gethostname() else ""
-            raise SweepError(
-                f"run directory {self.path.parent} is in use by another search.run (pid {pid}{where}); "
-                f"wait for it to finish, or delete {self.path} if that process is gone"
-            )
-        self.path.unlink(missing_ok=True)  # stale: its process is gone
+        who = f" (pid {pid}{f' on {host}' if host and host != socket.gethostname() else ''})" if pid else ""
+        return (f"run directory {self.root} is in use by another search.run{who}; "
+                "wait for it to finish or stop it, then rerun to resume")
 
     def release(self) -> None:
         if self.held:
             self.path.unlink(missing_ok=True)
-            self.held = False
+            self._lock.release()
 
     def __enter__(self) -> RunLock:
         self.acquire()
