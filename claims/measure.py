@@ -1,71 +1,179 @@
-"""Metrics of one run, as the claims need them, read from its record alone."""
+"""Metrics of one run, as the claims need them, read from its record.
+
+A metric may need something computed once over all the runs of a claim
+(`Metric.context`): "epochs to 95%" is measured against one target shared by
+every run compared, not against each run's own best, or a run that
+plateaus low would look fast.
+
+`scale` says which accuracy a metric rests on ("val" or "train"), so the
+claims know when the data cannot resolve it (one validation image is
+1/n_val of accuracy) or when the runs sit at the ceiling or at chance.
+"""
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Any, Callable
+
+import numpy as np
 
 from search.records import RunRecord
 
+TARGET_SHARE = 0.95  # "converged": 95% of a good run's best validation accuracy
 
-def _history(record: RunRecord, key: str) -> list[float]:
+
+def history(record: RunRecord, key: str) -> list[float]:
     return [row.get(key) if row.get(key) is not None else math.nan for row in record.history]
 
 
-def epochs_to_95(record: RunRecord, meta: dict[str, Any]) -> float | None:
-    """First epoch whose validation accuracy reaches 95% of the run's best."""
-    acc = _history(record, "val_accuracy")
-    if not acc or record.best_val_accuracy is None:
+def diverged(record: RunRecord) -> bool:
+    """A run that failed because its loss became NaN or infinite (a learning rate too large)."""
+    return record.status == "failed" and ("nan" in (record.error or "").lower()
+                                          or "infinite" in (record.error or "").lower())
+
+
+def planned_epochs(record: RunRecord) -> int:
+    hp = record.hyperparameters
+    return int(hp.get("tuner/epochs") or hp.get("epochs") or len(record.history) or 0)
+
+
+def chance_rate(meta: dict[str, Any]) -> float | None:
+    """Accuracy of always answering the validation set's largest class."""
+    counts = [c.get("val", 0) for c in (meta.get("data", {}).get("class_counts") or {}).values()
+              if isinstance(c, dict)]
+    total = sum(counts)
+    return max(counts) / total if total else None
+
+
+# -- per-run values --------------------------------------------------------
+
+def common_target(runs: list[RunRecord], meta: dict[str, Any]) -> float | None:
+    """95% of the median best validation accuracy of the runs compared: one bar for every run."""
+    best = [r.best_val_accuracy for r in runs if r.best_val_accuracy is not None and math.isfinite(r.best_val_accuracy)]
+    return TARGET_SHARE * float(np.median(best)) if best else None
+
+
+def epochs_to_target(record: RunRecord, meta: dict[str, Any], target: float | None) -> float | None:
+    """First epoch whose validation accuracy reaches the common target.
+
+    A run that never reaches it is censored: it counts as one epoch past its
+    planned budget (the least it would have needed), never as fast.
+    """
+    acc = history(record, "val_accuracy")
+    if not acc or target is None:
         return None
-    target = 0.95 * record.best_val_accuracy
-    return float(next(i for i, a in enumerate(acc, start=1) if a >= target))
+    reached = next((i for i, a in enumerate(acc, start=1) if a >= target), None)
+    return float(reached) if reached is not None else float(max(planned_epochs(record), len(acc)) + 1)
 
 
-def first_epoch_val_accuracy(record: RunRecord, meta: dict[str, Any]) -> float | None:
-    acc = _history(record, "val_accuracy")
+def censored(record: RunRecord, target: float | None) -> bool:
+    """Whether the run never reached the common target (see `epochs_to_target`)."""
+    return target is not None and not any(a >= target for a in history(record, "val_accuracy"))
+
+
+def first_epoch_val_accuracy(record: RunRecord, meta: dict[str, Any], context: Any) -> float | None:
+    acc = history(record, "val_accuracy")
     return acc[0] if acc else None
 
 
-def log_seconds_per_epoch(record: RunRecord, meta: dict[str, Any]) -> float | None:
+def final_val_accuracy(record: RunRecord, meta: dict[str, Any], context: Any) -> float | None:
+    """The last epoch's validation accuracy: where the run *ends*, not its best epoch."""
+    if record.final_val_accuracy is not None:
+        return record.final_val_accuracy
+    acc = history(record, "val_accuracy")
+    return acc[-1] if acc else None
+
+
+def did_not_converge(record: RunRecord, meta: dict[str, Any], context: Any) -> float | None:
+    """1 for a run that diverged (NaN loss) or ended no better than always answering the largest class; else 0."""
+    if diverged(record):
+        return 1.0
+    if record.status != "completed":
+        return None
+    chance = chance_rate(meta)
+    final = final_val_accuracy(record, meta, None)
+    if chance is None or final is None:
+        return 0.0
+    n_val = meta.get("data", {}).get("n_val") or 0
+    return 1.0 if final <= chance + (0.5 / n_val if n_val else 1e-9) else 0.0
+
+
+def log_seconds_per_epoch(record: RunRecord, meta: dict[str, Any], context: Any) -> float | None:
     s = record.seconds_per_epoch
     return math.log(s) if s and s > 0 else None
 
 
-def lr_start_drop(record: RunRecord, meta: dict[str, Any]) -> float | None:
+def lr_start_drop(record: RunRecord, meta: dict[str, Any], context: Any) -> float | None:
     """Relative change of the logged rate at the last epoch's start vs the initial rate.
 
     0 if the schedule restarted every epoch; negative if it kept decaying
     across epochs. Runs too short to reach one decay step tell nothing.
     """
     hp = record.hyperparameters
-    starts = _history(record, "lr_epoch_start")
-    if len(starts) < 2 or hp.get("decay_rate", 1.0) >= 1.0 or not hp.get("learning_rate"):
+    starts = history(record, "lr_epoch_start")
+    if len(starts) < 2 or (hp.get("decay_rate") or 1.0) >= 1.0 or not hp.get("learning_rate"):
         return None
-    steps_per_epoch = math.ceil(meta["data"]["n_train"] / hp["batch_size"])
-    if steps_per_epoch * (len(starts) - 1) < hp.get("decay_steps", math.inf):
+    n_train = meta.get("data", {}).get("n_train")
+    if not n_train or not hp.get("batch_size"):
+        return None
+    steps_per_epoch = math.ceil(n_train / hp["batch_size"])
+    if steps_per_epoch * (len(starts) - 1) < (hp.get("decay_steps") or math.inf):
         return None
     return starts[-1] / hp["learning_rate"] - 1.0
 
 
-def late_minus_early(record: RunRecord, meta: dict[str, Any]) -> float | None:
-    """Final validation accuracy minus the one at a tenth of the epochs (10 of 100)."""
-    acc = _history(record, "val_accuracy")
-    if len(acc) < 20 or record.stopped_epoch is not None:
+EARLY_EPOCH, LATE_EPOCH = 10, 100  # article 002: 10 epochs vs 100
+
+
+def epoch_100_minus_10(record: RunRecord, meta: dict[str, Any], context: Any) -> float | None:
+    """Validation accuracy after epoch 100 minus after epoch 10, as article 002 compared them.
+
+    Only runs that trained 100 epochs without being stopped early; anything
+    shorter is a different question.
+    """
+    acc = history(record, "val_accuracy")
+    if len(acc) < LATE_EPOCH or record.stopped_epoch is not None:
         return None
-    return acc[-1] - acc[max(1, round(len(acc) / 10)) - 1]
+    return acc[LATE_EPOCH - 1] - acc[EARLY_EPOCH - 1]
 
 
-def _field(name: str) -> Callable[[RunRecord, dict], float | None]:
-    return lambda record, meta: getattr(record, name)
+def _field(name: str) -> Callable[[RunRecord, dict, Any], float | None]:
+    return lambda record, meta, context: getattr(record, name)
 
 
-METRICS: dict[str, Callable[[RunRecord, dict], float | None]] = {
-    "best_val_accuracy": _field("best_val_accuracy"),
-    "train_val_gap": _field("train_val_gap"),
-    "final_train_accuracy": _field("final_train_accuracy"),
-    "epochs_to_95": epochs_to_95,
-    "first_epoch_val_accuracy": first_epoch_val_accuracy,
-    "log_seconds_per_epoch": log_seconds_per_epoch,
-    "lr_start_drop": lr_start_drop,
-    "late_minus_early": late_minus_early,
-}
+def _no_context(runs: list[RunRecord], meta: dict[str, Any]) -> None:
+    return None
+
+
+@dataclass(frozen=True)
+class Metric:
+    name: str
+    value: Callable[[RunRecord, dict, Any], float | None]
+    scale: str | None = "val"  # the accuracy it rests on: "val", "train" or None (time, learning rate)
+    context: Callable[[list[RunRecord], dict], Any] = _no_context
+    takes_diverged: bool = False  # diverged runs count (as runs that did not converge)
+
+    def values(self, runs: list[RunRecord], meta: dict[str, Any]) -> list[tuple[RunRecord, float]]:
+        """(run, value) for every run with a finite value, the shared context computed once."""
+        context = self.context(runs, meta)
+        out = []
+        for run in runs:
+            value = self.value(run, meta, context)
+            if value is not None and math.isfinite(value):
+                out.append((run, float(value)))
+        return out
+
+
+METRICS: dict[str, Metric] = {m.name: m for m in (
+    Metric("best_val_accuracy", _field("best_val_accuracy")),
+    Metric("final_val_accuracy", final_val_accuracy),
+    Metric("train_val_gap", _field("train_val_gap")),
+    Metric("final_train_accuracy", _field("final_train_accuracy"), scale="train"),
+    Metric("epochs_to_target", epochs_to_target, context=common_target),
+    Metric("first_epoch_val_accuracy", first_epoch_val_accuracy),
+    Metric("did_not_converge", did_not_converge, takes_diverged=True),
+    Metric("log_seconds_per_epoch", log_seconds_per_epoch, scale=None),
+    Metric("lr_start_drop", lr_start_drop, scale=None),
+    Metric("epoch_100_minus_10", epoch_100_minus_10),
+)}

@@ -1,7 +1,23 @@
-"""Evaluate every claim on a run directory and write `claims.csv`.
+"""Judge a sweep's requested claims on its run records and write `claims.csv`.
 
 Works on the records as read from disk, so verdicts can be recomputed (and
 the report rebuilt) at any time, also while the sweep is still running.
+
+For each part of a requested claim:
+
+1. the runs it may use: completed and not pruned by median stopping (a
+   diverged run also counts where the part measures non-convergence);
+2. one value per seed: for a contrast, the paired differences (treatment
+   minus baseline, runs equal in everything the contrast does not vary)
+   averaged over the other settings within the seed; within runs, the mean
+   of the seed's runs. The seed is the unit (see `claims.stats`);
+3. "not measurable on this data" when the data cannot show the margin (it
+   is under two validation images) or most of the runs sit at the ceiling
+   or at chance; said in words, never as "no difference";
+4. at every planned look (`seed_looks` in sweep.json) reached so far: the
+   t test of each statement on seeds 0..n-1; sequential p-values over the
+   looks; Holm across every part the sweep judges. The adjusted verdict is
+   the one to act on; the unadjusted one is what the 95% interval says.
 """
 
 from __future__ import annotations
@@ -9,69 +25,79 @@ from __future__ import annotations
 import csv
 import math
 from collections import defaultdict
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from claims.catalogue import CLAIMS, Claim, Part
-from claims.contrasts import BASELINE, TREATMENT
-from claims.measure import METRICS
-from claims.stats import CONTRADICTED, DEFAULT_MIN_PAIRS, INCONCLUSIVE, SUPPORTED, PairedResult, combine, paired_verdict
+from claims.contrasts import BASELINE, TREATMENT, pairing
+from claims.measure import METRICS, censored, chance_rate, common_target, diverged
+from claims.stats import (
+    ALPHA, CONTRADICTED, DEFAULT_MIN_SEEDS, DEFINITIVE, INCONCLUSIVE, NO_DIFFERENCE, NOT_MEASURABLE, NOT_REQUESTED,
+    NOT_TESTED, SUPPORTED, Interval, PValues, decide, holm_levels, look_weights, p_values, sequential, t_interval,
+)
 from search.records import RunRecord, atomic_write_text, to_csv
 
-NOT_TESTED = "not tested"
-COLUMNS = ["claim", "verdict", "effect", "ci_low", "ci_high", "n_pairs", "metric", "note", "source", "sentence",
-           "differences"]
+COLUMNS = ["claim", "verdict", "adjusted_verdict", "decided_by", "effect", "ci_low", "ci_high", "seeds", "runs",
+           "margin", "seeds_needed", "metric", "note", "source", "sentence", "differences"]
+MOST = 0.5  # "most runs" at the ceiling or at chance: more than half
+RESOLUTION_IMAGES = 2  # a margin under two validation images cannot be measured
 
 
 @dataclass
 class ClaimRow:
     claim: str
-    verdict: str
+    verdict: str  # what the unadjusted 95% interval says
     effect: float | None
     ci_low: float | None
     ci_high: float | None
-    n_pairs: int | None  # None only when read from a claims.csv that lacks it
+    n_pairs: int | None  # files written before the seed became the unit: their pair count
     metric: str
     note: str
     source: str
     sentence: str
-    differences: list[float]  # the paired differences (or per-run values) of the first tested part
+    differences: list[float]  # per-seed values of the deciding part (or the first tested one)
+    adjusted_verdict: str = ""  # Holm across the sweep's parts, valid at every look: the one to act on
+    decided_by: str = ""  # the part that decided the claim's verdict
+    seeds: int | None = None
+    runs: int | None = None
+    margin: float | None = None
+    seeds_needed: int | None = None  # the first look at which the adjusted verdict was definitive
+
+    @property
+    def final(self) -> str:
+        """The verdict to act on: adjusted when known (older files have only the unadjusted one)."""
+        return self.adjusted_verdict or self.verdict
 
 
-def paired_differences(part: Part, runs: list[RunRecord], meta: dict[str, Any]) -> list[float]:
-    """Treatment minus baseline, one value per pairing key (seed + other settings)."""
-    metric = METRICS[part.metric]
-    context = part.contrast.context([r.hyperparameters for r in runs])
-    sides: dict[tuple, dict[str, list[float]]] = defaultdict(lambda: {TREATMENT: [], BASELINE: []})
-    for run in runs:
-        side = part.contrast.side(run.hyperparameters, context)
-        value = metric(run, meta)
-        if side is None or value is None or not math.isfinite(value):
-            continue
-        sides[part.contrast.key(run.hyperparameters, run.seed, context)][side].append(value)
-    return [float(np.mean(s[TREATMENT]) - np.mean(s[BASELINE])) for s in sides.values() if s[TREATMENT] and s[BASELINE]]
+@dataclass
+class PartResult:
+    part: Part
+    status: str  # "tested", NOT_TESTED or NOT_MEASURABLE
+    reason: str = ""
+    per_seed: dict[int, float] = field(default_factory=dict)
+    runs: int = 0
+    details: list[str] = field(default_factory=list)
+    interval: Interval | None = None
+    verdict: str = INCONCLUSIVE  # unadjusted
+    adjusted: str = INCONCLUSIVE
+    seeds_needed: int | None = None
+
+    @property
+    def tested(self) -> bool:
+        return self.status == "tested"
+
+    def at_look(self, seeds: int) -> list[float]:
+        return [v for s, v in sorted(self.per_seed.items()) if s < seeds]
 
 
-def within_run_values(part: Part, runs: list[RunRecord], meta: dict[str, Any]) -> list[float]:
-    values = [METRICS[part.metric](r, meta) for r in runs]
-    return [v for v in values if v is not None and math.isfinite(v)]
+# -- which runs, and one value per seed --------------------------------------
 
-
-def equivalence_verdict(values: list[float], reference: float, tolerance: float, min_pairs: int) -> PairedResult:
-    """Supported when the interval of the mean lies within reference +- tolerance."""
-    base = paired_verdict([v - reference for v in values], +1, min_pairs)
-    if base.n_pairs < min_pairs or base.n_pairs == 0:
-        return base
-    if -tolerance <= base.ci_low and base.ci_high <= tolerance:
-        verdict, reason = SUPPORTED, f"the interval lies within {tolerance:g} of {reference:g}"
-    elif base.ci_low > tolerance or base.ci_high < -tolerance:
-        verdict, reason = CONTRADICTED, f"the interval lies more than {tolerance:g} from {reference:g}"
-    else:
-        verdict, reason = INCONCLUSIVE, f"the interval overlaps the band {reference:g} +- {tolerance:g} only partly"
-    return PairedResult(base.n_pairs, base.effect, base.ci_low, base.ci_high, base.effect_size, verdict, reason)
+def _usable(records: list[RunRecord]) -> list[RunRecord]:
+    """Completed runs and diverged ones; never a run cut short by median stopping."""
+    return [r for r in records if not r.pruned and (r.status == "completed" or diverged(r))]
 
 
 def _runs_for(claim: Claim, runs: list[RunRecord], meta: dict[str, Any]) -> list[RunRecord]:
@@ -89,53 +115,286 @@ def _runs_for(claim: Claim, runs: list[RunRecord], meta: dict[str, Any]) -> list
             and (r.hyperparameters.get("epochs") or 0) >= least_epochs]
 
 
-def _effect_size(dz: float) -> str:
-    """d_z in words; infinite when every pair differs by the same amount."""
-    if math.isinf(dz):
-        return "d_z undefined: every pair differs by the same amount"
-    return f"d_z={dz:.2f}"
+def per_seed_differences(part: Part, runs: list[RunRecord], meta: dict[str, Any]) -> tuple[dict[int, float], list[RunRecord]]:
+    """Treatment minus baseline averaged within each seed, and the runs that entered a pair.
+
+    Runs pair on the seed and every knob the contrast does not vary; should a
+    key hold several runs of one side they are averaged first. The pairs of
+    one seed share its initial weights and data order, so they are averaged
+    into one value: the seed is the unit.
+    """
+    metric = METRICS[part.metric]
+    plan = pairing(part.contrast, [r.hyperparameters for r in runs])
+    sided = [r for r in runs if plan.side(r.hyperparameters) is not None]
+    sides: dict[tuple, dict[str, list[tuple[RunRecord, float]]]] = defaultdict(lambda: {TREATMENT: [], BASELINE: []})
+    for run, value in metric.values(sided, meta):
+        sides[plan.key(run.hyperparameters, run.seed)][plan.side(run.hyperparameters)].append((run, value))
+    by_seed: dict[int, list[float]] = defaultdict(list)
+    used: list[RunRecord] = []
+    for key, s in sides.items():
+        if s[TREATMENT] and s[BASELINE]:
+            by_seed[key[0]].append(float(np.mean([v for _, v in s[TREATMENT]]) - np.mean([v for _, v in s[BASELINE]])))
+            used += [r for r, _ in s[TREATMENT] + s[BASELINE]]
+    return {seed: float(np.mean(d)) for seed, d in by_seed.items()}, used
 
 
-def evaluate_claim(claim: Claim, runs: list[RunRecord], meta: dict[str, Any], min_pairs: int) -> ClaimRow:
-    runs = _runs_for(claim, runs, meta)
-    results: list[tuple[Part, PairedResult, list[float]]] = []
-    for part in claim.parts:
-        if part.contrast is None:
-            values = within_run_values(part, runs, meta)
-        else:
-            values = paired_differences(part, runs, meta)
-        if part.sign == 0:  # an equivalence claim: "about the article's value", "resets to"
-            result = equivalence_verdict(values, claim.reference or 0.0, claim.tolerance, min_pairs)
-        else:
-            result = paired_verdict(values, part.sign, min_pairs, margin=part.margin)
-        results.append((part, result, values))
-    tested = [(p, r, v) for p, r, v in results if r.n_pairs > 0]
+def per_seed_values(part: Part, runs: list[RunRecord], meta: dict[str, Any], reference: float) -> tuple[dict[int, float], list[RunRecord]]:
+    """Within-run parts: the mean of each seed's runs (minus the article's reference for sign-0 parts)."""
+    by_seed: dict[int, list[float]] = defaultdict(list)
+    used = []
+    for run, value in METRICS[part.metric].values(runs, meta):
+        by_seed[run.seed].append(value - (reference if part.sign == 0 else 0.0))
+        used.append(run)
+    return {seed: float(np.mean(v)) for seed, v in by_seed.items()}, used
+
+
+# -- not measurable on this data --------------------------------------------
+
+def not_measurable(part: Part, used: list[RunRecord], meta: dict[str, Any]) -> str:
+    """Why the data cannot decide this part, in plain words ("" when it can)."""
+    metric = METRICS[part.metric]
+    data = meta.get("data") or {}
+    n_val, n_train = data.get("n_val") or 0, data.get("n_train") or 0
+    if metric.scale == "val" and part.accuracy_units and n_val and part.margin < RESOLUTION_IMAGES / n_val:
+        return (f"the smallest difference that matters here ({part.margin * 100:g} accuracy points) is less than "
+                f"{RESOLUTION_IMAGES} of the {n_val} validation images (one image is {100 / n_val:.2g} points); "
+                f"a larger validation set is needed")
+    if part.sign == 0 or metric.scale is None or not used:
+        return ""
+    done = [r for r in used if r.status == "completed"]
+    if metric.scale == "train":
+        top = [r for r in done if r.final_train_accuracy is not None
+               and r.final_train_accuracy >= 1 - 0.5 / max(n_train, 1)]
+        if len(top) > MOST * len(used):
+            return (f"{len(top)} of {len(used)} runs fit every training image, so there is no room left to show "
+                    f"which fits better")
+        return ""
+    top = [r for r in done if r.best_val_accuracy is not None and r.best_val_accuracy >= 1 - 0.5 / max(n_val, 1)]
+    if len(top) > MOST * len(used):
+        return (f"{len(top)} of {len(used)} runs got every validation image right, so there is no room left to show "
+                f"a difference (the task is too easy, or the validation set too small; see the data check)")
+    chance = chance_rate(meta)
+    if chance is not None and part.metric != "did_not_converge":
+        low = [r for r in used if r.status != "completed" or (r.best_val_accuracy is not None
+                                                              and r.best_val_accuracy <= chance + 0.5 / max(n_val, 1))]
+        if len(low) > MOST * len(used):
+            return (f"{len(low)} of {len(used)} runs did no better than always answering the largest class "
+                    f"({chance:.0%}), so they learned nothing to compare")
+    return ""
+
+
+# -- one claim's parts --------------------------------------------------------
+
+def measure_part(claim: Claim, part: Part, runs: list[RunRecord], meta: dict[str, Any]) -> PartResult:
+    """One value per seed for the part, or why it cannot be tested or measured."""
+    metric = METRICS[part.metric]
+    runs = runs if metric.takes_diverged else [r for r in runs if r.status == "completed"]
+    if part.contrast is None:
+        per_seed, used = per_seed_values(part, runs, meta, claim.reference or 0.0)
+    else:
+        per_seed, used = per_seed_differences(part, runs, meta)
+    if not per_seed:
+        return PartResult(part, NOT_TESTED, f"needs {claim.needs}")
+    result = PartResult(part, "tested", per_seed=per_seed, runs=len(used), details=_details(claim, part, used, meta))
+    why = not_measurable(part, used, meta)
+    if why:
+        result.status, result.reason, result.verdict, result.adjusted = NOT_MEASURABLE, why, NOT_MEASURABLE, NOT_MEASURABLE
+    return result
+
+
+def _details(claim: Claim, part: Part, used: list[RunRecord], meta: dict[str, Any]) -> list[str]:
+    notes = []
+    if part.metric == "epochs_to_target":
+        target = common_target(used, meta)
+        late = sum(censored(r, target) for r in used)
+        if target is not None:
+            notes.append(f"target {target:.3f} validation accuracy; {late} of {len(used)} runs never reached it")
+    if part.metric == "did_not_converge":
+        notes.append(f"{sum(diverged(r) for r in used)} of {len(used)} runs diverged (NaN loss)")
+    if claim.confounded_with_size and part.contrast is not None:
+        plan = pairing(part.contrast, [r.hyperparameters for r in used])
+        sizes = {side: sorted({r.params for r in used if r.params and plan.side(r.hyperparameters) == side})
+                 for side in (TREATMENT, BASELINE)}
+        if sizes[TREATMENT] and sizes[BASELINE]:
+            fmt = lambda xs: "/".join(f"{x:,}" for x in xs[:3]) + ("..." if len(xs) > 3 else "")  # noqa: E731
+            notes.append(f"parameters: {fmt(sizes[TREATMENT])} (treatment) vs {fmt(sizes[BASELINE])} (baseline)")
+    return notes
+
+
+# -- looks, sequential p-values and Holm -------------------------------------
+
+@dataclass(frozen=True)
+class LookPlan:
+    looks: tuple[int, ...]  # planned seed counts at which verdicts are read
+    reached: tuple[int, ...]  # those the records reach
+    min_seeds: int
+
+
+def look_plan(records: list[RunRecord], meta: dict[str, Any]) -> LookPlan:
+    """The planned looks (sweep.json's seed_looks; one look at the seed count otherwise) and those reached."""
+    present = max((r.seed for r in records), default=-1) + 1
+    planned = meta.get("seed_looks")
+    if not planned and isinstance(meta.get("seeds"), int) and not isinstance(meta.get("seeds"), bool):
+        planned = [meta["seeds"]]
+    looks = tuple(int(n) for n in planned) if planned else (present,)
+    min_seeds = max(2, min(int(meta.get("claim_min_pairs") or DEFAULT_MIN_SEEDS), DEFAULT_MIN_SEEDS))
+    return LookPlan(looks, tuple(n for n in looks if n <= present), min_seeds)
+
+
+def _look_tests(result: PartResult, seeds: int, min_seeds: int) -> PValues:
+    values = result.at_look(seeds)
+    if len(values) < min_seeds:
+        return PValues(1.0, 1.0, 1.0)
+    return p_values(t_interval(values), result.part.sign, result.part.margin)
+
+
+def judge(results: list[PartResult], plan: LookPlan) -> None:
+    """Set every tested part's unadjusted and adjusted verdicts and the seeds its verdict needed."""
+    tested = [r for r in results if r.tested]
+    for r in tested:
+        values = list(r.per_seed.values())
+        r.interval = t_interval(values)
+        r.verdict = decide(p_values(r.interval, r.part.sign, r.part.margin), ALPHA) \
+            if len(values) >= plan.min_seeds else INCONCLUSIVE
     if not tested:
-        return ClaimRow(claim.id, NOT_TESTED, None, None, None, 0, claim.parts[0].metric,
-                        f"needs {claim.needs}", claim.source, claim.sentence, [])
-    verdict = combine([r.verdict for _, r, _ in tested]) if len(tested) == len(results) else INCONCLUSIVE
-    notes = [f"{p.label}: {r.verdict} ({r.reason}; mean {r.effect:+.4g}, 95% CI [{r.ci_low:+.4g}, {r.ci_high:+.4g}], "
-             f"n={r.n_pairs}, {_effect_size(r.effect_size)})" for p, r, _ in tested]
-    notes += [f"{p.label}: not tested (needs {claim.needs})" for p, r, _ in results if r.n_pairs == 0]
+        return
+    weights = look_weights(plan.looks)
+    per_look = [[_look_tests(r, n, plan.min_seeds) for n in plan.reached] for r in tested]
+    for k, seeds in enumerate(plan.reached):
+        p_seq = [sequential(p[: k + 1], weights) for p in per_look]
+        levels = holm_levels([p.smallest for p in p_seq])
+        for r, p, level in zip(tested, p_seq, levels):
+            r.adjusted = decide(p, level) if level is not None else INCONCLUSIVE
+            if r.adjusted in DEFINITIVE and r.seeds_needed is None:
+                r.seeds_needed = seeds
+            elif r.adjusted not in DEFINITIVE:
+                r.seeds_needed = None
+
+
+# -- a claim's verdict from its parts ----------------------------------------
+
+PRECEDENCE = (CONTRADICTED, INCONCLUSIVE, NO_DIFFERENCE, NOT_MEASURABLE, NOT_TESTED)
+
+
+def combine(verdicts: list[str]) -> tuple[str, int | None]:
+    """A claim's verdict from its parts' and the index of the part that decided it (None: every part).
+
+    A claim holds only if every part does. Otherwise the first part, in this
+    order, decides: one contradicted; one still open; one showing no
+    meaningful effect; one the data cannot measure; one not tested.
+    """
+    for verdict in PRECEDENCE:
+        if verdict in verdicts:
+            return verdict, verdicts.index(verdict)
+    return SUPPORTED, None
+
+
+def _fmt(x: float | None) -> str:
+    return "–" if x is None or not math.isfinite(x) else f"{x:+.4g}"
+
+
+def _part_note(r: PartResult) -> str:
+    p = r.part
+    if r.status == NOT_TESTED:
+        return f"{p.label}: not tested ({r.reason})"
+    head = f"{p.label}: "
+    if r.status == NOT_MEASURABLE:
+        head += f"not measurable on this data: {r.reason}"
+    else:
+        i = r.interval
+        head += (f"{r.adjusted} (unadjusted {r.verdict}; mean {_fmt(i.mean)}, 95% CI [{_fmt(i.low)}, {_fmt(i.high)}] "
+                 f"over {i.n} seeds, {r.runs} runs"
+                 + (f"; decided after {r.seeds_needed} seeds" if r.seeds_needed else "") + ")")
+    head += f"; margin {p.margin:g}: {p.why}"
+    return head + "".join(f"; {d}" for d in r.details)
+
+
+def claim_row(claim: Claim, results: list[PartResult]) -> ClaimRow:
+    if not any(r.status != NOT_TESTED for r in results):
+        return ClaimRow(claim.id, NOT_TESTED, None, None, None, None, claim.parts[0].metric, f"needs {claim.needs}",
+                        claim.source, claim.sentence, [], adjusted_verdict=NOT_TESTED,
+                        margin=claim.parts[0].margin)
+    adjusted, which = combine([r.adjusted if r.tested else r.status for r in results])
+    verdict, _ = combine([r.verdict if r.tested else r.status for r in results])
+    if which is None:  # every part supported: the part decided last stands for the claim
+        which = max(range(len(results)), key=lambda i: results[i].seeds_needed or 0)
+        decided_by = "every part" if len(results) > 1 else results[0].part.label
+    else:
+        decided_by = results[which].part.label
+    shown = results[which] if results[which].interval is not None else next(
+        (r for r in results if r.interval is not None), results[which])
+    notes = [_part_note(r) for r in results]
+    if claim.untested:
+        notes.append("not tested: " + "; ".join(f'"{u}"' for u in claim.untested))
     if claim.notes:
         notes.append(claim.notes)
-    part, first, values = tested[0]
-    return ClaimRow(claim.id, verdict, first.effect, first.ci_low, first.ci_high, first.n_pairs, part.metric,
-                    " | ".join(notes), claim.source, claim.sentence, values)
+    i = shown.interval
+    return ClaimRow(
+        claim.id, verdict,
+        i.mean if i else None, _finite(i.low) if i else None, _finite(i.high) if i else None, None,
+        shown.part.metric, " | ".join(notes), claim.source, claim.sentence,
+        [v for _, v in sorted(shown.per_seed.items())],
+        adjusted_verdict=adjusted, decided_by=decided_by, seeds=i.n if i else len(shown.per_seed),
+        runs=shown.runs, margin=shown.part.margin,
+        seeds_needed=results[which].seeds_needed if adjusted in DEFINITIVE else None,
+    )
+
+
+def _finite(x: float) -> float | None:
+    return x if math.isfinite(x) else None
+
+
+def requested(meta: dict[str, Any]) -> set[str]:
+    """The claims the sweep asked for (sweep.json's `claims`); every claim when the key is absent."""
+    if "claims" not in meta or meta["claims"] is None:
+        return {c.id for c in CLAIMS}
+    return {str(c) for c in meta["claims"]}
 
 
 def evaluate(records: list[RunRecord], meta: dict[str, Any], min_pairs: int | None = None) -> list[ClaimRow]:
-    """Every claim's verdict from a sweep's run records and its sweep.json."""
-    if min_pairs is None:
-        min_pairs = int(meta.get("claim_min_pairs") or DEFAULT_MIN_PAIRS)
-    runs = [r for r in records if r.status == "completed"]
-    return [evaluate_claim(c, runs, meta, min_pairs) for c in CLAIMS]
+    """Every claim's row: the requested ones judged together (Holm across all their parts), the rest 'not requested'."""
+    if min_pairs is not None:
+        meta = {**meta, "claim_min_pairs": min_pairs}
+    wanted = requested(meta)
+    runs = _usable(records)
+    plan = look_plan(records, meta)
+    measured: dict[str, list[PartResult]] = {}
+    for claim in CLAIMS:
+        if claim.id in wanted:
+            claim_runs = _runs_for(claim, runs, meta)
+            measured[claim.id] = [measure_part(claim, part, claim_runs, meta) for part in claim.parts]
+    judge([r for results in measured.values() for r in results], plan)
+    rows = []
+    for claim in CLAIMS:
+        if claim.id not in wanted:
+            rows.append(ClaimRow(claim.id, NOT_REQUESTED, None, None, None, None, claim.parts[0].metric,
+                                 "not in the sweep's claims=", claim.source, claim.sentence, [],
+                                 adjusted_verdict=NOT_REQUESTED, margin=claim.parts[0].margin))
+        else:
+            rows.append(claim_row(claim, measured[claim.id]))
+    if plan.looks and not plan.reached and measured:
+        for row in rows:
+            if row.adjusted_verdict == INCONCLUSIVE:
+                row.note += f" | the first planned look ({plan.looks[0]} seeds) is not reached yet"
+    return rows
+
+
+def evaluate_claim(claim: Claim, runs: list[RunRecord], meta: dict[str, Any], min_pairs: int | None = None) -> ClaimRow:
+    """One claim judged alone (Holm across its own parts only): for tests and scripts."""
+    rows = evaluate(runs, {**meta, "claims": [claim.id]}, min_pairs)
+    return next(r for r in rows if r.claim == claim.id)
 
 
 def undecided(rows: list[ClaimRow]) -> list[str]:
-    """Ids of the claims whose verdict more seeds could still change (the sequential-seeds engine asks this)."""
-    return [r.claim for r in rows if r.verdict == INCONCLUSIVE]
+    """Ids of the claims whose verdict more seeds could still change (the sequential-seeds engine asks this).
 
+    Only "inconclusive": "not measurable", "not tested" and "not requested"
+    are not helped by more seeds.
+    """
+    return [r.claim for r in rows if r.final == INCONCLUSIVE]
+
+
+# -- claims.csv ----------------------------------------------------------------
 
 def write_claims_csv(run_dir: str | Path, rows: list[ClaimRow]) -> Path:
     path = Path(run_dir) / "claims.csv"
@@ -145,7 +404,7 @@ def write_claims_csv(run_dir: str | Path, rows: list[ClaimRow]) -> Path:
 
 
 def read_claims_csv(path: str | Path) -> list[ClaimRow]:
-    """The rows `write_claims_csv` wrote; missing or unreadable numbers become None.
+    """The rows `write_claims_csv` wrote (or an older file's); missing or unreadable numbers become None.
 
     Raises OSError, UnicodeDecodeError or csv.Error when the file cannot be read.
     """
@@ -164,6 +423,12 @@ def read_claims_csv(path: str | Path) -> list[ClaimRow]:
             source=row.get("source") or "",
             sentence=row.get("sentence") or "",
             differences=[v for v in (_float(x) for x in (row.get("differences") or "").split(";")) if v is not None],
+            adjusted_verdict=row.get("adjusted_verdict") or "",
+            decided_by=row.get("decided_by") or "",
+            seeds=_int(row.get("seeds")),
+            runs=_int(row.get("runs")),
+            margin=_float(row.get("margin")),
+            seeds_needed=_int(row.get("seeds_needed")),
         )
         for row in rows
     ]

@@ -25,6 +25,7 @@ import keras_tuner
 import numpy as np
 from keras_tuner.src import config as kt_config
 
+from claims.knobs import knob_universe, record_values, used_knobs
 from search import device
 from search.callbacks import EpochLog
 from search.data import ImageData, one_hot
@@ -153,12 +154,13 @@ class SweepTuner(keras_tuner.Tuner):
         log = EpochLog(self.sweep.objective, mode, on_epoch=self._epoch_progress(trial_id, seed, hp))
         predictions = None
         try:
-            with device.precision(self.sweep.precision):
+            with device.precision(self.sweep.precision), used_knobs(hp) as used:
                 keras.utils.set_random_seed(seed)
                 model = self.hypermodel.build(hp)
-            # The first build registers the model's own knobs: record them all,
-            # or this run would not pair with later ones in the claim statistics.
-            record.hyperparameters = {k: _display_value(v) for k, v in hp.values.items()}
+            # Every knob of the model family, None where this model lacks it:
+            # Keras Tuner's values are not what the model had (claims.knobs).
+            record.hyperparameters = record_values({k: _display_value(v) for k, v in hp.values.items()}, used,
+                                                   knob_universe(self.hypermodel, self.sweep.space))
             record.params = int(model.count_params())
             model = kept.take(model)  # the trial's traced model, in this seed's initial state
             callbacks = [log]
@@ -263,7 +265,8 @@ def _same_config(record: RunRecord, hp) -> bool:
     oracle may give an old id a new configuration, which must be trained,
     not answered with the old record.
     """
-    shared = set(record.hyperparameters) & set(hp.values)
+    # None: a knob this run's model does not have (claims.knobs); its value cannot differ.
+    shared = {k for k in set(record.hyperparameters) & set(hp.values) if record.hyperparameters[k] is not None}
     return all(record.hyperparameters[k] == _display_value(hp.values[k]) for k in shared if not k.startswith("tuner/"))
 
 
