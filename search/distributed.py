@@ -100,6 +100,54 @@ def serve_oracle(oracle, host: str, port: int = 0) -> OracleServer:
     return OracleServer(server, servicer, Address(host, bound))
 
 
+class RoundOracle:
+    """What the chief serves: the current round's oracle, and a wait between rounds.
+
+    A round's grid oracle says STOPPED once its grid is handed out, and
+    Keras Tuner's worker loop exits on STOPPED. Until the chief has decided
+    from the records whether another round of seeds follows, a worker is
+    told IDLE instead (it asks again half a second later, see
+    PatientClient), and then gets the next round's trials from the oracle
+    `switch` installs. Only `finish` lets STOPPED through.
+    """
+
+    def __init__(self, oracle):
+        self._oracle = oracle
+        self._lock = threading.Lock()
+        self._handed_out = False  # the current round's oracle has said STOPPED to some worker
+        self.finished = False  # no round follows: STOPPED reaches the workers
+
+    def __getattr__(self, name):
+        return getattr(self._oracle, name)
+
+    def create_trial(self, tuner_id):
+        from keras_tuner.src.engine import trial as trial_module
+
+        with self._lock:
+            trial = self._oracle.create_trial(tuner_id)
+            if trial.status == trial_module.TrialStatus.STOPPED and not self.finished:
+                self._handed_out = True
+                trial.status = trial_module.TrialStatus.IDLE
+            return trial
+
+    def round_over(self) -> bool:
+        """Every trial of the current round handed out and ended (none running, none to retry)."""
+        with self._lock:
+            oracle = self._oracle
+            return (not self.finished and self._handed_out and not oracle.ongoing_trials
+                    and not oracle._retry_queue)
+
+    def switch(self, oracle) -> None:
+        """Serve the next round's oracle."""
+        with self._lock:
+            self._oracle, self._handed_out = oracle, False
+
+    def finish(self) -> None:
+        """No round follows: workers get STOPPED and exit."""
+        with self._lock:
+            self.finished = True
+
+
 def search_finished(oracle) -> bool:
     """Keras Tuner's own test for a chief to exit: nothing running, no worker registered."""
     from keras_tuner.src.distribute.oracle_chief import exit_chief

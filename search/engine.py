@@ -14,6 +14,7 @@ import time
 from collections import Counter
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Callable
 
 import keras
 import keras_tuner
@@ -26,6 +27,9 @@ from search.hypermodels import ArticleHyperModel
 from search.lock import RunLock
 from search.progress import Progress
 from search.records import RunDirectory, RunRecord
+from search.rounds import (Round, RoundLog, current_round, describe_plan, first_round, next_round, plan_json,
+                           stop_reason, undecided_after)
+from search.seeds import Seeds, seed_looks
 from search.space import declare_space, default_model, describe_space
 from search.sweep import Range, Sweep
 from search.oracles import make_oracle, objective_mode
@@ -34,7 +38,7 @@ from search.tuner import SweepTuner
 # Settings that define what a run directory's records mean; rerunning with a
 # different value would mix incomparable trials, so it is refused.
 FINGERPRINT_KEYS = ("hypermodel", "space", "tuner", "objective", "image_size", "epochs", "data", "early_stopping",
-                    "median_stopping", "precision")
+                    "median_stopping", "precision", "seeds")
 
 
 @dataclass
@@ -81,7 +85,7 @@ def describe(prepared: Prepared) -> str:
         f"model      {type(prepared.hypermodel).__name__} (article {prepared.hypermodel.article}), "
         f"{prepared.params:,} parameters with default hyperparameters",
         f"tuner      {s.tuner}, objective {s.objective}, "
-        f"{planned if planned is not None else 'hyperband-scheduled'} trials x {s.seeds} seed(s), "
+        f"{planned if planned is not None else 'hyperband-scheduled'} trials x {describe_plan(s.seeds, s.claims)}, "
         f"up to {prepared.epochs} epochs"
         + (f", early stopping on {s.early_stopping.monitor} (patience {s.early_stopping.patience})"
            if s.early_stopping else "")
@@ -106,6 +110,7 @@ def fingerprint(sweep: Sweep) -> dict:
         "early_stopping": repr(sweep.early_stopping),
         "median_stopping": repr(sweep.median_stopping),
         "precision": sweep.precision,
+        "seeds": plan_json(sweep.seeds),  # the seed plan fixes the claims' looks: a resume must keep it
     }
 
 
@@ -122,8 +127,10 @@ def _check_resumable(records: RunDirectory, sweep: Sweep) -> None:
         )
 
 
-def sweep_metadata(prepared: Prepared, sweep_file: str, started: str, status: str) -> dict:
+def sweep_metadata(prepared: Prepared, sweep_file: str, started: str, status: str,
+                   log: RoundLog | None = None) -> dict:
     s, d = prepared.sweep, prepared.data
+    log = log or RoundLog([first_round(s.seeds)])
     return {
         "name": s.name,
         "description": s.description,
@@ -155,7 +162,9 @@ def sweep_metadata(prepared: Prepared, sweep_file: str, started: str, status: st
         "objective_mode": objective_mode(s.objective),
         "max_trials": s.max_trials,
         "planned_trials": s.planned_trials(),
-        "seeds": s.seeds,
+        "seeds": plan_json(s.seeds),  # an int, or {"min", "max"} for rounds of seeds
+        "seed_looks": list(seed_looks(s.seeds)),  # the seed counts at which claims may be judged
+        **log.to_meta(),  # rounds run (and why), seeds_reached, seed_stop
         "epochs": prepared.epochs,
         "early_stopping": asdict(s.early_stopping) if s.early_stopping else None,
         "median_stopping": asdict(s.median_stopping) if s.median_stopping else None,
@@ -199,19 +208,19 @@ def _run_locked(prepared: Prepared, records: RunDirectory, sweep_file: str, quie
     started = dt.datetime.now().astimezone().isoformat(timespec="seconds")
     if (records.root / "sweep.json").exists():
         started = records.read_json("sweep.json").get("started", started)
-    records.write_json("sweep.json", sweep_metadata(prepared, sweep_file, started, "running"))
+    log = RoundLog([first_round(sweep.seeds)])
+
+    def write_meta(status: str) -> None:
+        records.write_json("sweep.json", sweep_metadata(prepared, sweep_file, started, status, log))
+
+    write_meta("running")
     device.allow_gpu_memory_growth()
 
-    planned = sweep.planned_trials()
-    progress = Progress(planned * sweep.seeds if planned else None, sweep.objective,
-                        objective_mode(sweep.objective), quiet=quiet,
+    progress = Progress(None, sweep.objective, objective_mode(sweep.objective), quiet=quiet,
                         parallel=max(1, parallel.workers) if parallel else 1)
-    # A fresh copy holding only the sweep's own choices: the names that the
-    # default build declared must stay fixed at their defaults.
-    oracle = make_oracle(sweep, declare_space(sweep), prepared.epochs)
-    tuner = SweepTuner(oracle, prepared.hypermodel, sweep, prepared.data, records, progress)
+    rounds = SeedRounds(prepared, records, progress, log, write_meta)
     try:
-        lost = _search(tuner, parallel, records, progress)
+        lost = _search(rounds, parallel, records, progress)
     except BaseException:
         # Keep the sweep's own error (a full disk, say) the one the user sees.
         with contextlib.suppress(SweepError):
@@ -219,23 +228,97 @@ def _run_locked(prepared: Prepared, records: RunDirectory, sweep_file: str, quie
         raise
     records.write_summary()
     if lost:
-        records.write_json("sweep.json", sweep_metadata(prepared, sweep_file, started, "interrupted"))
+        write_meta("interrupted")
         raise SweepError(f"{lost}; finished runs are saved: rerun the same command to resume", exit_code=1)
-    records.write_json("sweep.json", sweep_metadata(prepared, sweep_file, started, "finished"))
+    write_meta("finished")
     result = SweepResult(records.root, records.read_runs())
     if write_report:
         result.report = build_report(records.root)
     return result
 
 
-def _search(tuner: SweepTuner, parallel: Parallel | None, records: RunDirectory, progress: Progress) -> str:
-    """Run Keras Tuner's search here or through workers; "" if every trial ran."""
-    sweep = tuner.sweep
+@dataclass
+class SeedRounds:
+    """The rounds of seeds of one sweep run (one round for a fixed seed count).
+
+    Each round is a fresh grid walk in its own Keras Tuner project (`tuner/`
+    for round 1, `tuner/round_<n>/` after it): the walk hands out the same
+    configurations under the same trial ids, so a trial of round n finds its
+    earlier seeds on disk and trains only the round's new ones, and each
+    round's oracle keeps its own state for a resume. Whether a round follows
+    is decided from the records on disk alone (`search.rounds`), so a rerun
+    re-derives the same rounds.
+    """
+
+    prepared: Prepared
+    records: RunDirectory
+    progress: Progress
+    log: RoundLog
+    write_meta: Callable[[str], None]
+
+    @property
+    def current(self) -> Round:
+        return self.log.rounds[-1]
+
+    def tuner(self) -> SweepTuner:
+        """A tuner with a fresh (or, on resume, reloaded) grid oracle for the current round."""
+        sweep, rnd = self.prepared.sweep, self.current
+        # A fresh copy holding only the sweep's own choices: the names that the
+        # default build declared must stay fixed at their defaults.
+        oracle = make_oracle(sweep, declare_space(sweep), self.prepared.epochs)
+        project = "tuner" if rnd.number == 1 else f"tuner/round_{rnd.number}"
+        tuner = SweepTuner(oracle, self.prepared.hypermodel, sweep, self.prepared.data, self.records, self.progress,
+                           project_name=project)
+        tuner.current_round = lambda: rnd
+        return tuner
+
+    def announce(self, done_runs: int = 0) -> None:
+        """Progress counts restart with each round; a sweep with Seeds names it."""
+        sweep, rnd = self.prepared.sweep, self.current
+        planned = sweep.planned_trials()
+        rounds = isinstance(sweep.seeds, Seeds)
+        self.progress.start_round(f"round {rnd.number}" if rounds else "",
+                                  planned * (rnd.seeds - rnd.first_seed) if planned else None, done_runs)
+        if rounds:
+            self.progress.say(rnd.label())
+
+    def runs_on_disk(self) -> int:
+        """Finished runs of the current round already on disk (a resume)."""
+        rnd = self.current
+        return sum(1 for r in self.records.read_runs()
+                   if r.status in ("completed", "failed") and rnd.first_seed <= r.seed < rnd.seeds)
+
+    def advance(self) -> bool:
+        """The current round is on disk: add the next one if a requested claim is still undecided."""
+        sweep, done = self.prepared.sweep, self.current
+        self.log.finished = len(self.log.rounds)
+        undecided: list[str] = []
+        if isinstance(sweep.seeds, Seeds) and sweep.claims:
+            undecided = undecided_after(done, self.records.read_runs(), self.records.read_json("sweep.json"))
+        following = next_round(sweep.seeds, done, undecided)
+        if following is None:
+            self.log.stop = stop_reason(sweep.seeds, done, undecided, sweep.claims)
+            self.write_meta("running")
+            if isinstance(sweep.seeds, Seeds):
+                self.progress.say(f"seeds: {self.log.stop}")
+            return False
+        self.log.rounds.append(following)
+        self.write_meta("running")
+        return True
+
+
+def _search(rounds: SeedRounds, parallel: Parallel | None, records: RunDirectory, progress: Progress) -> str:
+    """Run Keras Tuner's search, round after round, here or through workers; "" if every trial ran."""
+    sweep = rounds.prepared.sweep
     try:
         if parallel is None:
-            tuner.search(verbose=0)
-            return ""
-        return _serve_workers(tuner, parallel, records, progress)
+            while True:
+                tuner = rounds.tuner()
+                rounds.announce()
+                tuner.search(verbose=0)
+                if not rounds.advance():
+                    return ""
+        return _serve_workers(rounds, parallel, records, progress)
     except RuntimeError as exc:
         if "consecutive" not in str(exc).lower():
             raise
@@ -246,20 +329,25 @@ def _search(tuner: SweepTuner, parallel: Parallel | None, records: RunDirectory,
         ) from None
 
 
-def _serve_workers(tuner: SweepTuner, parallel: Parallel, records: RunDirectory, progress: Progress) -> str:
-    """Serve the oracle to the workers until the search is over.
+def _serve_workers(rounds: SeedRounds, parallel: Parallel, records: RunDirectory, progress: Progress) -> str:
+    """Serve the oracle of each round to the workers until the last round is over.
 
     Returns "" when every trial ran, else why the sweep stopped short. A
     local worker that dies has its trial requeued and is replaced (at most
     `workers` times in all), so one killed process costs one rerun trial.
+    Between rounds the workers are told to wait (`RoundOracle`), not to
+    stop; each reads the new round's seeds from sweep.json.
     """
     from search import distributed
 
+    tuner = rounds.tuner()
     tuner.oracle.verbose = 0
     tuner.save()
-    server = distributed.serve_oracle(tuner.oracle, parallel.host, parallel.port)
+    served = distributed.RoundOracle(tuner.oracle)
+    server = distributed.serve_oracle(served, parallel.host, parallel.port)
     watcher = distributed.RecordWatcher(records)
-    progress.done_runs = len(watcher.new_finished())  # runs already on disk (resume)
+    watcher.new_finished()  # runs already on disk (resume) are not news
+    rounds.announce(rounds.runs_on_disk())
     local = distributed.LocalWorkers([*parallel.worker_args, "--out", str(records.root)], server.address,
                                      parallel.workers, gpus=device.gpu_count())
     local.start()
@@ -271,7 +359,7 @@ def _serve_workers(tuner: SweepTuner, parallel: Parallel, records: RunDirectory,
 
     def show_finished_runs() -> None:
         for record in watcher.new_finished():
-            progress.run_done(record.trial_id, record.seed, tuner.sweep.seeds, record.status, record.score,
+            progress.run_done(record.trial_id, record.seed, rounds.current.seeds, record.status, record.score,
                               record.wall_time_s, worker=record.worker)
 
     lost = ""
@@ -290,8 +378,19 @@ def _serve_workers(tuner: SweepTuner, parallel: Parallel, records: RunDirectory,
                 else:
                     progress.say(f"{what}; trial {trial or '-'} goes back to the queue, no replacement "
                                  f"(already replaced {parallel.workers} workers)")
+            if served.round_over():
+                show_finished_runs()
+                tuner.save()
+                if rounds.advance():
+                    tuner = rounds.tuner()
+                    tuner.oracle.verbose = 0
+                    tuner.save()
+                    rounds.announce(rounds.runs_on_disk())
+                    served.switch(tuner.oracle)
+                else:
+                    served.finish()
             if parallel.remote:  # Keras Tuner's rule: the oracle is done and no worker holds a trial
-                if server.stop_triggered and distributed.search_finished(tuner.oracle):
+                if server.stop_triggered and distributed.search_finished(served):
                     break
             elif not local.alive():
                 break
@@ -299,6 +398,8 @@ def _serve_workers(tuner: SweepTuner, parallel: Parallel, records: RunDirectory,
         unfinished = [t.trial_id for t in tuner.oracle.ongoing_trials.values()] + list(tuner.oracle._retry_queue)
         if unfinished:
             lost = f"trials {', '.join(sorted(set(unfinished)))} did not finish"
+        elif not served.finished:
+            lost = f"{rounds.current.label().split(':')[0]} did not finish (no worker left)"
     finally:
         local.stop()
         server.stop()
@@ -332,6 +433,8 @@ def run_worker(prepared: Prepared, out: Path, address: str, worker_id: str | Non
     oracle = make_oracle(sweep, declare_space(sweep), prepared.epochs)
     tuner = SweepTuner(oracle, prepared.hypermodel, sweep, prepared.data, records, progress, worker=worker_id,
                        project_name=f"tuner/workers/{worker_id}")
+    # The chief writes each round into sweep.json before it serves that round's trials.
+    tuner.current_round = lambda: current_round(records.read_json("sweep.json"), sweep.seeds)
     distributed.wait_for_chief(where)
     if not (records.root / "sweep.json").exists():
         raise SweepError(f"{records.root} has no sweep.json from the chief at {where}: every worker must write "

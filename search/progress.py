@@ -32,6 +32,7 @@ class Progress:
     quiet: bool = False
     parallel: int = 1  # runs trained at the same time (workers), for the ETA
     done_runs: int = 0
+    round_label: str = ""  # "round 2" in a sweep with seed rounds, else ""
     run_seconds: list[float] = field(default_factory=list)
     best: float | None = None
     _live: bool = False
@@ -58,9 +59,14 @@ class Progress:
             self.stream.write(("\r\033[K" if self._live else "") + message + "\n")
             self.stream.flush()
 
+    def start_round(self, label: str, planned_runs: int | None, done_runs: int) -> None:
+        """A new round of seeds: its own run count and ETA, its name on every line."""
+        self.round_label, self.planned_runs, self.done_runs = label, planned_runs, done_runs
+
     def _prefix(self, trial_id: str, seed: int, seeds: int) -> str:
         total = "?" if self.planned_runs is None else str(self.planned_runs)
-        return f"run {self.done_runs + 1}/{total} trial {trial_id} seed {seed + 1}/{seeds}"
+        where = f"{self.round_label} " if self.round_label else ""
+        return f"{where}run {self.done_runs + 1}/{total} trial {trial_id} seed {seed + 1}/{seeds}"
 
     def epoch(self, trial_id: str, seed: int, seeds: int, epoch: int, epochs: int, value: float) -> None:
         if self.quiet or not self._live:

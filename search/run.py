@@ -30,7 +30,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--max-trials", type=int, help="stop after this many configurations")
     p.add_argument("--epochs", type=int, help="epochs per run (overrides the article default)")
     p.add_argument("--image-size", type=int, help="resize images to N x N pixels")
-    p.add_argument("--seeds", type=int, help="runs per configuration, with seeds 0..N-1")
+    p.add_argument("--seeds", type=_seeds_flag, metavar="N|auto",
+                   help="runs per configuration, with seeds 0..N-1; auto: rounds of seeds while a claim is undecided")
     p.add_argument("--precision", choices=("float32", "mixed_bfloat16"),
                    help="Keras dtype policy of each run (mixed_bfloat16: faster on bf16 hardware)")
     p.add_argument("--workers", type=int, default=0, metavar="N",
@@ -44,6 +45,16 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--quiet", action="store_true", help="no description or progress lines: only errors and the report path")
     p.add_argument("--debug", action="store_true", help="show tracebacks of errors")
     return p.parse_args(argv)
+
+
+def _seeds_flag(text: str) -> int | str:
+    """--seeds N or --seeds auto (Seeds(min=3, max=20)); argparse turns the error into one line."""
+    if text == "auto":
+        return text
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"wants a whole number or auto, got {text!r}") from None
 
 
 def _one_line_warnings(message, category, filename, lineno, file=None, line=None):

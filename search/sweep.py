@@ -20,6 +20,7 @@ from search.device import PRECISIONS
 from search.errors import SweepError
 from search.hypermodels import ArticleHyperModel
 from search.pruning import MedianStopping
+from search.seeds import Seeds
 
 TUNERS = ("grid", "random", "bayesian", "hyperband")
 
@@ -78,7 +79,7 @@ class Sweep:
     max_trials: int | None = None  # None: the whole grid, or 10 for other tuners
     epochs: int | None = None  # None: the article's epoch count
     image_size: int = 224
-    seeds: int = 1  # repeated runs of each configuration, seeds 0..seeds-1
+    seeds: int | Seeds | str = 1  # N: seeds 0..N-1; Seeds(min, max) or "auto": rounds while a claim is undecided
     early_stopping: EarlyStopping | None = field(default_factory=EarlyStopping)
     median_stopping: MedianStopping | None = None  # stop runs behind the median (off; not with claims)
     precision: str = "float32"  # or "mixed_bfloat16": bf16 compute, float32 weights (opt-in)
@@ -94,14 +95,20 @@ class Sweep:
             raise SweepError(f"unknown tuner {self.tuner!r}; choose one of {', '.join(TUNERS)}")
         if not (isinstance(self.hypermodel, type) and issubclass(self.hypermodel, ArticleHyperModel)):
             raise SweepError(f"hypermodel must be a class from search.hypermodels, not {self.hypermodel!r}")
+        if self.seeds == "auto":
+            object.__setattr__(self, "seeds", Seeds())
         for label, value, low in (
             ("epochs", self.epochs, 1),
             ("max_trials", self.max_trials, 1),
-            ("seeds", self.seeds, 1),
+            ("seeds", None if isinstance(self.seeds, Seeds) else self.seeds, 1),
             ("image_size", self.image_size, 4),
         ):
             if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < low):
-                raise SweepError(f"{label} must be a whole number of at least {low}, not {value!r}")
+                raise SweepError(f"{label} must be a whole number of at least {low}"
+                                 + (", Seeds(min, max) or \"auto\"" if label == "seeds" else "") + f", not {value!r}")
+        if isinstance(self.seeds, Seeds) and self.tuner != "grid":
+            raise SweepError(f"seeds={self.seeds} adds rounds of seeds to the same configurations, which only a grid "
+                             f"search repeats; use tuner=\"grid\" or a fixed seed count with tuner={self.tuner!r}")
         from claims.catalogue import BY_ID
 
         for claim in self.claims:
@@ -116,6 +123,9 @@ class Sweep:
         if self.median_stopping is not None and self.claims:
             raise SweepError("median_stopping cuts runs short, which would bias the paired claim statistics; "
                              "use it in sweeps without claims")
+        if self.tuner == "hyperband" and self.claims:
+            raise SweepError("hyperband trains configurations to unequal epoch budgets, which the paired claim "
+                             "statistics cannot compare; use tuner=\"grid\" in sweeps with claims")
         for name, value in self.space.items():
             if isinstance(value, (list, tuple)) and len(value) == 0:
                 raise SweepError(f"search space for {name!r} is empty; give at least one value")

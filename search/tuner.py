@@ -19,6 +19,7 @@ import time
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 import keras
 import keras_tuner
@@ -36,6 +37,7 @@ from search.progress import Progress
 from search.pruning import MedianStoppingCallback, median_curve
 from search.records import RunDirectory, RunRecord, atomic_write_text
 from search.reuse import TrialModel
+from search.rounds import Round, first_round
 from search.sweep import Sweep
 
 
@@ -89,6 +91,10 @@ class SweepTuner(keras_tuner.Tuner):
         self.records = records
         self.progress = progress
         self.worker = worker
+        # Which seeds a trial trains: the round the engine runs, or for a
+        # worker the round the chief's sweep.json names (see run_trial).
+        self.current_round: Callable[[], Round] = lambda: first_round(sweep.seeds)
+        self.seed_count = first_round(sweep.seeds).seeds  # of the trial being run, for the progress lines
 
     def save(self):
         """Keras Tuner's save, with the tuner's own file written atomically too
@@ -123,15 +129,25 @@ class SweepTuner(keras_tuner.Tuner):
             gc.unfreeze()
 
     def run_trial(self, trial, *args, **kwargs):
+        """Train the configuration with seeds 0..n-1 of the current round, reusing runs on disk.
+
+        A later round's trial has the id and configuration of the same
+        grid point in round 1 (a fresh grid walk), so its earlier seeds are
+        on disk: they count towards the trial's score silently, and only the
+        round's own seeds are trained (or reported as resumed).
+        """
         hp = trial.hyperparameters
         trial_id = record_id(trial.trial_id)
         scores, errors = [], []
         kept = TrialModel()
-        for seed in range(self.sweep.seeds):
+        round_ = self.current_round()
+        self.seed_count = round_.seeds
+        for seed in range(round_.seeds):
             record = self.records.read_run(trial_id, seed)
             if record is not None and record.status in ("completed", "failed") and _same_config(record, hp):
-                self.progress.run_done(trial_id, seed, self.sweep.seeds, record.status, record.score,
-                                       record.wall_time_s, reused=True)
+                if seed >= round_.first_seed:
+                    self.progress.run_done(trial_id, seed, round_.seeds, record.status, record.score,
+                                           record.wall_time_s, reused=True)
             else:
                 record = self._train(trial_id, hp, seed, kept)
             if record.status == "completed":
@@ -197,7 +213,7 @@ class SweepTuner(keras_tuner.Tuner):
             gc.collect()
         self.records.write_run(record, predictions)
         self.records.write_summary()
-        self.progress.run_done(trial_id, seed, self.sweep.seeds, record.status, record.score, record.wall_time_s)
+        self.progress.run_done(trial_id, seed, self.seed_count, record.status, record.score, record.wall_time_s)
         return record
 
     def _early_stopping(self):
@@ -251,7 +267,7 @@ class SweepTuner(keras_tuner.Tuner):
         epochs = hp.values.get("tuner/epochs", hp.values.get("epochs", 0))
 
         def show(epoch: int, row: dict) -> None:
-            self.progress.epoch(trial_id, seed, self.sweep.seeds, epoch, epochs,
+            self.progress.epoch(trial_id, seed, self.seed_count, epoch, epochs,
                                 row.get(self.sweep.objective, math.nan))
 
         return show
