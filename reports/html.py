@@ -21,6 +21,7 @@ import jinja2
 from reports.claims import ClaimsInfo, claims_info
 from reports.confusion import ConfusionInfo, confusion_info
 from reports.curves import CurvesInfo, curves_info
+from reports.datacheck import DataCheckInfo, datacheck_info
 from reports.effects import HyperparameterEffectInfo, effects_info
 from reports.header import HeaderInfo, header_info
 from reports.plots import claims_png, curves_png, effect_png, pooling_png
@@ -58,6 +59,7 @@ class ReportContext:
     claims_image: str | None
     best: tuple[str, int] | None
     generated: str
+    datacheck: DataCheckInfo | None = None  # None: the sweep saved no data_check.json (older run directories)
 
 
 def build_context(runs: SweepRuns) -> ReportContext:
@@ -80,6 +82,7 @@ def build_context(runs: SweepRuns) -> ReportContext:
         claims_image=claims_png(claims),
         best=best,
         generated=dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+        datacheck=datacheck_info(runs.run_dir),
     )
 
 

@@ -18,7 +18,7 @@ from typing import Literal, Protocol
 import numpy as np
 
 from search.errors import SweepError
-from search.images import IMAGE_EXTENSIONS, SkippedFileWarning, decode_many
+from search.images import IMAGE_EXTENSIONS, FileProperties, SkippedFileWarning, check_resize, decode_files
 
 ColorMode = Literal["rgb", "grayscale"]
 LabelMode = Literal["int", "categorical"]
@@ -35,6 +35,11 @@ class ImageData:
     class_names: list[str]
     source: str  # human description: folder path or built-in name
     val_paths: list[str] = field(default_factory=list)  # file of each val image, if any
+    # What each image's file says of itself (size, format, colour mode, hash),
+    # in the order of the arrays; empty for the built-in sets, which have no
+    # files. The data check reads them.
+    train_files: list[FileProperties] = field(default_factory=list)
+    val_files: list[FileProperties] = field(default_factory=list)
 
     @property
     def input_shape(self) -> tuple[int, int, int]:
@@ -59,7 +64,7 @@ class DataSource(Protocol):
 
     label_mode: LabelMode
 
-    def load(self, image_size: int) -> ImageData: ...
+    def load(self, image_size: int, resize: str = "stretch") -> ImageData: ...
 
     def with_path(self, path: str | Path) -> DataSource: ...
 
@@ -129,16 +134,15 @@ def _index_folder(root: Path) -> tuple[list[Path], list[int], list[str]]:
 
 
 def _decode_folder(
-    root: Path, image_size: int, channels: int
-) -> tuple[np.ndarray, np.ndarray, list[Path], list[str]]:
+    root: Path, image_size: int, channels: int, resize: str = "stretch"
+) -> tuple[np.ndarray, np.ndarray, list[FileProperties], list[str]]:
     paths, labels, class_names = _index_folder(root)
-    images, kept = decode_many(paths, image_size, channels)
-    kept_labels = np.asarray(labels, dtype=np.int32)[kept]
-    kept_paths = [paths[i] for i in kept]
+    decoded = decode_files(paths, image_size, channels, resize=resize)
+    kept_labels = np.asarray(labels, dtype=np.int32)[decoded.kept]
     for index, name in enumerate(class_names):
         if not np.any(kept_labels == index):
             raise SweepError(f"class folder {root / name} has no readable images (all were skipped)")
-    return images, kept_labels, kept_paths, class_names
+    return decoded.images, kept_labels, decoded.properties, class_names
 
 
 def _channels(color_mode: ColorMode) -> int:
@@ -169,11 +173,12 @@ class ImageFolder:
     def describe(self) -> str:
         return f"{self.path} (validation split {self.validation_split}, seed {self.seed})"
 
-    def load(self, image_size: int) -> ImageData:
+    def load(self, image_size: int, resize: str = "stretch") -> ImageData:
         if not 0.0 < self.validation_split < 1.0:
             raise SweepError(f"validation_split must be between 0 and 1, not {self.validation_split}")
         root = Path(self.path)
-        images, labels, paths, class_names = _decode_folder(root, image_size, _channels(self.color_mode))
+        images, labels, files, class_names = _decode_folder(root, image_size, _channels(self.color_mode),
+                                                            check_resize(resize))
         order = np.arange(len(labels))
         np.random.RandomState(self.seed).shuffle(order)
         n_val = int(self.validation_split * len(order))
@@ -187,7 +192,9 @@ class ImageFolder:
             y_val=labels[val],
             class_names=class_names,
             source=str(root),
-            val_paths=[str(paths[i]) for i in val],
+            val_paths=[files[i].path for i in val],
+            train_files=[files[i] for i in train],
+            val_files=[files[i] for i in val],
         )
 
 
@@ -210,7 +217,8 @@ class TrainTestFolders:
     def describe(self) -> str:
         return f"{self.path} ({self.train}/ for training, {self.test}/ for validation)"
 
-    def load(self, image_size: int) -> ImageData:
+    def load(self, image_size: int, resize: str = "stretch") -> ImageData:
+        check_resize(resize)
         root = Path(self.path)
         if not root.exists():
             raise SweepError(f"data folder {root} does not exist")
@@ -218,13 +226,14 @@ class TrainTestFolders:
             if not (root / sub).is_dir():
                 raise SweepError(f"data folder {root} has no {sub}/ sub-folder (expected {self.train}/ and {self.test}/)")
         channels = _channels(self.color_mode)
-        x_train, y_train, _, train_classes = _decode_folder(root / self.train, image_size, channels)
-        x_val, y_val, val_paths, val_classes = _decode_folder(root / self.test, image_size, channels)
+        x_train, y_train, train_files, train_classes = _decode_folder(root / self.train, image_size, channels, resize)
+        x_val, y_val, val_files, val_classes = _decode_folder(root / self.test, image_size, channels, resize)
         if train_classes != val_classes:
             raise SweepError(
                 f"class folders differ between {root / self.train} {train_classes} and {root / self.test} {val_classes}"
             )
-        return ImageData(x_train, y_train, x_val, y_val, train_classes, str(root), [str(p) for p in val_paths])
+        return ImageData(x_train, y_train, x_val, y_val, train_classes, str(root), [f.path for f in val_files],
+                         train_files, val_files)
 
 
 # ---------------------------------------------------------------- built-in sets
@@ -270,7 +279,9 @@ class Digits:
     def describe(self) -> str:
         return "scikit-learn digits (1,797 8x8 grayscale images, bundled, no download)"
 
-    def load(self, image_size: int) -> ImageData:
+    def load(self, image_size: int, resize: str = "stretch") -> ImageData:
+        """`resize` is checked but changes nothing: the digits are square."""
+        check_resize(resize)
         from sklearn.datasets import load_digits
 
         digits = load_digits()
@@ -303,7 +314,9 @@ class Cifar10:
     def describe(self) -> str:
         return str(self.path) if self.path else "keras.datasets.cifar10 (downloaded once, then cached in ~/.keras)"
 
-    def load(self, image_size: int) -> ImageData:
+    def load(self, image_size: int, resize: str = "stretch") -> ImageData:
+        """`resize` is checked but changes nothing: CIFAR-10 images are square."""
+        check_resize(resize)
         if self.path is None:
             (x_train, y_train), (x_val, y_val) = _download_cifar10()
         else:

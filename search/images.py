@@ -9,8 +9,12 @@ sweep that would otherwise run for hours.
 
 from __future__ import annotations
 
+import hashlib
+import io
+import math
 import warnings
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +22,11 @@ from PIL import Image, UnidentifiedImageError
 
 # The extensions `keras.utils.image_dataset_from_directory` indexes.
 IMAGE_EXTENSIONS = (".bmp", ".gif", ".jpeg", ".jpg", ".png")
+
+# How a non-square image becomes size x size, under Keras' names
+# (`image_dataset_from_directory(crop_to_aspect_ratio=, pad_to_aspect_ratio=)`):
+# stretch it (the articles' way), crop its centre, or pad it with black.
+RESIZE_MODES = ("stretch", "crop", "pad")
 
 # Large enough for any photo a user may have (a 12000 x 12000 PNG of a few
 # hundred KB decodes in seconds). Past it PIL warns, and past twice it refuses;
@@ -29,37 +38,106 @@ class SkippedFileWarning(UserWarning):
     """A file in the data folder that could not be used as an image."""
 
 
-def decode_image(path: Path, size: int, channels: int) -> np.ndarray:
+@dataclass(frozen=True)
+class FileProperties:
+    """What the file itself says about an image, read while decoding it.
+
+    The data check (`search.datacheck`) tests whether any of these predicts
+    the class: a cue a model can learn instead of the content. They come out
+    of the one decode every sweep does anyway, so they cost almost nothing.
+    """
+
+    path: str
+    width: int  # pixels in the file, before any resize
+    height: int
+    format: str  # PIL's name: JPEG, PNG, GIF, BMP
+    mode: str  # PIL's colour mode in the file: RGB, L, P, RGBA, CMYK, I;16 ...
+    file_bytes: int
+    digest: str  # blake2b of the file's bytes: equal digests are exact duplicates
+    brightness: float  # mean pixel value 0..255 of the decoded image (padding excluded)
+
+
+def check_resize(resize: str) -> str:
+    if resize not in RESIZE_MODES:
+        from search.errors import SweepError
+
+        raise SweepError(f"resize must be one of {', '.join(RESIZE_MODES)}, not {resize!r}")
+    return resize
+
+
+def decode_image(path: Path, size: int, channels: int, resize: str = "stretch") -> np.ndarray:
     """Return the image at `path` as a (size, size, channels) uint8 array.
 
     Raises ValueError with a short reason when the file is not a usable image.
     """
+    return decode_file(path, size, channels, resize)[0]
+
+
+def decode_file(path: Path, size: int, channels: int, resize: str = "stretch") -> tuple[np.ndarray, FileProperties]:
+    """Decode `path` like `decode_image` and also return its `FileProperties`.
+
+    The file is read once: its bytes are hashed and decoded from memory.
+    """
     try:
-        empty = path.stat().st_size == 0
+        data = path.read_bytes()
     except OSError as exc:  # a dangling or looping symlink, a file deleted meanwhile
         what = "broken symbolic link" if path.is_symlink() else "cannot read file"
         raise ValueError(f"{what} ({exc.strerror or exc})") from None
-    if empty:
+    if not data:
         raise ValueError("empty file (0 bytes)")
     try:
-        with Image.open(path) as img:
+        with Image.open(io.BytesIO(data)) as img:
+            width, height, file_format, file_mode = img.width, img.height, str(img.format), img.mode
             # JPEG can decode at 1/2, 1/4, 1/8 scale directly: much faster for
             # photos far larger than the model's input, same result after resize.
             img.draft("RGB" if channels == 3 else "L", (size, size))
             img.load()
             img = _to_8bit(img)
             img = img.convert("RGB" if channels == 3 else "L")
-            img = img.resize((size, size), Image.Resampling.BILINEAR)
-            array = np.asarray(img, dtype=np.uint8)
+            array, brightness = _resize(img, size, resize)
     except UnidentifiedImageError:
         raise ValueError("not an image PIL can read") from None
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise ValueError(f"image too large ({exc})") from None
     except (OSError, SyntaxError, ValueError) as exc:
         raise ValueError(f"cannot decode image ({exc})") from None
+    properties = FileProperties(
+        path=str(path), width=width, height=height, format=file_format, mode=file_mode, file_bytes=len(data),
+        digest=hashlib.blake2b(data, digest_size=16).hexdigest(),
+        brightness=brightness,
+    )
     if channels == 1:
         array = array[:, :, None]
-    return array
+    return array, properties
+
+
+def _resize(img: Image.Image, size: int, resize: str) -> tuple[np.ndarray, float]:
+    """The image as a size x size array, and the mean brightness of the
+    image part of it (the black borders of `pad` left out).
+
+    Same geometry as `keras.utils.image_dataset_from_directory`:
+    `crop_to_aspect_ratio` takes the largest centred square, then resizes;
+    `pad_to_aspect_ratio` (TensorFlow's `resize_with_pad`) resizes to fit
+    inside the square, then centres it on black.
+    """
+    width, height = img.size
+    if resize == "crop" and width != height:
+        side = min(width, height)
+        left, top = int((width - side) / 2), int((height - side) / 2)
+        # Crop, then resize: resize(box=) would blend in pixels from outside the box.
+        img = img.crop((left, top, left + side, top + side)).resize((size, size), Image.Resampling.BILINEAR)
+    elif resize == "pad" and width != height:
+        ratio = max(width / size, height / size)
+        inner_w, inner_h = max(1, math.floor(width / ratio)), max(1, math.floor(height / ratio))
+        left, top = max(0, math.floor((size - width / ratio) / 2)), max(0, math.floor((size - height / ratio) / 2))
+        inner = img.resize((inner_w, inner_h), Image.Resampling.BILINEAR)
+        canvas = Image.new(img.mode, (size, size), 0)
+        canvas.paste(inner, (left, top))
+        return np.asarray(canvas, dtype=np.uint8), float(np.asarray(inner).mean())
+    else:
+        img = img.resize((size, size), Image.Resampling.BILINEAR)
+    array = np.asarray(img, dtype=np.uint8)
+    return array, float(array.mean())
 
 
 def _to_8bit(img: Image.Image) -> Image.Image:
@@ -77,20 +155,39 @@ def _to_8bit(img: Image.Image) -> Image.Image:
     return img
 
 
+@dataclass(frozen=True)
+class DecodedFiles:
+    """The decoded images of a list of files, with what each file says of itself."""
+
+    images: np.ndarray  # (kept, size, size, channels) uint8
+    kept: list[int]  # index into the paths of each decoded image
+    properties: list[FileProperties]  # one per kept image
+
+
 def decode_many(
-    paths: list[Path], size: int, channels: int, workers: int = 8
+    paths: list[Path], size: int, channels: int, workers: int = 8, resize: str = "stretch"
 ) -> tuple[np.ndarray, list[int]]:
-    """Decode `paths` in parallel; return the stacked images and kept indices.
+    """Decode `paths` in parallel; return the stacked images and kept indices."""
+    decoded = decode_files(paths, size, channels, workers, resize)
+    return decoded.images, decoded.kept
+
+
+def decode_files(
+    paths: list[Path], size: int, channels: int, workers: int = 8, resize: str = "stretch"
+) -> DecodedFiles:
+    """Decode `paths` in parallel, keeping each file's `FileProperties`.
 
     PIL releases the GIL while decoding, so threads give a real speed-up.
     Each unusable file is skipped with one `SkippedFileWarning` naming it.
     """
+    check_resize(resize)
     out = np.empty((len(paths), size, size, channels), dtype=np.uint8)
+    properties: list[FileProperties | None] = [None] * len(paths)
     kept: list[int] = []
 
     def work(i: int) -> tuple[int, str | None]:
         try:
-            out[i] = decode_image(paths[i], size, channels)
+            out[i], properties[i] = decode_file(paths[i], size, channels, resize)
             return i, None
         except ValueError as exc:
             return i, str(exc)
@@ -106,5 +203,5 @@ def decode_many(
         if problem is None:
             kept.append(i)
         else:
-            warnings.warn(f"skipped {paths[i]}: {problem}", SkippedFileWarning, stacklevel=2)
-    return out[kept], kept
+            warnings.warn(f"skipped {paths[i]}: {problem}", SkippedFileWarning, stacklevel=3)
+    return DecodedFiles(out[kept], kept, [properties[i] for i in kept])

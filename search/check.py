@@ -1,0 +1,91 @@
+"""`python -m search.check DATA`: check an image folder before sweeping on it.
+
+Decodes the folder as a sweep would (same split, size and resize) and runs
+`search.datacheck`: one `warning:` line per problem, then plain facts
+(resolution of the validation set, how long it took). Mistakes print one
+`error:` line and exit with status 2, as `search.run` does. Exit status 0
+whether or not there were warnings: they are advice, not failures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import warnings
+from pathlib import Path
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # one line and exit 2, like every other user error
+        self.exit(2, f"error: {message} (see --help)\n")
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    from search.images import RESIZE_MODES
+
+    p = _Parser(prog="python -m search.check", description="Check an image folder for shortcut cues, duplicates, "
+                "a too small validation set and class imbalance.")
+    p.add_argument("data", help="folder of class sub-folders, or a folder with train/ and test/")
+    p.add_argument("--image-size", type=int, default=64, help="decode at N x N pixels, as the sweep will (default 64)")
+    p.add_argument("--resize", choices=RESIZE_MODES, default="stretch",
+                   help="how non-square images become square (default stretch, as the articles)")
+    p.add_argument("--validation-split", type=float, default=0.2, help="share of images for validation (default 0.2)")
+    p.add_argument("--seed", type=int, default=123, help="split seed (default 123, as the articles)")
+    p.add_argument("--json", type=Path, help="also write the whole check to this JSON file")
+    p.add_argument("--debug", action="store_true", help="show tracebacks of errors")
+    return p.parse_args(argv)
+
+
+def source_for(folder: Path, validation_split: float, seed: int):
+    """TrainTestFolders when the folder holds train/ and test/, else an ImageFolder split."""
+    from search.data import ImageFolder, TrainTestFolders
+
+    if (folder / "train").is_dir() and (folder / "test").is_dir():
+        return TrainTestFolders(folder)
+    return ImageFolder(folder, validation_split=validation_split, seed=seed)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    warnings.showwarning = lambda message, *rest, **kw: print(f"warning: {message}", file=sys.stderr)
+    from search.errors import SweepError
+
+    try:
+        return _main(args)
+    except SweepError as exc:
+        if args.debug:
+            raise
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+
+
+def _main(args: argparse.Namespace) -> int:
+    import json
+    import time
+
+    from search.datacheck import check_data
+    from search.errors import SweepError
+
+    if args.image_size < 4:
+        raise SweepError(f"--image-size must be at least 4, not {args.image_size}")
+    source = source_for(Path(args.data), args.validation_split, args.seed)
+    started = time.perf_counter()
+    data = source.load(args.image_size, args.resize)
+    decoded = time.perf_counter() - started
+    check = check_data(data, args.image_size, args.resize)
+    for line in check.warnings:
+        print(f"warning: {line}", file=sys.stderr)
+    print(f"data check of {data.source}: {len(data.y_train)} training / {len(data.y_val)} validation images, "
+          f"{data.num_classes} classes, {len(check.warnings)} warning{'s' if len(check.warnings) != 1 else ''}")
+    for note in check.notes:
+        print(f"  {note}")
+    print(f"  decoding took {decoded:.2f} s, the check {check.seconds:.2f} s")
+    if args.json:
+        args.json.write_text(json.dumps(check.to_json(), indent=1), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,222 @@
+"""The data check on folders built to have (or not have) each problem.
+
+Each folder is generated here, tiny, so that the check's verdict is known
+by construction: different sizes per class is a cue, a copied file is a
+cross-split duplicate, a JPEG saved again at another quality is a near
+duplicate, and a balanced random folder of one size has nothing to warn of.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from conftest import write_sweep
+from search.check import main as check_main
+from search.data import Digits, ImageFolder, TrainTestFolders
+from search.datacheck import CHECK_FILE, cached_check, check_data, perceptual_hashes
+
+
+def smooth_image(rng: np.random.Generator, width: int, height: int) -> np.ndarray:
+    """A photo-like image: random colours at three scales blown up smoothly,
+    so that it has detail at every frequency as photos do."""
+    out = np.zeros((height, width, 3))
+    for side, weight in ((4, 1.0), (8, 0.5), (16, 0.25)):
+        small = Image.fromarray(rng.integers(0, 256, (side, side, 3), dtype=np.uint8))
+        out += weight * np.asarray(small.resize((width, height), Image.Resampling.BICUBIC), dtype=float)
+    return np.clip(out / 1.75, 0, 255).astype(np.uint8)
+
+
+def random_folder(root: Path, sizes: dict[str, tuple[int, int]], per_class: int, seed: int = 0,
+                  fmt: str = "png") -> Path:
+    rng = np.random.default_rng(seed)
+    for name, (width, height) in sizes.items():
+        (root / name).mkdir(parents=True, exist_ok=True)
+        for i in range(per_class):
+            Image.fromarray(smooth_image(rng, width, height)).save(root / name / f"{i:03d}.{fmt}")
+    return root
+
+
+def test_two_classes_at_different_sizes_are_warned(tmp_path):
+    root = random_folder(tmp_path / "shops", {"adidas": (75, 53), "nike": (59, 59)}, per_class=20)
+    check = check_data(ImageFolder(root, validation_split=0.25, seed=1).load(16), 16)
+    flagged = {c.name for c in check.cues if c.flagged}
+    assert {"width", "height", "aspect_ratio"} <= flagged
+    assert "brightness" not in flagged and "format" not in flagged
+    width = next(c for c in check.cues if c.name == "width")
+    assert width.accuracy == 1.0 and width.majority == 0.5 and set(width.classes) == {"adidas", "nike"}
+    assert width.per_class == {"adidas": "75 px", "nike": "59 px"}
+    lines = [w for w in check.warnings if w.startswith("shortcut cue: image width")]
+    assert len(lines) == 1 and "--resize crop" in lines[0] and "adidas: 75 px" in lines[0]
+
+
+def test_a_file_copied_into_training_and_validation_is_reported(tmp_path):
+    root = tmp_path / "sneakers"
+    random_folder(root / "train", {"a": (24, 24), "b": (24, 24)}, per_class=8, seed=1)
+    random_folder(root / "test", {"a": (24, 24), "b": (24, 24)}, per_class=3, seed=2)
+    shutil.copy(root / "train" / "b" / "005.png", root / "test" / "b" / "copied.png")
+    check = check_data(TrainTestFolders(root).load(16), 16)
+    d = check.duplicates
+    assert d.exact == {"train": 0, "val": 0, "across": 1} and d.val_with_train_copy == 1
+    pair = d.pairs[0]
+    assert pair.where == "across" and pair.a.endswith("train/b/005.png") and pair.b.endswith("test/b/copied.png")
+    assert pair.thumb_a.startswith("data:image/png;base64,")
+    assert any(w.startswith("duplicates: 1 of 7 validation images have a copy in training") for w in check.warnings)
+
+
+def test_images_saved_again_at_another_jpeg_quality_are_near_duplicates(tmp_path):
+    rng = np.random.default_rng(3)
+    for name in ("cats", "dogs"):
+        (tmp_path / "pets" / name).mkdir(parents=True)
+        for i in range(10):
+            image = Image.fromarray(smooth_image(rng, 96, 96))
+            image.save(tmp_path / "pets" / name / f"{i}_q95.jpg", quality=95)
+            if i < 3:  # three of each class saved again at quality 60
+                image.save(tmp_path / "pets" / name / f"{i}_q60.jpg", quality=60)
+    data = ImageFolder(tmp_path / "pets", validation_split=0.25, seed=1).load(64)
+    d = check_data(data, 64).duplicates
+    assert sum(d.exact.values()) == 0  # different bytes
+    assert sum(d.near.values()) == 6  # exactly the six re-encoded pairs, no different photos
+    stems = {(Path(p.a).name.split("_")[0], Path(p.b).name.split("_")[0]) for p in d.pairs}
+    assert all(a == b for a, b in stems)
+
+
+@pytest.mark.parametrize("fmt, seed", [("png", 0), ("jpg", 1), ("png", 2)])
+def test_a_balanced_random_folder_of_one_size_gets_no_warning(tmp_path, fmt, seed):
+    root = random_folder(tmp_path / "random", {"a": (40, 40), "b": (40, 40), "c": (40, 40)}, per_class=30,
+                         seed=seed, fmt=fmt)
+    check = check_data(ImageFolder(root, validation_split=0.2, seed=seed).load(16), 16)
+    assert check.warnings == []
+    assert not any(c.flagged for c in check.cues)
+    assert check.resolution.n_val == 18 and check.resolution.points_per_image == pytest.approx(100 / 18)
+
+
+def test_perceptual_hash_ignores_noise_and_tells_photos_apart():
+    rng = np.random.default_rng(0)
+    photos = np.stack([smooth_image(rng, 64, 64) for _ in range(20)])
+    noisy = np.clip(photos.astype(int) + rng.integers(-4, 5, photos.shape), 0, 255).astype(np.uint8)
+    a, b = perceptual_hashes(photos), perceptual_hashes(noisy)
+    same = np.bitwise_count(a ^ b)
+    different = np.bitwise_count(a[:, None] ^ a[None, :])[~np.eye(20, dtype=bool)]
+    assert same.max() <= 4 and different.min() > 4
+
+
+def test_built_in_sets_without_files_are_checked_on_their_arrays():
+    check = check_data(Digits().load(8), 8)
+    assert not check.has_files
+    assert [c.name for c in check.cues] == ["brightness"]
+    assert any("without files" in n for n in check.notes)
+
+
+def test_the_check_is_cached_and_redone_when_the_data_changes(tmp_path):
+    root = random_folder(tmp_path / "d", {"a": (20, 20), "b": (20, 20)}, per_class=6)
+    run = tmp_path / "run"
+    run.mkdir()
+    first, reused = cached_check(ImageFolder(root).load(12), 12, "stretch", run)
+    assert not reused and (run / CHECK_FILE).exists()
+    again, reused = cached_check(ImageFolder(root).load(12), 12, "stretch", run)
+    assert reused and again["key"] == first.key
+    Image.fromarray(smooth_image(np.random.default_rng(9), 20, 20)).save(root / "a" / "new.png")
+    changed, reused = cached_check(ImageFolder(root).load(12), 12, "stretch", run)
+    assert not reused and changed.key != first.key
+    assert json.loads((run / CHECK_FILE).read_text())["key"] == changed.key
+
+
+# ---------------------------------------------------------------- the command
+
+
+def test_check_command_prints_one_line_warnings(tmp_path, capsys):
+    root = random_folder(tmp_path / "shops", {"adidas": (75, 53), "nike": (59, 59)}, per_class=20)
+    assert check_main([str(root), "--image-size", "16"]) == 0
+    captured = capsys.readouterr()
+    warnings = captured.err.strip().splitlines()
+    assert all(w.startswith("warning: shortcut cue: ") for w in warnings), warnings
+    named = [w.split(" alone predicts")[0].removeprefix("warning: shortcut cue: ") for w in warnings]
+    # the sizes, and the file size that follows from them; not the format, colour mode or brightness
+    assert named == ["image width", "image height", "aspect ratio (width / height)", "file size"]
+    assert f"2 classes, {len(warnings)} warnings" in captured.out and "one image is 12.5 accuracy points" in captured.out
+
+
+def test_check_command_missing_folder_is_one_line_error(tmp_path, capsys):
+    assert check_main([str(tmp_path / "nowhere")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [f"error: data folder {tmp_path / 'nowhere'} does not exist"]
+
+
+def test_check_command_bad_resize_is_one_line_error(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        check_main([str(tmp_path), "--resize", "squash"])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error: argument --resize: invalid choice: 'squash'")
+
+
+# ---------------------------------------------------------------- in a sweep and its report
+
+
+SWEEP = """
+sweep = Sweep(
+    name="shops",
+    data=ImageFolder({data!r}, validation_split=0.25, seed=1),
+    hypermodel=DigitsCNN,
+    image_size=12,
+    space={{"batch_size": 8}},
+    epochs=1,
+    early_stopping=None,
+)
+"""
+
+
+def test_a_sweep_warns_before_training_and_its_report_shows_the_check(tmp_path, capsys):
+    from reports.datacheck import datacheck_info
+    from search.run import main
+
+    root = random_folder(tmp_path / "shops", {"adidas": (75, 53), "nike": (59, 59)}, per_class=12)
+    shutil.copy(root / "adidas" / "000.png", root / "nike" / "copy.png")  # one image in two classes
+    sweep = write_sweep(tmp_path / "s.py", SWEEP.format(data=str(root)))
+    out = tmp_path / "run"
+    assert main([str(sweep), "--out", str(out)]) == 0
+    err = capsys.readouterr().err
+    warned = [line for line in err.splitlines() if line.startswith("warning: ")]
+    assert any("shortcut cue: image width" in w for w in warned)
+    assert any("1 duplicate pair carries different classes" in w for w in warned)
+    first_run = next(i for i, line in enumerate(err.splitlines()) if line.startswith("run 1/1 "))
+    assert max(i for i, line in enumerate(err.splitlines()) if line.startswith("warning: ")) < first_run
+
+    info = datacheck_info(out)
+    assert info is not None and info.n_val == 6 and info.points_per_image == pytest.approx(100 / 6)
+    assert [c.label for c in info.flagged][:2] == ["image width", "image height"]
+    assert info.label_conflicts == 1 and info.pairs[0].thumb_a.startswith("data:image/png;base64,")
+    html = (out / "report.html").read_text()
+    assert html.index('id="datacheck"') < html.index('id="trials"')
+    assert html.index('id="summary"') < html.index('id="datacheck"')
+    assert "shortcut cue: image width alone predicts the class" in html
+
+    # A resume reuses the saved check and prints the same warnings.
+    assert main([str(sweep), "--out", str(out), "--no-report"]) == 0
+    again = [line for line in capsys.readouterr().err.splitlines() if line.startswith("warning: ")]
+    assert again == warned
+
+
+def test_resize_is_part_of_the_fingerprint_and_old_run_directories_resume(tmp_path):
+    from search.engine import _check_resumable, fingerprint
+    from search.errors import SweepError
+    from search.records import RunDirectory
+    from search.sweep import load_sweep_file
+
+    root = random_folder(tmp_path / "d", {"a": (20, 20), "b": (20, 20)}, per_class=4)
+    sweep = load_sweep_file(write_sweep(tmp_path / "s.py", SWEEP.format(data=str(root))))
+    records = RunDirectory(tmp_path / "run")
+    records.prepare()
+    old = fingerprint(sweep)
+    del old["resize"]  # written before the setting existed
+    records.write_json("sweep.json", {"fingerprint": old})
+    _check_resumable(records, sweep.with_overrides(resize="crop"))  # no key: resumes
+    records.write_json("sweep.json", {"fingerprint": fingerprint(sweep)})
+    with pytest.raises(SweepError, match="changed: resize"):
+        _check_resumable(records, sweep.with_overrides(resize="crop"))
