@@ -15,6 +15,11 @@ NAME is one of
   pruning    epochs median stopping would save, and whether the sweep would
              still find its winner, replayed on a finished sweep (--runs DIR,
              or a grid it trains first)
+  calibration  not a timing: false definitive verdict rate (target <= 5%),
+             95% interval coverage (93-97%), power and the runs Seeds(3, 20)
+             saves, on thousands of synthetic sweeps fed through the claims
+             code; with --runs DIR also how often a finished sweep's decided
+             claims keep their verdict when its seeds are resampled (>= 9/10)
   all        every one of the above, in that order
 
 Each measurement prints one JSON line (see benchmarks/common.py for its
@@ -36,7 +41,7 @@ from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-NAMES = ("overhead", "sweep", "memory", "precision", "report", "workers", "pruning")
+NAMES = ("overhead", "sweep", "memory", "precision", "report", "workers", "pruning", "calibration")
 
 # Per-benchmark defaults where one size does not fit all (each fits a few
 # minutes on 2 CPU cores with the 1,800-image Hollywood folder).
@@ -80,7 +85,18 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--worker-counts", default="2", help="workers: comma-separated worker counts (default 2)")
     p.add_argument("--median-stopping", type=int, default=0, metavar="E",
                    help="sweep: our side stops runs behind the median from epoch E (default 0: off)")
-    p.add_argument("--runs", type=Path, help="pruning: replay on this finished sweep's run folder instead of training one")
+    p.add_argument("--runs", type=Path, help="pruning: replay on this finished sweep's run folder instead of training "
+                        "one; calibration: resample this finished sweep's seeds")
+    p.add_argument("--sweeps", type=int, default=1000,
+                   help="calibration: synthetic sweeps per correlation, effect and design (default 1000)")
+    p.add_argument("--auto-sweeps", type=int, default=300,
+                   help="calibration: synthetic sweeps per case under Seeds(3, 20), each judged after every look "
+                        "(default 300)")
+    p.add_argument("--sd", type=float, default=0.03, help="calibration: spread of one paired difference (default 0.03)")
+    p.add_argument("--correlations", default="0,0.2,0.4,0.6,0.8",
+                   help="calibration: within-seed correlations of the paired differences (default 0,0.2,0.4,0.6,0.8)")
+    p.add_argument("--resamples", type=int, default=20, help="calibration --runs: seed resamples (default 20)")
+    p.add_argument("--calibration-seed", type=int, default=0, help="calibration: random seed (default 0)")
     p.add_argument("--after-epochs", default="1,2,3,4",
                    help="pruning: comma-separated after_epochs values to replay (default 1,2,3,4)")
     p.add_argument("--seeds", type=int, default=1, help="sweep, pruning: seeds per configuration (default 1); the plain sweep "
@@ -139,6 +155,8 @@ def _runner(name: str):
         from benchmarks.workers import run
     elif name == "pruning":
         from benchmarks.pruning import run
+    elif name == "calibration":
+        from benchmarks.calibration import run
     else:
         run = _report
     return run
@@ -189,6 +207,11 @@ def main(argv: list[str] | None = None) -> int:
         lines += out
     print()
     print(summary_table(lines))
+    if "calibration" in names:
+        from benchmarks.calibration import table
+
+        print()
+        print(table(lines))
     if args.strict and any('"pass": false' in line for line in lines):
         return 1
     return 0

@@ -29,8 +29,6 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from claims.catalogue import CLAIMS, Claim, Part
 from claims.contrasts import BASELINE, TREATMENT, pairing
 from claims.measure import METRICS, censored, chance_rate, common_target, diverged
@@ -127,15 +125,23 @@ def per_seed_differences(part: Part, runs: list[RunRecord], meta: dict[str, Any]
     plan = pairing(part.contrast, [r.hyperparameters for r in runs])
     sided = [r for r in runs if plan.side(r.hyperparameters) is not None]
     sides: dict[tuple, dict[str, list[tuple[RunRecord, float]]]] = defaultdict(lambda: {TREATMENT: [], BASELINE: []})
+    keys: dict[int, tuple] = {}  # a trial's seeds share their hyperparameters: compute each key once
     for run, value in metric.values(sided, meta):
-        sides[plan.key(run.hyperparameters, run.seed)][plan.side(run.hyperparameters)].append((run, value))
+        hps = run.hyperparameters
+        if id(hps) not in keys:
+            keys[id(hps)] = plan.key(hps, 0)[1:]
+        sides[(run.seed, *keys[id(hps)])][plan.side(hps)].append((run, value))
     by_seed: dict[int, list[float]] = defaultdict(list)
     used: list[RunRecord] = []
     for key, s in sides.items():
         if s[TREATMENT] and s[BASELINE]:
-            by_seed[key[0]].append(float(np.mean([v for _, v in s[TREATMENT]]) - np.mean([v for _, v in s[BASELINE]])))
+            by_seed[key[0]].append(_mean([v for _, v in s[TREATMENT]]) - _mean([v for _, v in s[BASELINE]]))
             used += [r for r, _ in s[TREATMENT] + s[BASELINE]]
-    return {seed: float(np.mean(d)) for seed, d in by_seed.items()}, used
+    return {seed: _mean(d) for seed, d in by_seed.items()}, used
+
+
+def _mean(values: list[float]) -> float:
+    return math.fsum(values) / len(values)
 
 
 def per_seed_values(part: Part, runs: list[RunRecord], meta: dict[str, Any], reference: float) -> tuple[dict[int, float], list[RunRecord]]:
@@ -145,7 +151,7 @@ def per_seed_values(part: Part, runs: list[RunRecord], meta: dict[str, Any], ref
     for run, value in METRICS[part.metric].values(runs, meta):
         by_seed[run.seed].append(value - (reference if part.sign == 0 else 0.0))
         used.append(run)
-    return {seed: float(np.mean(v)) for seed, v in by_seed.items()}, used
+    return {seed: _mean(v) for seed, v in by_seed.items()}, used
 
 
 # -- not measurable on this data --------------------------------------------
@@ -262,9 +268,9 @@ def judge(results: list[PartResult], plan: LookPlan) -> None:
     per_look = [[_look_tests(r, n, plan.min_seeds) for n in plan.reached] for r in tested]
     for k, seeds in enumerate(plan.reached):
         p_seq = [sequential(p[: k + 1], weights) for p in per_look]
-        levels = holm_levels([p.smallest for p in p_seq])
-        for r, p, level in zip(tested, p_seq, levels):
-            r.adjusted = decide(p, level) if level is not None else INCONCLUSIVE
+        levels = holm_levels([q for r, p in zip(tested, p_seq) for q in p.family(r.part.sign)])
+        for i, (r, p) in enumerate(zip(tested, p_seq)):
+            r.adjusted = p.decide_adjusted(r.part.sign, levels[2 * i], levels[2 * i + 1])
             if r.adjusted in DEFINITIVE and r.seeds_needed is None:
                 r.seeds_needed = seeds
             elif r.adjusted not in DEFINITIVE:

@@ -142,11 +142,11 @@ def pooling_png(info: PoolingComparisonInfo) -> str | None:
 
     for y, (label, diff) in enumerate(diffs):
         if diff.mean_diff is not None:
-            color = "#7f7f7f" if diff.within_noise or diff.too_few else "#d62728"
+            color = "#7f7f7f" if diff.undecided or diff.too_few else "#d62728"
             right.errorbar([diff.mean_diff], [y], xerr=_err(diff.mean_diff, diff.ci_low, diff.ci_high), fmt="s",
                            capsize=3, markersize=5, color=color)
     right.axvline(0.0, color="black", linewidth=0.8)
-    right.set_yticks(range(len(diffs)), [f"{label} ({d.n_pairs} pairs)" for label, d in diffs])
+    right.set_yticks(range(len(diffs)), [f"{label} ({d.n_seeds} seeds)" for label, d in diffs])
     right.set_ylim(len(diffs) - 0.5, -0.5)
     right.set_xlabel(f"difference in {info.objective}, 95% CI", fontsize=8)
     right.set_title("paired difference (same other settings and seed)", fontsize=9)
@@ -155,7 +155,8 @@ def pooling_png(info: PoolingComparisonInfo) -> str | None:
     return to_data_uri(fig)
 
 
-VERDICT_COLORS = {"supported": "#2ca02c", "contradicted": "#d62728", "inconclusive": "#7f7f7f"}
+VERDICT_COLORS = {"supported": "#2ca02c", "contradicted": "#d62728", "inconclusive": "#7f7f7f",
+                  "no meaningful difference": "#1f77b4"}
 
 
 def claims_png(info: ClaimsInfo | None) -> str | None:
@@ -172,7 +173,7 @@ def claims_png(info: ClaimsInfo | None) -> str | None:
     fig = Figure(figsize=(7.5, 0.55 * len(rows) + 0.6), layout="constrained")
     axes = fig.subplots(len(rows), 1, squeeze=False)[:, 0]
     for ax, claim in zip(axes, rows):
-        color = VERDICT_COLORS.get(claim.verdict, "black")
+        color = VERDICT_COLORS.get(claim.final, "black")
         ax.scatter(claim.differences, [0] * len(claim.differences), s=12, color=color, alpha=0.6)
         if claim.effect is not None:
             ax.errorbar([claim.effect], [0], xerr=_err(claim.effect, claim.ci_low, claim.ci_high), fmt="|",

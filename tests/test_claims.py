@@ -386,7 +386,7 @@ def test_holm_can_leave_a_part_open_that_its_own_interval_decides():
 
 
 def test_seeds_needed_is_the_first_look_that_decided():
-    runs = _pooling_sweep(seeds=8, effect=0.08, seed_sd=0.0, configs=2)
+    runs = _pooling_sweep(seeds=8, effect=0.2, seed_sd=0.0, configs=2)
     row = evaluate(runs, {**BIG, "claims": ["pooling-texture"], "seed_looks": [3, 5, 8]})[0]
     assert row.adjusted_verdict == SUPPORTED and row.seeds_needed == 3 and row.seeds == 8
     noisy = _pooling_sweep(seeds=8, effect=0.03, seed_sd=0.0, configs=1, rng_seed=4)

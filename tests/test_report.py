@@ -44,7 +44,7 @@ def write_pooling_dir(root: Path, diffs_by_seed: dict[tuple[float, int], float],
     directory.prepare()
     defaults = {"pooling_1": "max", "pooling_2": "max", "dropout": 0.25}
     directory.write_json("sweep.json", sweep_meta("pool", tuned=list(knobs) + ["dropout"], defaults=defaults,
-                                                  planned_trials=None, objective=objective))
+                                                  planned_trials=None, objective=objective, n_val=1000))
     trial = 0
     for (dropout, seed), diff in diffs_by_seed.items():
         base = 0.7 + (0.1 * dropout if base_noise else 0.0) + 0.013 * seed  # big between-setting spread
@@ -166,12 +166,13 @@ def test_paired_pooling_difference_and_ci_match_scipy(tmp_path):
     info = pooling_info(runs)
     assert info.varied
     paired = info.knobs[0].paired
-    values = np.array(list(diffs.values()))
+    # The seed is the unit: each seed's pairs are averaged, the interval is over the 3 seeds.
+    values = np.array([np.mean([d for (_, seed), d in diffs.items() if seed == s]) for s in range(3)])
     low, high = stats.t.interval(0.95, df=len(values) - 1, loc=values.mean(), scale=stats.sem(values))
-    assert paired.n_pairs == 6
+    assert paired.n_pairs == 6 and paired.n_seeds == 3
     assert paired.mean_diff == pytest.approx(values.mean())
     assert (paired.ci_low, paired.ci_high) == (pytest.approx(low), pytest.approx(high))
-    assert paired.verdict == "max better" and not paired.within_noise
+    assert paired.verdict == "max better" and not paired.undecided
     assert "excludes 0" in paired.sentence
     options = {o.label: o for o in info.knobs[0].options}
     assert options["max"].n == options["avg"].n == 6
@@ -186,23 +187,36 @@ def test_pairs_need_the_same_seed_and_other_settings(tmp_path):
     directory.write_run(make_record("0001", 1, {"pooling_1": "avg", "dropout": 0.25}, 0.8))  # other seed
     directory.write_run(make_record("0002", 0, {"pooling_1": "avg", "dropout": 0.5}, 0.8))  # other dropout
     paired = pooling_info(load_runs(directory.root)).knobs[0].paired
-    assert paired.n_pairs == 0 and paired.verdict == "too few pairs"
+    assert paired.n_pairs == 0 and paired.verdict == "too few seeds"
     assert paired.sentence.startswith("No pairs") and paired.mean_diff is None
 
 
-def test_difference_within_noise_is_flagged(tmp_path):
-    diffs = {(0.25, 0): 0.02, (0.25, 1): -0.02, (0.5, 0): 0.01, (0.5, 1): -0.015, (0.25, 2): 0.004}
+def test_an_interval_across_zero_is_undecided_and_a_narrow_one_no_meaningful_difference(tmp_path):
+    diffs = {(0.25, 0): 0.04, (0.25, 1): -0.05, (0.5, 0): 0.03, (0.5, 1): -0.045, (0.25, 2): 0.004}
     paired = pooling_info(load_runs(write_pooling_dir(tmp_path / "noise", diffs))).knobs[0].paired
-    assert paired.ci_low < 0 < paired.ci_high
-    assert paired.verdict == "within noise" and paired.within_noise
-    assert "within noise" in paired.sentence
+    assert paired.ci_low < -0.02 and paired.ci_high > 0.02
+    assert paired.verdict == "undecided" and paired.undecided
+    assert "more seeds are needed" in paired.sentence and "noise" not in paired.sentence
+    small = {(0.25, s): 0.001 * (s % 2) for s in range(6)}
+    paired = pooling_info(load_runs(write_pooling_dir(tmp_path / "small", small))).knobs[0].paired
+    assert paired.verdict == "no meaningful difference" and "within ±0.02" in paired.sentence
+
+
+def test_all_runs_at_100_percent_are_not_measurable(tmp_path):
+    diffs = {(0.25, s): 0.0 for s in range(4)}
+    root = write_pooling_dir(tmp_path / "ceiling", diffs, base_noise=False)
+    for record in RunDirectory(root).read_runs():
+        record.score = record.best_val_accuracy = 1.0
+        RunDirectory(root).write_run(record)
+    paired = pooling_info(load_runs(root)).knobs[0].paired
+    assert paired.verdict == "not measurable on this data" and "every validation image right" in paired.sentence
 
 
 def test_too_few_pairs_is_said_plainly():
     paired = paired_difference("max", "avg", [(0,), (0,), (1,), (1,)], ["max", "avg", "max", "avg"],
                                [0.9, 0.8, 0.95, 0.8])
-    assert paired.n_pairs == 2 and paired.verdict == "too few pairs"
-    assert "too few pairs" in paired.sentence
+    assert paired.n_pairs == 2 and paired.verdict == "too few seeds"
+    assert "too few seeds" in paired.sentence
 
 
 def test_repeated_configurations_are_averaged_not_double_counted():
@@ -210,7 +224,7 @@ def test_repeated_configurations_are_averaged_not_double_counted():
     groups = ["max", "max", "avg", "max", "avg", "max", "avg"]
     scores = [0.9, 0.8, 0.7, 0.9, 0.8, 0.75, 0.7]
     paired = paired_difference("max", "avg", keys, groups, scores)
-    assert paired.n_pairs == 3 and paired.differences == pytest.approx([0.15, 0.1, 0.05])
+    assert paired.n_pairs == 3 and paired.differences == pytest.approx([0.15, 0.1, 0.05])  # one pair per seed
 
 
 def test_lower_is_better_objective_flips_the_verdict(tmp_path):
@@ -221,17 +235,18 @@ def test_lower_is_better_objective_flips_the_verdict(tmp_path):
 
 
 def test_pooling_patterns_all_max_all_avg_mixed(tmp_path):
-    root = write_synthetic_run(tmp_path / "patterns", n_trials=16, seeds=2, pooling_effect=0.03, noise=0.002)
+    root = write_synthetic_run(tmp_path / "patterns", n_trials=16, seeds=3, pooling_effect=0.03, noise=0.002,
+                               n_val=1000)
     info = pooling_info(load_runs(root))
     patterns = {p.label: p for p in info.patterns}
     assert set(patterns) == {"all max", "all avg", "mixed"}
-    assert patterns["all max"].n == 8 and patterns["all avg"].n == 8 and patterns["mixed"].n == 16
+    assert patterns["all max"].n == 12 and patterns["all avg"].n == 12 and patterns["mixed"].n == 24
     pairs = {p.label: p for p in info.pattern_pairs}
-    assert pairs["all max − all avg"].n_pairs == 8
+    assert pairs["all max − all avg"].n_pairs == 12 and pairs["all max − all avg"].n_seeds == 3
     assert pairs["all max − all avg"].mean_diff == pytest.approx(0.03, abs=0.005)
     assert pairs["all max − all avg"].verdict == "all max better"
     knobs = {k.name: k.paired for k in info.knobs}
-    assert knobs["pooling_1"].verdict == "max better" and knobs["pooling_2"].n_pairs == 16
+    assert knobs["pooling_1"].verdict == "max better" and knobs["pooling_2"].n_pairs == 24
 
 
 def test_no_pooling_varied_omits_the_section_with_a_note(tmp_path):
@@ -330,15 +345,30 @@ def test_missing_image_files_are_reported_not_fatal(tmp_path):
     assert write_report(root).exists()
 
 
-def test_report_computes_a_verdict_for_every_claim(tmp_path):
+def test_report_computes_a_verdict_for_every_requested_claim(tmp_path):
     root = write_synthetic_run(tmp_path / "claims", n_trials=4, seeds=1)
+    meta = RunDirectory(root).read_json("sweep.json")
+    meta["claims"] = ["pooling-texture", "batch-size"]
+    RunDirectory(root).write_json("sweep.json", meta)
     html = write_report(root).read_text(encoding="utf-8")
     table = __import__("pandas").read_csv(root / "claims.csv")
-    assert len(table) == 11 and set(table["verdict"]) <= {"supported", "contradicted", "inconclusive", "not tested"}
+    assert len(table) == 11 and set(table["verdict"]) <= {
+        "supported", "contradicted", "inconclusive", "no meaningful difference", "not measurable on this data",
+        "not tested", "not requested"}
+    assert (table["verdict"] == "not requested").sum() == 9
+    assert {"seeds", "runs", "adjusted_verdict", "margin", "seeds_needed"} <= set(table.columns)
     assert 'id="claims"' in html
     for claim in table["claim"]:
         assert claim in html
     assert "Max pooling beats average pooling" in html  # the article's sentence beside its verdict
+    assert "Not requested by this sweep: mixed-pooling" in html
+
+
+def test_a_sweep_without_claims_gets_one_line_not_a_table(tmp_path):
+    root = write_synthetic_run(tmp_path / "noclaims", n_trials=4, seeds=1)
+    html = write_report(root).read_text(encoding="utf-8")
+    section = html[html.index('id="claims"'):html.index("</section>", html.index('id="claims"'))]
+    assert "requested no claims" in section and "<table" not in section
 
 
 def test_claims_table_renders_claims_csv(tmp_path):

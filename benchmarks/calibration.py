@@ -1,0 +1,396 @@
+"""Calibration of the claim verdicts: error rates, coverage, power and seeds saved, on synthetic sweeps.
+
+Not a speed benchmark: it measures whether the verdicts mean what they
+say. Thousands of synthetic sweeps are drawn whose runs share seed effects,
+written as run records and fed through the real claims code
+(`claims.verdicts.evaluate`, the same call the report and the engine make).
+
+The synthetic grid is pooling_1 x pooling_2 in {avg, max} x conv_blocks in
+{2, 3} (8 configurations; the 2-block runs have pooling_3 None, as real
+records do), judged on pooling-texture, mixed-pooling and depth-overfit's
+two parts: 4 parts, margin 0.02 each. A run's score is
+
+    0.7 + seed effect (shared by every run of the seed)
+        + for each contrast on its treatment side: (true effect + seed's own slope)
+        + run noise
+
+so the paired differences of one seed are correlated (`rho`, the
+within-seed correlation of the paired differences, from 0 to 0.8) while
+the total spread of one difference stays `--sd` (default 0.03: 3 points).
+True effects: 0 (a "supported" or "contradicted" is false), the margin
+(a "no meaningful difference" or "contradicted" is false) and twice the
+margin (power: how often "supported").
+
+Designs: a fixed 5 seeds (one look) and `Seeds(3, 20)`, which adds rounds
+while a claim is undecided exactly as the engine does (evaluate after each
+look, stop when `undecided` is empty). The baseline of each false-verdict
+line is the old rule on the same sweeps: every seed x setting pair counted
+as independent, no Holm. For the seeds saved, fixed designs of 3..20 seeds
+are run at twice the margin to find the smallest with the power `Seeds`
+reached; its runs over `Seeds`' mean runs is the saving.
+
+With `--runs DIR` it also replays a finished sweep: it resamples its seeds
+with replacement (`--resamples`, default 20) and reports how often each
+decided claim keeps its verdict (target 9 in 10).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from benchmarks.common import Measurement, Skip
+
+CLAIM_IDS = ("pooling-texture", "mixed-pooling", "depth-overfit")
+MARGIN = 0.02
+CORRELATIONS = (0.0, 0.2, 0.4, 0.6, 0.8)
+EFFECTS = {"zero": 0.0, "margin": 1.0, "twice the margin": 2.0}  # in margins
+FIXED_SEEDS = 5
+AUTO = (3, 20)
+FALSE_TARGET = 0.05
+N_VAL = 2000  # a validation set that resolves the 2-point margin (one image = 0.05 points)
+
+
+@dataclass(frozen=True)
+class World:
+    rho: float  # within-seed correlation of the paired differences
+    effect: float  # true effect of every part, in accuracy
+    sd: float  # spread of one paired difference
+
+
+CONFIGS = [(p1, p2, depth) for p1 in ("avg", "max") for p2 in ("avg", "max") for depth in (2, 3)]
+
+
+def _meta(looks: tuple[int, ...]) -> dict[str, Any]:
+    return {"claims": list(CLAIM_IDS), "seed_looks": list(looks),
+            "data": {"n_val": N_VAL, "n_train": 4 * N_VAL,
+                     "class_counts": {c: {"train": N_VAL, "val": N_VAL // 4} for c in "abcd"}}}
+
+
+def draw_sweep(world: World, seeds: int, rng: np.random.Generator):
+    """Run records of one synthetic sweep, and its seed x setting pair differences per part (for the old rule)."""
+    from search.records import RunRecord
+
+    sd_slope = math.sqrt(world.rho) * world.sd  # the seed's own effect on a contrast
+    sd_run = math.sqrt((1 - world.rho) / 2) * world.sd  # each run's own noise (a difference has two)
+    records = []
+    # One dict per configuration, shared by its seeds' records as a trial's are.
+    settings = [{"pooling_1": p1, "pooling_2": p2, "conv_blocks": depth, "pooling_3": "none" if depth == 3 else None,
+                 "batch_size": 32} for p1, p2, depth in CONFIGS]
+    for seed in range(seeds):
+        shared = rng.normal(0, 0.03)
+        slope = rng.normal(0, sd_slope, size=4)  # max-max, avg-max, depth (accuracy), depth (gap)
+        for trial, (p1, p2, depth) in enumerate(CONFIGS):
+            score = 0.7 + shared + rng.normal(0, sd_run)
+            if (p1, p2) == ("max", "max"):
+                score += world.effect + slope[0]
+            if (p1, p2) == ("avg", "max"):
+                score += world.effect + slope[1]
+            gap = 0.05 + rng.normal(0, sd_run)
+            if depth == 3:
+                score += world.effect + slope[2]
+                gap += world.effect + slope[3]
+            records.append(RunRecord(f"{trial:04d}", seed, "completed", settings[trial], score=score, best_val_accuracy=score,
+                                     final_val_accuracy=score, train_val_gap=gap, epochs_run=1,
+                                     params=1000 * depth))
+    return records
+
+
+def old_rule_false(records, part_index: int, effect: float) -> bool:
+    """The rule before the seed became the unit: every seed x setting pair independent, no margin, no Holm."""
+    from claims.catalogue import BY_ID
+    from claims.contrasts import BASELINE, TREATMENT, pairing
+    from claims.measure import METRICS
+    from claims.stats import t_interval
+
+    claim, part = _parts()[part_index]
+    plan = pairing(part.contrast, [r.hyperparameters for r in records])
+    sides: dict[tuple, dict[str, list[float]]] = {}
+    for run, value in METRICS[part.metric].values(records, {}):
+        side = plan.side(run.hyperparameters)
+        if side is not None:
+            sides.setdefault(plan.key(run.hyperparameters, run.seed), {TREATMENT: [], BASELINE: []})[side].append(value)
+    diffs = [np.mean(s[TREATMENT]) - np.mean(s[BASELINE]) for s in sides.values() if s[TREATMENT] and s[BASELINE]]
+    i = t_interval(diffs)
+    decided = i.low > 0 or i.high < 0
+    return decided and effect == 0 or (effect > 0 and i.high < 0)
+
+
+def _parts():
+    from claims.catalogue import BY_ID
+
+    return [(c, p) for c in CLAIM_IDS for p in BY_ID[c].parts]
+
+
+def part_outcomes(records, looks: tuple[int, ...]):
+    """(adjusted verdict, unadjusted verdict, ci_low, ci_high) per part, from the real claims code."""
+    from claims.verdicts import evaluate, measure_part, judge, look_plan, _runs_for, _usable
+    from claims.catalogue import BY_ID
+
+    meta = _meta(looks)
+    runs = _usable(records)
+    results = [measure_part(BY_ID[c], p, _runs_for(BY_ID[c], runs, meta), meta) for c, p in _parts()]
+    judge(results, look_plan(records, meta))
+    return [(r.adjusted, r.verdict, r.interval.low if r.interval else math.nan,
+             r.interval.high if r.interval else math.nan) for r in results]
+
+
+def is_false(verdict: str, effect_in_margins: float) -> bool:
+    from claims.stats import CONTRADICTED, NO_DIFFERENCE, SUPPORTED
+
+    if effect_in_margins == 0:
+        return verdict in (SUPPORTED, CONTRADICTED)
+    if effect_in_margins <= 1:
+        return verdict in (NO_DIFFERENCE, CONTRADICTED)
+    return verdict == CONTRADICTED
+
+
+def run_auto(world: World, rng: np.random.Generator, plan: tuple[int, int]):
+    """One sweep under Seeds(min, max): evaluate after each look as the engine does; stop when nothing is undecided."""
+    from claims.verdicts import evaluate, undecided
+    from search.seeds import Seeds
+
+    looks = Seeds(*plan).looks()
+    records = draw_sweep(world, looks[-1], rng)
+    for n in looks:
+        upto = [r for r in records if r.seed < n]
+        if not undecided(evaluate(upto, _meta(looks))) or n == looks[-1]:
+            return n, part_outcomes(upto, looks)
+    raise AssertionError("unreachable")
+
+
+@dataclass
+class Tally:
+    sweeps: int = 0
+    part_false: np.ndarray | None = None
+    part_unadjusted_false: np.ndarray | None = None
+    part_old_false: np.ndarray | None = None
+    part_supported: np.ndarray | None = None
+    part_covered: np.ndarray | None = None
+    sweep_false: int = 0
+    sweep_old_false: int = 0
+    seeds_total: int = 0
+
+    def add(self, outcomes, effect: float, effect_m: float, old: list[bool], seeds: int) -> None:
+        from claims.stats import SUPPORTED
+
+        k = len(outcomes)
+        for name in ("part_false", "part_unadjusted_false", "part_old_false", "part_supported", "part_covered"):
+            if getattr(self, name) is None:
+                setattr(self, name, np.zeros(k))
+        false = np.array([is_false(a, effect_m) for a, _, _, _ in outcomes], dtype=float)
+        self.part_false += false
+        self.part_unadjusted_false += [is_false(u, effect_m) for _, u, _, _ in outcomes]
+        self.part_old_false += old
+        self.part_supported += [a == SUPPORTED for a, _, _, _ in outcomes]
+        self.part_covered += [lo <= effect <= hi for _, _, lo, hi in outcomes]
+        self.sweep_false += bool(false.any())
+        self.sweep_old_false += any(old)
+        self.sweeps += 1
+        self.seeds_total += seeds
+
+
+def _labels() -> list[str]:
+    return [f"{c}: {p.label}" for c, p in _parts()]
+
+
+def simulate(world: World, effect_m: float, sweeps: int, design: str, rng: np.random.Generator,
+             fixed: int = FIXED_SEEDS, auto: tuple[int, int] = AUTO) -> Tally:
+    tally = Tally()
+    for _ in range(sweeps):
+        if design == "fixed":
+            records = draw_sweep(world, fixed, rng)
+            outcomes, seeds = part_outcomes(records, (fixed,)), fixed
+        else:
+            seeds, outcomes = run_auto(world, rng, auto)
+            records = None
+        old = [old_rule_false(records, i, effect_m) for i in range(len(outcomes))] if records is not None \
+            else [False] * len(outcomes)
+        tally.add(outcomes, world.effect, effect_m, old, seeds)
+    return tally
+
+
+def _measure(name: str, world: World, effect_label: str, design: str, tally: Tally, sd: float) -> Measurement:
+    n = tally.sweeps
+    per_part = tally.part_false / n
+    sweep_rate = tally.sweep_false / n
+    coverage = tally.part_covered / n
+    power = tally.part_supported / n
+    effect_m = EFFECTS[effect_label]
+    if effect_m >= 2:
+        metric, ours, target = "power: share of parts 'supported' (adjusted)", float(power.mean()), "none"
+        passed = None
+    else:
+        metric, ours, target = "false definitive verdicts per sweep (any part, adjusted)", sweep_rate, "<= 0.05"
+        passed = bool(sweep_rate <= FALSE_TARGET + 1.96 * math.sqrt(FALSE_TARGET * (1 - FALSE_TARGET) / n))
+    baseline = tally.sweep_old_false / n if design == "fixed" and effect_m < 2 else None
+    cov_ok = bool(0.93 - 1.96 * math.sqrt(0.95 * 0.05 / n) <= coverage.mean() <= 0.97 + 1.96 * math.sqrt(0.95 * 0.05 / n))
+    seeds_desc = f"{FIXED_SEEDS} seeds" if design == "fixed" else f"Seeds({AUTO[0]}, {AUTO[1]})"
+    return Measurement(
+        name=name,
+        data=f"{n} synthetic sweeps, 8 configurations, {seeds_desc}, rho={world.rho:g}, true effect {effect_label} "
+             f"({world.effect:+.3f}), sd of a paired difference {sd:g}",
+        metric=metric,
+        unit="",
+        baseline_is="the old rule on the same sweeps: seed x setting pairs as independent, no Holm"
+        if baseline is not None else "none",
+        ours_is=f"claims.verdicts with the seed as the unit, Holm, sequential looks ({seeds_desc})",
+        baseline=baseline,
+        ours=ours,
+        ratio=None,
+        ratio_means="",
+        target=target,
+        passed=passed,
+        trials=len(CONFIGS),
+        details={
+            "design": design, "rho": world.rho, "true_effect": world.effect, "effect": effect_label,
+            "parts": _labels(),
+            "false_per_part": per_part.round(4).tolist(),
+            "false_per_part_mean": float(per_part.mean()),
+            "false_per_part_unadjusted": (tally.part_unadjusted_false / n).round(4).tolist(),
+            "false_per_part_old_rule": (tally.part_old_false / n).round(4).tolist() if design == "fixed" else None,
+            "false_per_sweep": sweep_rate,
+            "coverage_per_part": coverage.round(4).tolist(),
+            "coverage_mean": float(coverage.mean()),
+            "coverage_ok": cov_ok,
+            "power_per_part": power.round(4).tolist(),
+            "mean_seeds": tally.seeds_total / n,
+            "mean_runs": tally.seeds_total / n * len(CONFIGS),
+        },
+    )
+
+
+def _saving(world: World, auto_tally: Tally, sweeps: int, rng: np.random.Generator, sd: float) -> Measurement:
+    """Fixed designs of growing size at twice the margin until one matches Seeds' power; runs vs Seeds' runs."""
+    target_power = float(auto_tally.part_supported.mean() / auto_tally.sweeps)
+    auto_runs = auto_tally.seeds_total / auto_tally.sweeps * len(CONFIGS)
+    powers = {}
+    match = None
+    for n in (3, 4, 5, 6, 8, 10, 12, 15, 20):
+        tally = simulate(world, 2.0, sweeps, "fixed", rng, fixed=n)
+        powers[n] = float(tally.part_supported.mean() / tally.sweeps)
+        if powers[n] >= target_power:
+            match = n
+            break
+    fixed_runs = match * len(CONFIGS) if match else None
+    ratio = fixed_runs / auto_runs if fixed_runs else None
+    return Measurement(
+        name="calibration",
+        data=f"{sweeps} synthetic sweeps per design, rho={world.rho:g}, true effect twice the margin, sd {sd:g}",
+        metric="runs for the same power: fixed seeds vs Seeds(3, 20)",
+        unit="runs",
+        baseline_is=f"fixed {match} seeds, the smallest with Seeds' power" if match else "no fixed design up to 20 seeds",
+        ours_is=f"Seeds({AUTO[0]}, {AUTO[1]}), mean runs",
+        baseline=fixed_runs,
+        ours=auto_runs,
+        ratio=ratio,
+        ratio_means="fixed runs / Seeds runs",
+        target=">= 2",
+        passed=None if ratio is None else ratio >= 2,
+        trials=len(CONFIGS),
+        details={"rho": world.rho, "seeds_power": target_power, "fixed_power": powers, "matched_fixed_seeds": match},
+    )
+
+
+def replay(folder: Path, resamples: int, rng: np.random.Generator) -> list[Measurement]:
+    """Resample a finished sweep's seeds with replacement; how often each decided claim keeps its verdict."""
+    from claims.stats import DEFINITIVE, NOT_MEASURABLE
+    from claims.verdicts import evaluate
+    from search.errors import SweepError
+    from search.records import RunDirectory
+
+    directory = RunDirectory(folder)
+    try:
+        meta = directory.read_json("sweep.json")
+    except (SweepError, OSError) as exc:
+        raise Skip(f"{folder}: cannot read sweep.json ({exc})") from None
+    records = directory.read_runs()
+    seeds = sorted({r.seed for r in records})
+    if len(seeds) < 2:
+        raise Skip(f"{folder}: fewer than 2 seeds, nothing to resample")
+    original = {r.claim: r for r in evaluate(records, meta)}
+    decided = [c for c, r in original.items() if r.final in DEFINITIVE or r.final == NOT_MEASURABLE]
+    kept = {c: 0 for c in decided}
+    flat = {**meta, "seed_looks": [len(seeds)]}
+    for _ in range(resamples):
+        chosen = rng.choice(seeds, size=len(seeds), replace=True)
+        resampled = [replace(r, seed=new) for new, old in enumerate(chosen) for r in records if r.seed == old]
+        rows = {r.claim: r for r in evaluate(resampled, flat)}
+        for c in decided:
+            kept[c] += rows[c].final == original[c].final
+    out = []
+    for c in decided:
+        share = kept[c] / resamples
+        out.append(Measurement(
+            name="calibration",
+            data=f"{folder}: {len(records)} runs, {len(seeds)} seeds, {resamples} resamples of the seeds",
+            metric=f"{c}: share of resamples that keep the verdict '{original[c].final}'",
+            unit="",
+            baseline_is="none",
+            ours_is="claims.verdicts on the resampled seeds",
+            baseline=None,
+            ours=share,
+            ratio=None,
+            ratio_means="",
+            target=">= 0.9",
+            passed=share >= 0.9,
+            details={"claim": c, "verdict": original[c].final, "decided_by": original[c].decided_by,
+                     "kept": kept[c], "resamples": resamples, "replayed_folder": str(folder)},
+        ))
+    if not out:
+        raise Skip(f"{folder}: no claim was decided, nothing to replay")
+    return out
+
+
+def run(args) -> list[Measurement]:
+    rng = np.random.default_rng(args.calibration_seed)
+    sweeps = args.sweeps
+    sd = args.sd
+    out: list[Measurement] = []
+    correlations = [float(x) for x in args.correlations.split(",")]
+    for rho in correlations:
+        for label, effect_m in EFFECTS.items():
+            world = World(rho, effect_m * MARGIN, sd)
+            for design in ("fixed", "auto"):
+                tally = simulate(world, effect_m, sweeps if design == "fixed" else args.auto_sweeps, design, rng)
+                m = _measure("calibration", world, label, design, tally, sd)
+                print(json.dumps({"progress": m.data, "false_per_sweep": m.details["false_per_sweep"]}),
+                      file=sys.stderr, flush=True)
+                out.append(m)
+                if design == "auto" and effect_m >= 2 and rho in (correlations[0], correlations[len(correlations) // 2]):
+                    out.append(_saving(world, tally, args.auto_sweeps, rng, sd))
+    if args.runs is not None:
+        try:
+            out += replay(args.runs, args.resamples, rng)
+        except Skip as exc:
+            print(f"calibration: replay skipped: {exc}", file=sys.stderr)
+    else:
+        print("calibration: replay skipped: no --runs DIR given", file=sys.stderr)
+    return out
+
+
+def table(lines: list[str]) -> str:
+    """The calibration lines (JSON, as printed) as one plain table per correlation, effect and design."""
+    rows = [("rho", "true effect", "design", "false/part", "false/sweep", "old rule/sweep", "coverage", "power",
+             "mean seeds")]
+    for line in lines:
+        m = json.loads(line)
+        d = m.get("details") or {}
+        if m.get("name") != "calibration" or "false_per_sweep" not in d:
+            continue
+        old = m.get("baseline")
+        rows.append((f"{d['rho']:g}", d["effect"], d["design"], f"{d['false_per_part_mean']:.3f}",
+                     f"{d['false_per_sweep']:.3f}", "-" if old is None else f"{old:.3f}", f"{d['coverage_mean']:.3f}",
+                     f"{float(np.mean(d['power_per_part'])):.3f}", f"{d['mean_seeds']:.1f}"))
+    if len(rows) == 1:
+        return ""
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    out = ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
+    out.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(out)

@@ -1,0 +1,63 @@
+"""The calibration benchmark at toy size: it runs the real claims code and reports what it promises."""
+
+from __future__ import annotations
+
+import json
+
+from benchmarks.__main__ import main
+from claims.stats import SUPPORTED
+from search.records import RunDirectory, RunRecord
+
+
+def _lines(capsys) -> list[dict]:
+    out = capsys.readouterr().out
+    return [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+
+
+def _clear_sweep(root) -> None:
+    """A finished sweep where max pooling wins by 10 points in every seed: a decided claim."""
+    directory = RunDirectory(root)
+    directory.prepare()
+    directory.write_json("sweep.json", {"name": "clear", "claims": ["pooling-texture"], "seeds": 6,
+                                        "data": {"n_val": 1000, "class_counts": {"a": {"val": 500},
+                                                                                 "b": {"val": 500}}}})
+    for seed in range(6):
+        for trial, (pool, score) in enumerate((("avg", 0.70), ("max", 0.80))):
+            score += 0.01 * seed + 0.002 * (seed % 2) * trial
+            directory.write_run(RunRecord(f"{trial:04d}", seed, "completed", {"pooling_1": pool}, score=score,
+                                          best_val_accuracy=score, final_val_accuracy=score))
+
+
+def test_calibration_at_toy_size_reports_rates_coverage_power_and_seeds(capsys):
+    assert main(["calibration", "--sweeps", "6", "--auto-sweeps", "3", "--correlations", "0.4"]) == 0
+    lines = _lines(capsys)
+    rates = [m for m in lines if "false_per_sweep" in m.get("details", {})]
+    assert {(m["details"]["effect"], m["details"]["design"]) for m in rates} == {
+        (e, d) for e in ("zero", "margin", "twice the margin") for d in ("fixed", "auto")}
+    for m in rates:
+        d = m["details"]
+        assert 0 <= d["false_per_sweep"] <= 1 and 0 <= d["coverage_mean"] <= 1 and len(d["false_per_part"]) == 4
+        assert d["mean_seeds"] == 5 if d["design"] == "fixed" else 3 <= d["mean_seeds"] <= 20
+    fixed_null = next(m for m in rates if m["details"]["design"] == "fixed" and m["details"]["effect"] == "zero")
+    assert fixed_null["baseline"] is not None  # the old pooled-pairs rule on the same sweeps
+    saving = [m for m in lines if m.get("metric", "").startswith("runs for the same power")]
+    assert len(saving) == 1 and saving[0]["ours"] > 0
+
+
+def test_replay_resamples_a_finished_sweeps_seeds(tmp_path, capsys):
+    _clear_sweep(tmp_path / "run")
+    assert main(["calibration", "--sweeps", "2", "--auto-sweeps", "1", "--correlations", "0",
+                 "--runs", str(tmp_path / "run"), "--resamples", "10"]) == 0
+    lines = _lines(capsys)
+    replays = [m for m in lines if m.get("details", {}).get("claim") == "pooling-texture"]
+    assert len(replays) == 1
+    assert replays[0]["details"]["verdict"] == SUPPORTED and replays[0]["ours"] == 1.0 and replays[0]["pass"]
+
+
+def test_calibration_says_when_there_is_nothing_to_replay(tmp_path, capsys):
+    assert main(["calibration", "--sweeps", "1", "--auto-sweeps", "1", "--correlations", "0"]) == 0
+    assert "calibration: replay skipped: no --runs DIR given" in capsys.readouterr().err
+    (tmp_path / "empty").mkdir()
+    assert main(["calibration", "--sweeps", "1", "--auto-sweeps", "1", "--correlations", "0",
+                 "--runs", str(tmp_path / "empty")]) == 0
+    assert "calibration: replay skipped:" in capsys.readouterr().err
