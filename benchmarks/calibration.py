@@ -353,7 +353,12 @@ def run(args) -> list[Measurement]:
     sweeps = args.sweeps
     sd = args.sd
     out: list[Measurement] = []
-    correlations = [float(x) for x in args.correlations.split(",")]
+    try:  # "" runs no synthetic sweeps (a replay of --runs only)
+        correlations = [float(x) for x in args.correlations.split(",") if x.strip()]
+    except ValueError:
+        raise Skip(f"--correlations must be comma-separated numbers, got {args.correlations!r}") from None
+    if any(not 0 <= r < 1 for r in correlations):
+        raise Skip(f"--correlations must lie in [0, 1), got {args.correlations!r}")
     for rho in correlations:
         for label, effect_m in EFFECTS.items():
             world = World(rho, effect_m * MARGIN, sd)

@@ -432,3 +432,26 @@ def test_schedule_adds_both_sides_of_each_contrast():
 def test_unknown_claim_in_a_sweep_file():
     with pytest.raises(SweepError, match="unknown claim 'pooling-textures' \\(did you mean 'pooling-texture'\\?\\)"):
         Sweep(name="s", data=Digits(), hypermodel=SneakersCNN, claims=("pooling-textures",))
+
+
+# -- what a record holds ---------------------------------------------------------
+
+def test_records_hold_every_knob_with_none_where_the_model_lacks_it():
+    import keras_tuner
+
+    from claims.knobs import knob_universe, record_values, used_knobs
+
+    universe = knob_universe(SneakersCNN, {"conv_blocks": [3, 4]})
+    assert {"pooling_1", "pooling_4", "conv_blocks", "dense_units", "weights", "model", "batch_size"} <= set(universe)
+    assert "pooling_5" not in universe  # only as deep as the sweep goes
+    hp = keras_tuner.HyperParameters()
+    with used_knobs(hp) as used:
+        hp.Choice("conv_blocks", [3, 4], default=3)
+        hp.Choice("pooling_1", ["avg", "max"])
+    assert used == {"conv_blocks", "pooling_1"} and "_retrieve" not in vars(hp)
+    # Keras Tuner's values after a 4-block trial registered pooling_4 and a VGG16 one registered weights:
+    values = {"conv_blocks": 3, "pooling_1": "avg", "pooling_4": "none", "weights": "none", "tuner/epochs": 2}
+    record = record_values(values, used, universe)
+    assert record["pooling_4"] is None and record["weights"] is None and record["dropout"] is None
+    assert record["conv_blocks"] == 3 and record["tuner/epochs"] == 2
+    assert set(record) == set(universe) | {"tuner/epochs"}
