@@ -38,7 +38,7 @@ from search.tuner import SweepTuner
 # Settings that define what a run directory's records mean; rerunning with a
 # different value would mix incomparable trials, so it is refused.
 FINGERPRINT_KEYS = ("hypermodel", "space", "tuner", "objective", "image_size", "epochs", "data", "early_stopping",
-                    "median_stopping", "precision", "seeds")
+                    "median_stopping", "precision", "seeds", "resize")
 
 
 @dataclass
@@ -65,7 +65,7 @@ class SweepResult:
 
 def prepare(sweep: Sweep) -> Prepared:
     sweep = schedule_claims(sweep)
-    data = sweep.data.load(sweep.image_size)
+    data = sweep.data.load(sweep.image_size, sweep.resize)
     hypermodel = sweep.hypermodel(data.input_shape, data.num_classes, label_mode=sweep.data.label_mode,
                                   **sweep.hypermodel_args)
     model, values, article_defaults = default_model(hypermodel, sweep)
@@ -111,6 +111,7 @@ def fingerprint(sweep: Sweep) -> dict:
         "median_stopping": repr(sweep.median_stopping),
         "precision": sweep.precision,
         "seeds": plan_json(sweep.seeds),  # the seed plan fixes the claims' looks: a resume must keep it
+        "resize": sweep.resize,  # crop/pad change every image; absent in older run directories, which still resume
     }
 
 
@@ -146,6 +147,7 @@ def sweep_metadata(prepared: Prepared, sweep_file: str, started: str, status: st
             "n_train": int(len(d.y_train)),
             "n_val": int(len(d.y_val)),
             "image_size": s.image_size,
+            "resize": s.resize,
             "input_shape": list(d.input_shape),
         },
         "model": {
@@ -218,6 +220,9 @@ def _run_locked(prepared: Prepared, records: RunDirectory, sweep_file: str, quie
 
     progress = Progress(None, sweep.objective, objective_mode(sweep.objective), quiet=quiet,
                         parallel=max(1, parallel.workers) if parallel else 1)
+    from search.datacheck import check_for_sweep
+
+    check_for_sweep(prepared.data, sweep.image_size, sweep.resize, records.root, progress.say)
     rounds = SeedRounds(prepared, records, progress, log, write_meta)
     try:
         lost = _search(rounds, parallel, records, progress)

@@ -34,6 +34,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                    help="runs per configuration, with seeds 0..N-1; auto: rounds of seeds while a claim is undecided")
     p.add_argument("--precision", choices=("float32", "mixed_bfloat16"),
                    help="Keras dtype policy of each run (mixed_bfloat16: faster on bf16 hardware)")
+    p.add_argument("--resize", choices=("stretch", "crop", "pad"),
+                   help="how non-square images become square: stretch (the articles'), crop the centre, or pad")
     p.add_argument("--workers", type=int, default=0, metavar="N",
                    help="train N trials at once in N worker processes on this machine")
     p.add_argument("--chief", metavar="HOST:PORT",
@@ -90,7 +92,7 @@ def _main(args: argparse.Namespace) -> int:
     sweep_file = Path(args.sweep_file) if args.sweep_file else DEFAULT_SWEEP
     sweep = load_sweep_file(sweep_file).with_overrides(
         data=args.data, max_trials=args.max_trials, epochs=args.epochs, image_size=args.image_size, seeds=args.seeds,
-        precision=args.precision,
+        precision=args.precision, resize=args.resize,
     )
     _check_parallel_flags(args)
     prepared = prepare(sweep)
@@ -139,7 +141,7 @@ def _parallel(args: argparse.Namespace, sweep_file: Path):
     if not args.workers and not args.chief:
         return None
     worker_args = [str(sweep_file.resolve())]
-    for flag in ("data", "max_trials", "epochs", "image_size", "seeds", "precision"):
+    for flag in ("data", "max_trials", "epochs", "image_size", "seeds", "precision", "resize"):
         value = getattr(args, flag)
         if value is not None:
             worker_args += [f"--{flag.replace('_', '-')}", str(value)]

@@ -19,6 +19,7 @@ from search.data import DataSource
 from search.device import PRECISIONS
 from search.errors import SweepError
 from search.hypermodels import ArticleHyperModel
+from search.images import RESIZE_MODES
 from search.pruning import MedianStopping
 from search.seeds import Seeds
 
@@ -83,6 +84,7 @@ class Sweep:
     early_stopping: EarlyStopping | None = field(default_factory=EarlyStopping)
     median_stopping: MedianStopping | None = None  # stop runs behind the median (off; not with claims)
     precision: str = "float32"  # or "mixed_bfloat16": bf16 compute, float32 weights (opt-in)
+    resize: str = "stretch"  # or "crop" / "pad": keep the aspect ratio, as Keras' crop_/pad_to_aspect_ratio
     claims: tuple[str, ...] = ()  # article claims to test, ids from claims.catalogue
     claim_min_pairs: int = 5  # fewer paired runs than this give "inconclusive"
     description: str = ""
@@ -120,6 +122,10 @@ class Sweep:
             close = difflib.get_close_matches(str(self.precision), PRECISIONS, n=1)
             raise SweepError(f"unknown precision {self.precision!r}; "
                              + (f"did you mean {close[0]!r}?" if close else f"choose one of {', '.join(PRECISIONS)}"))
+        if self.resize not in RESIZE_MODES:
+            close = difflib.get_close_matches(str(self.resize), RESIZE_MODES, n=1)
+            raise SweepError(f"unknown resize {self.resize!r}; "
+                             + (f"did you mean {close[0]!r}?" if close else f"choose one of {', '.join(RESIZE_MODES)}"))
         if self.median_stopping is not None and self.claims:
             raise SweepError("median_stopping cuts runs short, which would bias the paired claim statistics; "
                              "use it in sweeps without claims")
