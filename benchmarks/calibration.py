@@ -351,6 +351,8 @@ def replay(folder: Path, resamples: int, rng: np.random.Generator) -> list[Measu
 def run(args) -> list[Measurement]:
     rng = np.random.default_rng(args.calibration_seed)
     sweeps = args.sweeps
+    if sweeps < 1 or args.auto_sweeps < 1 or args.resamples < 1 or not args.sd > 0:
+        raise Skip("--sweeps, --auto-sweeps and --resamples must be at least 1 and --sd above 0")
     sd = args.sd
     out: list[Measurement] = []
     try:  # "" runs no synthetic sweeps (a replay of --runs only)

@@ -169,24 +169,29 @@ def not_measurable(part: Part, used: list[RunRecord], meta: dict[str, Any]) -> s
         return ""
     done = [r for r in used if r.status == "completed"]
     if metric.scale == "train":
-        top = [r for r in done if r.final_train_accuracy is not None
-               and r.final_train_accuracy >= 1 - 0.5 / max(n_train, 1)]
+        top = [r for r in done if r.final_train_accuracy is not None and r.final_train_accuracy >= _all_right(n_train)]
         if len(top) > MOST * len(used):
             return (f"{len(top)} of {len(used)} runs fit every training image, so there is no room left to show "
                     f"which fits better")
         return ""
-    top = [r for r in done if r.best_val_accuracy is not None and r.best_val_accuracy >= 1 - 0.5 / max(n_val, 1)]
+    top = [r for r in done if r.best_val_accuracy is not None and r.best_val_accuracy >= _all_right(n_val)]
     if len(top) > MOST * len(used):
         return (f"{len(top)} of {len(used)} runs got every validation image right, so there is no room left to show "
                 f"a difference (the task is too easy, or the validation set too small; see the data check)")
     chance = chance_rate(meta)
     if chance is not None and part.metric != "did_not_converge":
+        slack = 0.5 / n_val if n_val else 1e-9  # half an image: accuracies are multiples of 1/n_val
         low = [r for r in used if r.status != "completed" or (r.best_val_accuracy is not None
-                                                              and r.best_val_accuracy <= chance + 0.5 / max(n_val, 1))]
+                                                              and r.best_val_accuracy <= chance + slack)]
         if len(low) > MOST * len(used):
             return (f"{len(low)} of {len(used)} runs did no better than always answering the largest class "
                     f"({chance:.0%}), so they learned nothing to compare")
     return ""
+
+
+def _all_right(n: int) -> float:
+    """The accuracy of getting all n images right, less half an image of float rounding (1.0 when n is unknown)."""
+    return 1 - 0.5 / n if n else 1.0
 
 
 # -- one claim's parts --------------------------------------------------------

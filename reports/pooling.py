@@ -260,7 +260,7 @@ def measurability(runs: SweepRuns, scores: list[float]) -> str:
         return (f"{MARGIN * 100:g} accuracy points is less than 2 of the {n_val} validation images "
                 f"(one image is {100 / n_val:.2g} points)")
     finite = [s for s in scores if math.isfinite(s)]
-    top = [s for s in finite if s >= 1 - 0.5 / max(n_val, 1)]
+    top = [s for s in finite if s >= (1 - 0.5 / n_val if n_val else 1.0)]
     if finite and len(top) > len(finite) / 2:
         return f"{len(top)} of {len(finite)} runs got every validation image right, so there is no room to differ"
     return ""

@@ -61,3 +61,10 @@ def test_calibration_says_when_there_is_nothing_to_replay(tmp_path, capsys):
     assert main(["calibration", "--sweeps", "1", "--auto-sweeps", "1", "--correlations", "0",
                  "--runs", str(tmp_path / "empty")]) == 0
     assert "calibration: replay skipped:" in capsys.readouterr().err
+
+
+def test_bad_calibration_options_are_one_line(capsys):
+    assert main(["calibration", "--sweeps", "0"]) == 0
+    assert "calibration: skipped: --sweeps" in capsys.readouterr().err
+    assert main(["calibration", "--correlations", "0.4,x"]) == 0
+    assert "--correlations must be comma-separated numbers" in capsys.readouterr().err

@@ -350,6 +350,13 @@ def test_every_run_at_100_percent_is_not_measurable_never_no_difference():
     assert "noise" not in row.note and undecided([row]) == []
 
 
+def test_without_the_validation_size_only_exact_100_percent_is_the_ceiling():
+    runs = _pooling_sweep(seeds=5, effect=0.05)  # scores around 0.7-0.8
+    assert evaluate_claim(BY_ID["pooling-texture"], runs, {}).adjusted_verdict == SUPPORTED
+    top = [_run(t, s, 1.0, pooling_1=p) for s in range(5) for t, p in (("a", "avg"), ("m", "max"))]
+    assert evaluate_claim(BY_ID["pooling-texture"], top, {}).adjusted_verdict == NOT_MEASURABLE
+
+
 def test_a_margin_under_two_validation_images_is_not_measurable():
     runs = _pooling_sweep(seeds=5, effect=0.05)
     meta = {"data": {"n_val": 76, "class_counts": {"a": {"val": 38}, "b": {"val": 38}}}}
