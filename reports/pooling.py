@@ -108,7 +108,9 @@ class PoolingComparisonInfo:
 
 def pooling_info(runs: SweepRuns) -> PoolingComparisonInfo:
     """Compare pooling choices knob by knob and as whole-network patterns."""
-    knobs = [n for n in runs.tuned if POOLING_NAME.match(n)]
+    # A pooling knob of a block only deeper models have is None in the others:
+    # that varies the depth, not the pooling, so it is no comparison here.
+    knobs = [n for n in runs.tuned if POOLING_NAME.match(n) and len(_set_values(runs, n)) > 1]
     if not knobs:
         return PoolingComparisonInfo(runs.objective, runs.mode, False,
                                      "The sweep did not vary pooling, so there is no max vs average comparison.")
@@ -142,6 +144,12 @@ def pooling_info(runs: SweepRuns) -> PoolingComparisonInfo:
     if done.empty:
         note = "No run has completed yet."
     return PoolingComparisonInfo(runs.objective, runs.mode, True, note, comparisons, pattern_stats, pattern_pairs)
+
+
+def _set_values(runs: SweepRuns, name: str) -> set[str]:
+    """The values a knob took in the runs, leaving out None (a block the run's model does not have)."""
+    column = runs.frame[runs.hp_column(name)] if runs.hp_column(name) in runs.frame else []
+    return {str(v) for v in column if v is not None and not (isinstance(v, float) and math.isnan(v))}
 
 
 def _keys(seeds: list[int], hp_values: dict[str, list[Any]], names: list[str]) -> list[tuple]:

@@ -430,3 +430,19 @@ def test_predictions_helper_matches_accuracy():
 
     rows = predictions(1000, 4, 0.8, random.Random(1))
     assert 0.75 < np.mean([r["true"] == r["predicted"] for r in rows]) < 0.85
+
+
+def test_a_pooling_knob_only_deeper_models_have_is_no_pooling_comparison(tmp_path):
+    directory = RunDirectory(tmp_path / "depth")
+    directory.prepare()
+    directory.write_json("sweep.json", sweep_meta(tuned=["pooling_1", "conv_blocks"], n_val=1000))
+    trial = 0
+    for seed in range(3):
+        for pool in ("avg", "max"):
+            for depth, extra in ((2, None), (3, "none")):
+                hps = {"pooling_1": pool, "conv_blocks": depth, "pooling_3": extra}
+                directory.write_run(make_record(f"{trial:04d}", seed, hps, 0.7 + 0.05 * (pool == "max") + 0.01 * seed))
+                trial += 1
+    info = pooling_info(load_runs(directory.root))
+    assert [k.name for k in info.knobs] == ["pooling_1"]
+    assert info.knobs[0].paired.n_seeds == 3 and info.knobs[0].paired.verdict == "max better"
