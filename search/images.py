@@ -9,8 +9,6 @@ sweep that would otherwise run for hours.
 
 from __future__ import annotations
 
-import hashlib
-import io
 import math
 import warnings
 from concurrent.futures import ThreadPoolExecutor
@@ -44,7 +42,11 @@ class FileProperties:
 
     The data check (`search.datacheck`) tests whether any of these predicts
     the class: a cue a model can learn instead of the content. They come out
-    of the one decode every sweep does anyway, so they cost almost nothing.
+    of the one decode every sweep does anyway (the header PIL parses, the
+    stat the empty-file check makes), so they cost nothing measurable.
+    Content hashes are left to the check, which hashes only the files whose
+    byte size another file shares: hashing every file cost more than the
+    whole check.
     """
 
     path: str
@@ -53,8 +55,7 @@ class FileProperties:
     format: str  # PIL's name: JPEG, PNG, GIF, BMP
     mode: str  # PIL's colour mode in the file: RGB, L, P, RGBA, CMYK, I;16 ...
     file_bytes: int
-    digest: str  # blake2b of the file's bytes: equal digests are exact duplicates
-    brightness: float  # mean pixel value 0..255 of the decoded image (padding excluded)
+    modified_ns: int  # with the size, what tells a cached check that the file changed
 
 
 def check_resize(resize: str) -> str:
@@ -74,19 +75,16 @@ def decode_image(path: Path, size: int, channels: int, resize: str = "stretch") 
 
 
 def decode_file(path: Path, size: int, channels: int, resize: str = "stretch") -> tuple[np.ndarray, FileProperties]:
-    """Decode `path` like `decode_image` and also return its `FileProperties`.
-
-    The file is read once: its bytes are hashed and decoded from memory.
-    """
+    """Decode `path` like `decode_image` and also return its `FileProperties`."""
     try:
-        data = path.read_bytes()
+        stat = path.stat()
     except OSError as exc:  # a dangling or looping symlink, a file deleted meanwhile
         what = "broken symbolic link" if path.is_symlink() else "cannot read file"
         raise ValueError(f"{what} ({exc.strerror or exc})") from None
-    if not data:
+    if stat.st_size == 0:
         raise ValueError("empty file (0 bytes)")
     try:
-        with Image.open(io.BytesIO(data)) as img:
+        with Image.open(path) as img:
             width, height, file_format, file_mode = img.width, img.height, str(img.format), img.mode
             # JPEG can decode at 1/2, 1/4, 1/8 scale directly: much faster for
             # photos far larger than the model's input, same result after resize.
@@ -94,26 +92,22 @@ def decode_file(path: Path, size: int, channels: int, resize: str = "stretch") -
             img.load()
             img = _to_8bit(img)
             img = img.convert("RGB" if channels == 3 else "L")
-            array, brightness = _resize(img, size, resize)
+            array = _resize(img, size, resize)
     except UnidentifiedImageError:
         raise ValueError("not an image PIL can read") from None
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise ValueError(f"image too large ({exc})") from None
     except (OSError, SyntaxError, ValueError) as exc:
         raise ValueError(f"cannot decode image ({exc})") from None
-    properties = FileProperties(
-        path=str(path), width=width, height=height, format=file_format, mode=file_mode, file_bytes=len(data),
-        digest=hashlib.blake2b(data, digest_size=16).hexdigest(),
-        brightness=brightness,
-    )
+    properties = FileProperties(path=str(path), width=width, height=height, format=file_format, mode=file_mode,
+                                file_bytes=stat.st_size, modified_ns=stat.st_mtime_ns)
     if channels == 1:
         array = array[:, :, None]
     return array, properties
 
 
-def _resize(img: Image.Image, size: int, resize: str) -> tuple[np.ndarray, float]:
-    """The image as a size x size array, and the mean brightness of the
-    image part of it (the black borders of `pad` left out).
+def _resize(img: Image.Image, size: int, resize: str) -> np.ndarray:
+    """The image as a size x size uint8 array.
 
     Same geometry as `keras.utils.image_dataset_from_directory`:
     `crop_to_aspect_ratio` takes the largest centred square, then resizes;
@@ -133,11 +127,10 @@ def _resize(img: Image.Image, size: int, resize: str) -> tuple[np.ndarray, float
         inner = img.resize((inner_w, inner_h), Image.Resampling.BILINEAR)
         canvas = Image.new(img.mode, (size, size), 0)
         canvas.paste(inner, (left, top))
-        return np.asarray(canvas, dtype=np.uint8), float(np.asarray(inner).mean())
+        img = canvas
     else:
         img = img.resize((size, size), Image.Resampling.BILINEAR)
-    array = np.asarray(img, dtype=np.uint8)
-    return array, float(array.mean())
+    return np.asarray(img, dtype=np.uint8)
 
 
 def _to_8bit(img: Image.Image) -> Image.Image:
