@@ -20,6 +20,9 @@ NAME is one of
              saves, on thousands of synthetic sweeps fed through the claims
              code; with --runs DIR also how often a finished sweep's decided
              claims keep their verdict when its seeds are resampled (>= 9/10)
+  datacheck  what the data check adds to decoding the folder: the
+             check's CPU time vs decoding's (target <= 10%), at 224 and
+             64 px, with plain decoding (no file properties) beside it
   all        every one of the above, in that order
 
 Each measurement prints one JSON line (see benchmarks/common.py for its
@@ -41,7 +44,7 @@ from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-NAMES = ("overhead", "sweep", "memory", "precision", "report", "workers", "pruning", "calibration")
+NAMES = ("overhead", "sweep", "memory", "precision", "report", "workers", "pruning", "calibration", "datacheck")
 
 # Per-benchmark defaults where one size does not fit all (each fits a few
 # minutes on 2 CPU cores with the 1,800-image Hollywood folder).
@@ -153,6 +156,8 @@ def _runner(name: str):
         from benchmarks.precision import run
     elif name == "workers":
         from benchmarks.workers import run
+    elif name == "datacheck":
+        from benchmarks.datacheck import run
     elif name == "pruning":
         from benchmarks.pruning import run
     elif name == "calibration":
