@@ -96,7 +96,8 @@ def draw_sweep(world: World, seeds: int, rng: np.random.Generator):
             if depth == 3:
                 score += world.effect + slope[2]
                 gap += world.effect + slope[3]
-            records.append(RunRecord(f"{trial:04d}", seed, "completed", settings[trial], score=score, best_val_accuracy=score,
+            records.append(RunRecord(f"{trial:04d}", seed, "completed", settings[trial], score=score,
+                                     best_val_accuracy=score,
                                      final_val_accuracy=score, train_val_gap=gap, epochs_run=1,
                                      params=1000 * depth))
     return records
@@ -104,7 +105,6 @@ def draw_sweep(world: World, seeds: int, rng: np.random.Generator):
 
 def old_rule_false(records, part_index: int, effect: float) -> bool:
     """The rule before the seed became the unit: every seed x setting pair independent, no margin, no Holm."""
-    from claims.catalogue import BY_ID
     from claims.contrasts import BASELINE, TREATMENT, pairing
     from claims.measure import METRICS
     from claims.stats import t_interval
@@ -118,8 +118,9 @@ def old_rule_false(records, part_index: int, effect: float) -> bool:
             sides.setdefault(plan.key(run.hyperparameters, run.seed), {TREATMENT: [], BASELINE: []})[side].append(value)
     diffs = [np.mean(s[TREATMENT]) - np.mean(s[BASELINE]) for s in sides.values() if s[TREATMENT] and s[BASELINE]]
     i = t_interval(diffs)
-    decided = i.low > 0 or i.high < 0
-    return decided and effect == 0 or (effect > 0 and i.high < 0)
+    if effect == 0:
+        return i.low > 0 or i.high < 0  # any "supported" or "contradicted" is false
+    return i.high < 0  # the old rule had no "no meaningful difference": only "contradicted" is false
 
 
 def _parts():
@@ -130,7 +131,7 @@ def _parts():
 
 def part_outcomes(records, looks: tuple[int, ...]):
     """(adjusted verdict, unadjusted verdict, ci_low, ci_high) per part, from the real claims code."""
-    from claims.verdicts import evaluate, measure_part, judge, look_plan, _runs_for, _usable
+    from claims.verdicts import _runs_for, _usable, judge, look_plan, measure_part
     from claims.catalogue import BY_ID
 
     meta = _meta(looks)
@@ -230,7 +231,8 @@ def _measure(name: str, world: World, effect_label: str, design: str, tally: Tal
         metric, ours, target = "false definitive verdicts per sweep (any part, adjusted)", sweep_rate, "<= 0.05"
         passed = bool(sweep_rate <= FALSE_TARGET + 1.96 * math.sqrt(FALSE_TARGET * (1 - FALSE_TARGET) / n))
     baseline = tally.sweep_old_false / n if design == "fixed" and effect_m < 2 else None
-    cov_ok = bool(0.93 - 1.96 * math.sqrt(0.95 * 0.05 / n) <= coverage.mean() <= 0.97 + 1.96 * math.sqrt(0.95 * 0.05 / n))
+    slack = 1.96 * math.sqrt(0.95 * 0.05 / n)  # the sampling error of a 95% coverage measured on n sweeps
+    cov_ok = bool(0.93 - slack <= coverage.mean() <= 0.97 + slack)
     seeds_desc = f"{FIXED_SEEDS} seeds" if design == "fixed" else f"Seeds({AUTO[0]}, {AUTO[1]})"
     return Measurement(
         name=name,
@@ -285,7 +287,8 @@ def _saving(world: World, auto_tally: Tally, sweeps: int, rng: np.random.Generat
         data=f"{sweeps} synthetic sweeps per design, rho={world.rho:g}, true effect twice the margin, sd {sd:g}",
         metric="runs for the same power: fixed seeds vs Seeds(3, 20)",
         unit="runs",
-        baseline_is=f"fixed {match} seeds, the smallest with Seeds' power" if match else "no fixed design up to 20 seeds",
+        baseline_is=f"fixed {match} seeds, the smallest with Seeds' power" if match
+        else "no fixed design up to 20 seeds",
         ours_is=f"Seeds({AUTO[0]}, {AUTO[1]}), mean runs",
         baseline=fixed_runs,
         ours=auto_runs,
@@ -370,7 +373,8 @@ def run(args) -> list[Measurement]:
                 print(json.dumps({"progress": m.data, "false_per_sweep": m.details["false_per_sweep"]}),
                       file=sys.stderr, flush=True)
                 out.append(m)
-                if design == "auto" and effect_m >= 2 and rho in (correlations[0], correlations[len(correlations) // 2]):
+                saving_at = (correlations[0], correlations[len(correlations) // 2])
+                if design == "auto" and effect_m >= 2 and rho in saving_at:
                     out.append(_saving(world, tally, args.auto_sweeps, rng, sd))
     if args.runs is not None:
         try:

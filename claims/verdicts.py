@@ -113,7 +113,10 @@ def _runs_for(claim: Claim, runs: list[RunRecord], meta: dict[str, Any]) -> list
             and (r.hyperparameters.get("epochs") or 0) >= least_epochs]
 
 
-def per_seed_differences(part: Part, runs: list[RunRecord], meta: dict[str, Any]) -> tuple[dict[int, float], list[RunRecord]]:
+PerSeed = tuple[dict[int, float], list[RunRecord]]  # one value per seed, and the runs that entered them
+
+
+def per_seed_differences(part: Part, runs: list[RunRecord], meta: dict[str, Any]) -> PerSeed:
     """Treatment minus baseline averaged within each seed, and the runs that entered a pair.
 
     Runs pair on the seed and every knob the contrast does not vary; should a
@@ -144,7 +147,7 @@ def _mean(values: list[float]) -> float:
     return math.fsum(values) / len(values)
 
 
-def per_seed_values(part: Part, runs: list[RunRecord], meta: dict[str, Any], reference: float) -> tuple[dict[int, float], list[RunRecord]]:
+def per_seed_values(part: Part, runs: list[RunRecord], meta: dict[str, Any], reference: float) -> PerSeed:
     """Within-run parts: the mean of each seed's runs (minus the article's reference for sign-0 parts)."""
     by_seed: dict[int, list[float]] = defaultdict(list)
     used = []
@@ -209,7 +212,8 @@ def measure_part(claim: Claim, part: Part, runs: list[RunRecord], meta: dict[str
     result = PartResult(part, "tested", per_seed=per_seed, runs=len(used), details=_details(claim, part, used, meta))
     why = not_measurable(part, used, meta)
     if why:
-        result.status, result.reason, result.verdict, result.adjusted = NOT_MEASURABLE, why, NOT_MEASURABLE, NOT_MEASURABLE
+        result.status, result.reason = NOT_MEASURABLE, why
+        result.verdict = result.adjusted = NOT_MEASURABLE
     return result
 
 
