@@ -214,6 +214,7 @@ def measure_part(claim: Claim, part: Part, runs: list[RunRecord], meta: dict[str
     if why:
         result.status, result.reason = NOT_MEASURABLE, why
         result.verdict = result.adjusted = NOT_MEASURABLE
+        result.interval = t_interval(list(per_seed.values()))  # shown for context, never judged
     return result
 
 
