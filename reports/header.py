@@ -67,7 +67,7 @@ def header_info(runs: SweepRuns) -> HeaderInfo:
     data = meta.get("data") or {}
     model = meta.get("model") or {}
     counts = runs.frame["status"].value_counts()
-    seeds = _int(meta.get("seeds")) or 1
+    seeds = _seeds(meta)
     planned = _int(meta.get("planned_trials"))
     expected = planned * seeds if planned is not None else None
     missing = max(expected - len(runs.frame), 0) if expected is not None else None
@@ -133,10 +133,24 @@ def _image_size(data: dict[str, Any]) -> str:
     return f"{size}x{size} pixels" if size else "unknown"
 
 
+def _seeds(meta: dict[str, Any]) -> int:
+    """Seeds per configuration so far: the fixed count, or with rounds of
+    seeds (`Seeds(min, max)`) the count of the latest round."""
+    plan = meta.get("seeds")
+    if isinstance(plan, dict):
+        rounds = meta.get("rounds") or []
+        return _int(rounds[-1].get("seeds")) if rounds and isinstance(rounds[-1], dict) else _int(plan.get("min")) or 1
+    return _int(plan) or 1
+
+
 def _budget(meta: dict[str, Any], planned: int | None, seeds: int) -> str:
     trials = f"{planned} trials" if planned is not None else (
         f"up to {meta['max_trials']} trials" if meta.get("max_trials") else "trials chosen by the tuner")
     parts = [f"{trials} x {seeds} seed{'s' if seeds != 1 else ''}"]
+    plan = meta.get("seeds")
+    if isinstance(plan, dict):
+        parts[0] += (f" (rounds of seeds, {plan.get('min')} to {plan.get('max')}, while a claim is undecided"
+                     + (f"; stopped: {meta['seed_stop']}" if meta.get("seed_stop") else "") + ")")
     if meta.get("epochs"):
         parts.append(f"up to {meta['epochs']} epochs per run")
     stop = meta.get("early_stopping")

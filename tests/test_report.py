@@ -8,6 +8,7 @@ the info records, escaping and completeness on the HTML text.
 from __future__ import annotations
 
 import csv
+import json
 import math
 import re
 import subprocess
@@ -446,3 +447,18 @@ def test_a_pooling_knob_only_deeper_models_have_is_no_pooling_comparison(tmp_pat
     info = pooling_info(load_runs(directory.root))
     assert [k.name for k in info.knobs] == ["pooling_1"]
     assert info.knobs[0].paired.n_seeds == 3 and info.knobs[0].paired.verdict == "max better"
+
+
+def test_rounds_of_seeds_count_the_latest_rounds_seeds(tmp_path):
+    """With Seeds(min, max) sweep.json keeps a plan, not a count: the header expects
+    planned trials x the seeds of the round now running, and says it is a plan."""
+    root = write_synthetic_run(tmp_path / "rounds", n_trials=4, seeds=3, planned_trials=4, status="running")
+    path = root / "sweep.json"
+    meta = json.loads(path.read_text())
+    meta.update(seeds={"min": 3, "max": 10}, seed_stop="",
+                rounds=[{"round": 1, "first_seed": 0, "seeds": 3, "because": []},
+                        {"round": 2, "first_seed": 3, "seeds": 5, "because": ["pooling-texture"]}])
+    path.write_text(json.dumps(meta))
+    header = header_info(load_runs(root))
+    assert header.n_expected == 4 * 5 and header.n_missing == 20 - 12
+    assert "4 trials x 5 seeds (rounds of seeds, 3 to 10" in header.budget
