@@ -69,7 +69,8 @@ def stop_reason(plan: int | Seeds, done: Round, undecided: Sequence[str], claims
         return f"no claims requested, so Seeds runs its minimum of {done.seeds} seeds"
     if undecided:
         return f"reached the maximum of {done.seeds} seeds with {', '.join(undecided)} still undecided"
-    return f"every requested claim is decided after {done.seeds} seeds"
+    return (f"after {done.seeds} seeds no requested claim is left that more seeds could decide "
+            "(each is decided, not measurable on this data, or not tested)")
 
 
 def runs_of_look(records: Iterable[RunRecord], seeds: int) -> list[RunRecord]:
