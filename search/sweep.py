@@ -86,7 +86,7 @@ class Sweep:
     precision: str = "float32"  # or "mixed_bfloat16": bf16 compute, float32 weights (opt-in)
     resize: str = "stretch"  # or "crop" / "pad": keep the aspect ratio, as Keras' crop_/pad_to_aspect_ratio
     claims: tuple[str, ...] = ()  # article claims to test, ids from claims.catalogue
-    claim_min_pairs: int = 5  # fewer paired runs than this give "inconclusive"
+    claim_min_pairs: int = 5  # least seeds a claim verdict needs is min(this, 3); 2 lowers it to 2
     description: str = ""
     max_consecutive_failures: int = 10
 
