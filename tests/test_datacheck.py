@@ -228,3 +228,17 @@ def test_resize_is_part_of_the_fingerprint_and_old_run_directories_resume(tmp_pa
     records.write_json("sweep.json", {"fingerprint": fingerprint(sweep)})
     with pytest.raises(SweepError, match="changed: resize"):
         _check_resumable(records, sweep.with_overrides(resize="crop"))
+
+
+def test_the_datacheck_benchmark_runs_and_reports_one_line_per_size(tmp_path, capsys):
+    """At toy size it measures nothing; it proves the benchmark runs and says what it measured."""
+    from benchmarks.__main__ import main as bench_main
+
+    root = random_folder(tmp_path / "toy", {"a": (30, 20), "b": (30, 20)}, per_class=10, fmt="jpg")
+    assert bench_main(["datacheck", "--data", str(root), "--image-size", "16"]) == 0
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
+    assert [(m["name"], m["image_size"]) for m in lines] == [("datacheck", 64), ("datacheck", 16)]
+    for m in lines:
+        assert m["baseline"] > 0 and m["ratio"] > 0 and m["target"] == "<= 0.1"
+        assert len(m["details"]["cpu_s"]["check"]) == 3
+        assert m["details"]["resolution"].startswith("2 validation images: one image is 50 accuracy points")
