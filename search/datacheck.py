@@ -510,18 +510,42 @@ def _exact_pairs(digests: list[str]) -> list[tuple[int, int]]:
     return pairs
 
 
-def _near_pairs(hashes: np.ndarray, max_bits: int, block: int = 512) -> list[tuple[int, int, int]]:
-    """All (i, j, bits) with i < j and Hamming distance <= max_bits, in blocks of rows."""
-    pairs = []
+def _near_pairs(hashes: np.ndarray, max_bits: int) -> list[tuple[int, int, int]]:
+    """All (i, j, bits) with i < j and Hamming distance <= max_bits.
+
+    Pigeonhole search instead of comparing every pair: cut the 64 bits into
+    max_bits + 1 pieces; two hashes at most max_bits apart agree on at
+    least one piece whole, so only hashes sharing a piece are compared.
+    Comparing all pairs took 2.8 s for 20,000 images and grows with n^2
+    (CIFAR-10 has 60,000).
+    """
     n = len(hashes)
-    for start in range(0, n, block):
-        rows = hashes[start:start + block]
-        dist = popcount(rows[:, None] ^ hashes[None, :])
-        for a, j in zip(*np.nonzero(dist <= max_bits)):
-            i = start + int(a)
-            if i < j:
-                pairs.append((i, int(j), int(dist[a, j])))
-    return pairs
+    if n < 2:
+        return []
+    pieces = max_bits + 1
+    widths = [64 // pieces + (1 if k < 64 % pieces else 0) for k in range(pieces)]
+    first, second = [], []
+    shift = 0
+    for width in widths:
+        keys = (hashes >> np.uint64(shift)) & np.uint64((1 << width) - 1)
+        shift += width
+        order = np.argsort(keys, kind="stable")
+        ordered = keys[order]
+        for step in range(1, n):  # sorted: equal keys sit next to each other
+            same = np.nonzero(ordered[:-step] == ordered[step:])[0]
+            if len(same) == 0:
+                break
+            first.append(order[same])
+            second.append(order[same + step])
+    if not first:
+        return []
+    a, b = np.concatenate(first), np.concatenate(second)
+    close = popcount(hashes[a] ^ hashes[b]) <= max_bits  # most candidates share a piece by chance alone
+    low, high = np.minimum(a[close], b[close]).astype(np.int64), np.maximum(a[close], b[close]).astype(np.int64)
+    pairs = np.unique(low * n + high)  # a pair found through several pieces counts once
+    i, j = pairs // n, pairs % n
+    bits = popcount(hashes[i] ^ hashes[j])
+    return [(int(x), int(y), int(d)) for x, y, d in zip(i, j, bits)]
 
 
 def popcount(values: np.ndarray) -> np.ndarray:

@@ -19,7 +19,7 @@ from PIL import Image
 from conftest import write_sweep
 from search.check import main as check_main
 from search.data import Digits, ImageFolder, TrainTestFolders
-from search.datacheck import CHECK_FILE, cached_check, check_data, perceptual_hashes, popcount
+from search.datacheck import NEAR_BITS, CHECK_FILE, _near_pairs, cached_check, check_data, perceptual_hashes, popcount
 
 
 def smooth_image(rng: np.random.Generator, width: int, height: int) -> np.ndarray:
@@ -104,6 +104,21 @@ def test_perceptual_hash_ignores_noise_and_tells_photos_apart():
     same = popcount(a ^ b)
     different = popcount(a[:, None] ^ a[None, :])[~np.eye(20, dtype=bool)]
     assert same.max() <= 4 and different.min() > 4
+
+
+def test_near_pair_search_finds_exactly_what_comparing_every_pair_finds():
+    rng = np.random.default_rng(5)
+    base = rng.integers(0, 2**63, 300, dtype=np.uint64)
+    near = base[:60].copy()  # 0 to 6 bits flipped: some within NEAR_BITS, some beyond
+    for k in range(60):
+        for bit in rng.choice(64, size=rng.integers(0, 7), replace=False):
+            near[k] ^= np.uint64(1) << np.uint64(bit)
+    hashes = np.concatenate([base, near, np.repeat(base[:1], 4)])  # and a group of five identical
+    bits = popcount(hashes[:, None] ^ hashes[None, :])
+    every_pair = [(i, j, int(bits[i, j])) for i in range(len(hashes)) for j in range(i + 1, len(hashes))
+                  if bits[i, j] <= NEAR_BITS]
+    assert _near_pairs(hashes, NEAR_BITS) == every_pair
+    assert len(every_pair) > 20
 
 
 def test_popcount_without_numpy_2_counts_the_same(monkeypatch):
