@@ -4,6 +4,9 @@ A sweep file imports what it needs from here:
 
     from search import Sweep, ImageFolder, SneakersCNN
 
+and Python code runs a sweep and reads its results with
+`search.run_sweep(sweep)` and `search.load_results(run_dir)` (search.api).
+
 The names load on first use (PEP 562), so a command that never touches a
 model (`--help`, the run lock, the data check) does not pay for importing
 TensorFlow.
@@ -23,6 +26,7 @@ _EXPORTS = {
     "Cifar10": "search.data", "ImageData": "search.data",
     "SneakersCNN": "search.hypermodels", "HollywoodCNN": "search.hypermodels", "Cifar10CNN": "search.hypermodels",
     "BreastCancerCNN": "search.hypermodels", "DigitsCNN": "search.hypermodels", "VGG16": "search.hypermodels",
+    "run_sweep": "search.api", "load_results": "search.api", "SweepResult": "search.engine",
 }
 
 __all__ = list(_EXPORTS)

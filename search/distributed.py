@@ -83,13 +83,13 @@ class OracleServer:
 def serve_oracle(oracle, host: str, port: int = 0) -> OracleServer:
     """Serve `oracle` with Keras Tuner's own gRPC servicer; port 0 picks a free one."""
     import grpc
-    from keras_tuner.src import protos
-    from keras_tuner.src.distribute.oracle_chief import OracleServicer
+
+    from search import keras_tuner_private as kt_private
 
     # One thread, as in Keras Tuner's start_server: oracle calls are serialised anyway.
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=1))
-    servicer = OracleServicer(oracle)
-    protos.get_service_grpc().add_OracleServicer_to_server(servicer, server)
+    servicer = kt_private.oracle_servicer(oracle)
+    kt_private.add_servicer_to_server(servicer, server)
     try:
         bound = server.add_insecure_port(f"{host}:{port}")
     except RuntimeError:
@@ -121,21 +121,23 @@ class RoundOracle:
         return getattr(self._oracle, name)
 
     def create_trial(self, tuner_id):
-        from keras_tuner.src.engine import trial as trial_module
+        from keras_tuner.engine.trial import TrialStatus
 
         with self._lock:
             trial = self._oracle.create_trial(tuner_id)
-            if trial.status == trial_module.TrialStatus.STOPPED and not self.finished:
+            if trial.status == TrialStatus.STOPPED and not self.finished:
                 self._handed_out = True
-                trial.status = trial_module.TrialStatus.IDLE
+                trial.status = TrialStatus.IDLE
             return trial
 
     def round_over(self) -> bool:
         """Every trial of the current round handed out and ended (none running, none to retry)."""
+        from search import keras_tuner_private as kt_private
+
         with self._lock:
             oracle = self._oracle
             return (not self.finished and self._handed_out and not oracle.ongoing_trials
-                    and not oracle._retry_queue)
+                    and not kt_private.retry_queue(oracle))
 
     def switch(self, oracle) -> None:
         """Serve the next round's oracle."""
@@ -149,10 +151,9 @@ class RoundOracle:
 
 
 def search_finished(oracle) -> bool:
-    """Keras Tuner's own test for a chief to exit: nothing running, no worker registered."""
-    from keras_tuner.src.distribute.oracle_chief import exit_chief
-
-    return exit_chief(oracle)
+    """Keras Tuner's own test for a chief to exit (its private `exit_chief`,
+    restated on public attributes): nothing running, no worker registered."""
+    return not oracle.ongoing_trials and not oracle.tuner_ids
 
 
 def requeue_trial_of(oracle, worker_id: str) -> str | None:
@@ -163,7 +164,9 @@ def requeue_trial_of(oracle, worker_id: str) -> str | None:
     Runs already finished for that trial are reused from disk, the
     interrupted one is trained again.
     """
-    from keras_tuner.src.engine.oracle import synchronized
+    from keras_tuner import synchronized
+
+    from search import keras_tuner_private as kt_private
 
     @synchronized
     def requeue(oracle, worker_id):
@@ -171,7 +174,7 @@ def requeue_trial_of(oracle, worker_id: str) -> str | None:
         trial = oracle.ongoing_trials.pop(worker_id, None)
         if trial is None:
             return None
-        oracle._retry_queue.append(trial.trial_id)
+        kt_private.requeue(oracle, trial.trial_id)
         oracle.save()
         return trial.trial_id
 

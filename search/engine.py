@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import difflib
 import json
 import time
 from collections import Counter
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Callable
 
@@ -21,10 +22,12 @@ import keras_tuner
 
 from claims.schedule import schedule_claims
 from search import device
+from search import keras_tuner_private as kt_private
 from search.data import ImageData
 from search.errors import SweepError
 from search.hypermodels import ArticleHyperModel
 from search.lock import RunLock
+from search.own import OwnHyperModel, check_fits_data, is_article_model, model_name
 from search.progress import Progress
 from search.records import RunDirectory, RunRecord
 from search.rounds import (Round, RoundLog, current_round, describe_plan, first_round, next_round, plan_json,
@@ -33,7 +36,7 @@ from search.seeds import Seeds, seed_looks
 from search.space import declare_space, default_model, describe_space
 from search.sweep import Range, Sweep
 from search.oracles import make_oracle, objective_mode
-from search.tuner import SweepTuner
+from search.tuner import BEST_MODEL, BEST_MODEL_INFO, RunOptions, SweepTuner
 
 # Settings that define what a run directory's records mean; rerunning with a
 # different value would mix incomparable trials, so it is refused.
@@ -54,25 +57,132 @@ class Prepared:
 
 @dataclass
 class SweepResult:
+    """What a finished sweep left: its run directory, every run record, the report."""
+
     run_dir: Path
     records: list[RunRecord]
     report: Path | None = None  # None with --no-report
+    objective: str = "val_accuracy"
 
     @property
     def all_failed(self) -> bool:
         return bool(self.records) and all(r.status == "failed" for r in self.records)
 
+    @property
+    def best_trial_id(self) -> str | None:
+        """The configuration with the best mean score over its completed seeds
+        (what Keras Tuner scores a trial by here), first in trial order on a tie."""
+        sign = 1.0 if objective_mode(self.objective) == "max" else -1.0
+        scores: dict[str, list[float]] = {}
+        for r in self.records:
+            if r.status == "completed" and r.score is not None:
+                scores.setdefault(r.trial_id, []).append(r.score)
+        if not scores:
+            return None
+        return max(sorted(scores), key=lambda t: sign * sum(scores[t]) / len(scores[t]))
+
+    @property
+    def best_hyperparameters(self) -> dict:
+        """The best configuration's hyperparameters, as its model used them
+        (knobs the model does not have and Keras Tuner's `tuner/` bookkeeping left out)."""
+        best = self.best_trial_id
+        record = next((r for r in self.records if r.trial_id == best and r.status == "completed"), None)
+        if record is None:
+            return {}
+        return {k: v for k, v in record.hyperparameters.items() if v is not None and not k.startswith("tuner/")}
+
+    @property
+    def best_model_path(self) -> Path | None:
+        """RUN_DIR/best_model.keras: the best single run at its best epoch, when save_best_model was on."""
+        path = self.run_dir / BEST_MODEL
+        return path if path.exists() else None
+
+    def results(self):
+        """Every run as a pandas DataFrame (the columns of trials.csv)."""
+        from search.api import load_results
+
+        return load_results(self.run_dir)
+
 
 def prepare(sweep: Sweep) -> Prepared:
-    sweep = schedule_claims(sweep)
     data = sweep.data.load(sweep.image_size, sweep.resize)
-    hypermodel = sweep.hypermodel(data.input_shape, data.num_classes, label_mode=sweep.data.label_mode,
-                                  **sweep.hypermodel_args)
+    if is_article_model(sweep.hypermodel):
+        sweep = schedule_claims(sweep)
+        hypermodel = sweep.hypermodel(data.input_shape, data.num_classes, label_mode=sweep.data.label_mode,
+                                      **sweep.hypermodel_args)
+    else:
+        hypermodel = OwnHyperModel(sweep.hypermodel, data.input_shape, data.num_classes, sweep.data.label_mode,
+                                   sweep.hypermodel_args)
+        sweep = schedule_own_claims(sweep, hypermodel)
     model, values, article_defaults = default_model(hypermodel, sweep)
+    if isinstance(hypermodel, OwnHyperModel):
+        check_fits_data(model, hypermodel.model_name, data.input_shape, data.num_classes)
+    check_objective(sweep, model)
     params = int(model.count_params())
     del model
     keras.backend.clear_session()
     return Prepared(sweep, data, hypermodel, values, article_defaults, params, int(values["epochs"]))
+
+
+def schedule_own_claims(sweep: Sweep, hypermodel: OwnHyperModel) -> Sweep:
+    """The claims' contrasts, for your own model: only on knobs it declares.
+
+    A claim about the article's knobs (pooling, depth, learning rate) cannot
+    be tested on a model that has none of them; it is left out of the space
+    and its verdict reads "not tested: needs ...". batch-size can be tested,
+    since the engine's fit declares `batch_size` for every model.
+    """
+    if not sweep.claims:
+        return sweep
+    probe = keras_tuner.HyperParameters()
+    with device.precision(sweep.precision):
+        hypermodel.build(probe)
+    keras.backend.clear_session()
+    declared = set(probe.values)
+    stand_in = replace(sweep, hypermodel=type(hypermodel))
+    scheduled = schedule_claims(stand_in).space
+    space = dict(sweep.space)
+    space.update({k: v for k, v in scheduled.items() if k in declared})
+    return replace(sweep, space=space)
+
+
+def check_objective(sweep: Sweep, model: keras.Model) -> None:
+    """The objective must be something each epoch logs, known before any training.
+
+    A misspelt objective ("val_acc") would otherwise train the whole sweep
+    and then find no value to score any run by.
+    """
+    logged = logged_metrics(model)
+    for label, name in (("objective", sweep.objective),
+                        ("early_stopping monitor", sweep.early_stopping.monitor if sweep.early_stopping else None)):
+        if name is None or name in logged:
+            continue
+        close = difflib.get_close_matches(name, logged, n=1)
+        raise SweepError(f"unknown {label} {name!r}; " + (f"did you mean {close[0]!r}? " if close else "")
+                         + f"each epoch logs {', '.join(logged)}")
+
+
+def logged_metrics(model: keras.Model) -> list[str]:
+    """The names `fit` logs each epoch for this compiled model: loss, its metrics, and their val_ twins."""
+    names = ["loss"]
+    config = model.get_compile_config() or {}
+    metrics = config.get("metrics") or []
+    if isinstance(metrics, dict):  # per output: {output: [metrics]}
+        metrics = [m for ms in metrics.values() for m in (ms if isinstance(ms, list) else [ms])]
+    for metric in metrics if isinstance(metrics, list) else [metrics]:
+        name = _metric_name(metric)
+        if name and name not in names:
+            names.append(name)
+    return names + [f"val_{n}" for n in names]
+
+
+def _metric_name(metric) -> str:
+    if isinstance(metric, str):
+        return {"acc": "accuracy"}.get(metric, metric)
+    if isinstance(metric, dict):
+        inner = metric.get("config") or {}
+        return str(inner.get("name") or metric.get("class_name") or "")
+    return str(getattr(metric, "name", "") or "")
 
 
 def describe(prepared: Prepared) -> str:
@@ -82,7 +192,7 @@ def describe(prepared: Prepared) -> str:
         f"sweep      {s.name}" + (f": {s.description}" if s.description else ""),
         f"data       {d.source}: {d.num_classes} classes, {len(d.y_train)} training / {len(d.y_val)} validation images "
         f"at {d.input_shape[0]}x{d.input_shape[1]}x{d.input_shape[2]}",
-        f"model      {type(prepared.hypermodel).__name__} (article {prepared.hypermodel.article}), "
+        f"model      {model_label(prepared.hypermodel)}, "
         f"{prepared.params:,} parameters with default hyperparameters",
         f"tuner      {s.tuner}, objective {s.objective}, "
         f"{planned if planned is not None else 'hyperband-scheduled'} trials x {describe_plan(s.seeds, s.claims)}, "
@@ -97,10 +207,17 @@ def describe(prepared: Prepared) -> str:
     return "\n".join(lines)
 
 
+def model_label(hypermodel: ArticleHyperModel) -> str:
+    """'DigitsCNN (article demo)' or 'build_model (your own)'."""
+    if isinstance(hypermodel, OwnHyperModel):
+        return f"{hypermodel.model_name} (your own)"
+    return f"{type(hypermodel).__name__} (article {hypermodel.article})"
+
+
 def fingerprint(sweep: Sweep) -> dict:
     space = {k: (asdict(v) if isinstance(v, Range) else v) for k, v in sweep.space.items()}
     return {
-        "hypermodel": sweep.hypermodel.__name__,
+        "hypermodel": model_name(sweep.hypermodel),
         "space": json.loads(json.dumps(space, default=str)),
         "tuner": sweep.tuner,
         "objective": sweep.objective,
@@ -151,7 +268,7 @@ def sweep_metadata(prepared: Prepared, sweep_file: str, started: str, status: st
             "input_shape": list(d.input_shape),
         },
         "model": {
-            "name": type(prepared.hypermodel).__name__,
+            "name": model_name(getattr(prepared.hypermodel, "user", prepared.hypermodel)),
             "article": prepared.hypermodel.article,
             "params": prepared.params,
         },
@@ -182,12 +299,17 @@ def sweep_metadata(prepared: Prepared, sweep_file: str, started: str, status: st
 
 
 def run_sweep(prepared: Prepared, out: Path, sweep_file: str = "", quiet: bool = False,
-              write_report: bool = True, parallel: "Parallel | None" = None) -> SweepResult:
-    """Run the sweep in this process, or as the chief of `parallel` workers."""
+              write_report: bool = True, parallel: "Parallel | None" = None,
+              options: RunOptions | None = None) -> SweepResult:
+    """Run the sweep in this process, or as the chief of `parallel` workers.
+
+    The engine's entry point for a prepared sweep (the command line, the
+    benchmarks); `search.run_sweep` is the one for users.
+    """
     records = RunDirectory(out)
     records.prepare()
     with RunLock(records.root):
-        return _run_locked(prepared, records, sweep_file, quiet, write_report, parallel)
+        return _run_locked(prepared, records, sweep_file, quiet, write_report, parallel, options or RunOptions())
 
 
 @dataclass
@@ -203,7 +325,7 @@ class Parallel:
 
 
 def _run_locked(prepared: Prepared, records: RunDirectory, sweep_file: str, quiet: bool,
-                write_report: bool, parallel: Parallel | None) -> SweepResult:
+                write_report: bool, parallel: Parallel | None, options: RunOptions) -> SweepResult:
     sweep = prepared.sweep
     _check_resumable(records, sweep)
     records.remove_temp_files()
@@ -223,20 +345,26 @@ def _run_locked(prepared: Prepared, records: RunDirectory, sweep_file: str, quie
     from search.datacheck import check_for_sweep
 
     check_for_sweep(prepared.data, sweep.image_size, sweep.resize, records.root, progress.say)
-    rounds = SeedRounds(prepared, records, progress, log, write_meta)
+    if options.tensorboard:
+        from search import tensorboard_log
+
+        tensorboard_log.write_experiment(records.root, list(prepared.values), sweep.objective)
+    rounds = SeedRounds(prepared, records, progress, log, write_meta, options)
     try:
         lost = _search(rounds, parallel, records, progress)
-    except BaseException:
+    except BaseException as exc:
         # Keep the sweep's own error (a full disk, say) the one the user sees.
         with contextlib.suppress(SweepError):
             records.write_summary()
+            if isinstance(exc, KeyboardInterrupt):
+                write_meta("interrupted")  # Ctrl-C: finished runs are kept, a rerun resumes
         raise
     records.write_summary()
     if lost:
         write_meta("interrupted")
         raise SweepError(f"{lost}; finished runs are saved: rerun the same command to resume", exit_code=1)
     write_meta("finished")
-    result = SweepResult(records.root, records.read_runs())
+    result = SweepResult(records.root, records.read_runs(), objective=sweep.objective)
     if write_report:
         result.report = build_report(records.root)
     return result
@@ -260,6 +388,7 @@ class SeedRounds:
     progress: Progress
     log: RoundLog
     write_meta: Callable[[str], None]
+    options: RunOptions = RunOptions()
 
     @property
     def current(self) -> Round:
@@ -273,7 +402,7 @@ class SeedRounds:
         oracle = make_oracle(sweep, declare_space(sweep), self.prepared.epochs)
         project = "tuner" if rnd.number == 1 else f"tuner/round_{rnd.number}"
         tuner = SweepTuner(oracle, self.prepared.hypermodel, sweep, self.prepared.data, self.records, self.progress,
-                           project_name=project)
+                           project_name=project, options=self.options)
         tuner.current_round = lambda: rnd
         return tuner
 
@@ -314,24 +443,39 @@ class SeedRounds:
 
 def _search(rounds: SeedRounds, parallel: Parallel | None, records: RunDirectory, progress: Progress) -> str:
     """Run Keras Tuner's search, round after round, here or through workers; "" if every trial ran."""
-    sweep = rounds.prepared.sweep
-    try:
-        if parallel is None:
-            while True:
-                tuner = rounds.tuner()
-                rounds.announce()
-                tuner.search(verbose=0)
-                if not rounds.advance():
-                    return ""
+    if parallel is not None:
         return _serve_workers(rounds, parallel, records, progress)
-    except RuntimeError as exc:
-        if "consecutive" not in str(exc).lower():
-            raise
-        errors = Counter(r.error for r in records.read_runs() if r.status == "failed")
-        raise SweepError(
-            f"stopped after {sweep.max_consecutive_failures} failed trials in a row; errors: "
-            + "; ".join(f"{e} (x{n})" for e, n in errors.most_common(3))
-        ) from None
+    while True:
+        tuner = rounds.tuner()
+        rounds.announce()
+        try:
+            tuner.search(verbose=0)
+        except RuntimeError:
+            # Keras Tuner ends a search that hit its failure limit with a bare
+            # RuntimeError; whether that is what happened is read from the
+            # oracle's own state, not from the message's wording.
+            limit = tuner.oracle.max_consecutive_failed_trials
+            if not limit or longest_failure_streak(tuner.oracle) < limit:
+                raise
+            errors = Counter(r.error for r in records.read_runs() if r.status == "failed")
+            raise SweepError(
+                f"stopped after {limit} failed trials in a row; errors: "
+                + "; ".join(f"{e} (x{n})" for e, n in errors.most_common(3))
+            ) from None
+        if not rounds.advance():
+            return ""
+
+
+def longest_failure_streak(oracle) -> int:
+    """The most trials in a row (in the order they ended) that failed: Keras
+    Tuner stops the search when this reaches `max_consecutive_failed_trials`."""
+    from keras_tuner.engine.trial import TrialStatus
+
+    longest = run = 0
+    for trial_id in oracle.end_order:
+        run = run + 1 if oracle.trials[trial_id].status == TrialStatus.FAILED else 0
+        longest = max(longest, run)
+    return longest
 
 
 def _serve_workers(rounds: SeedRounds, parallel: Parallel, records: RunDirectory, progress: Progress) -> str:
@@ -400,7 +544,8 @@ def _serve_workers(rounds: SeedRounds, parallel: Parallel, records: RunDirectory
             elif not local.alive():
                 break
         show_finished_runs()
-        unfinished = [t.trial_id for t in tuner.oracle.ongoing_trials.values()] + list(tuner.oracle._retry_queue)
+        unfinished = ([t.trial_id for t in tuner.oracle.ongoing_trials.values()]
+                      + kt_private.retry_queue(tuner.oracle))
         if unfinished:
             lost = f"trials {', '.join(sorted(set(unfinished)))} did not finish"
         elif not served.finished:
@@ -412,7 +557,8 @@ def _serve_workers(rounds: SeedRounds, parallel: Parallel, records: RunDirectory
     return lost
 
 
-def run_worker(prepared: Prepared, out: Path, address: str, worker_id: str | None, quiet: bool) -> int:
+def run_worker(prepared: Prepared, out: Path, address: str, worker_id: str | None, quiet: bool,
+               options: RunOptions | None = None) -> int:
     """Pull trials from the chief at `address` until it says the search is over.
 
     The worker writes its records into the chief's run directory, which must
@@ -437,7 +583,7 @@ def run_worker(prepared: Prepared, out: Path, address: str, worker_id: str | Non
     progress = Progress(None, sweep.objective, objective_mode(sweep.objective), quiet=quiet)
     oracle = make_oracle(sweep, declare_space(sweep), prepared.epochs)
     tuner = SweepTuner(oracle, prepared.hypermodel, sweep, prepared.data, records, progress, worker=worker_id,
-                       project_name=f"tuner/workers/{worker_id}")
+                       project_name=f"tuner/workers/{worker_id}", options=options)
     # The chief writes each round into sweep.json before it serves that round's trials.
     tuner.current_round = lambda: current_round(records.read_json("sweep.json"), sweep.seeds)
     distributed.wait_for_chief(where)

@@ -2,8 +2,10 @@
 
 Keras Tuner's GridSearchOracle keeps the frontier of its grid walk only in
 memory, so a reloaded grid search believes it is finished after the first
-trials; `ResumableGridSearchOracle` rebuilds that frontier from the trials
-on disk, so a killed or extended grid sweep carries on where it stopped.
+trials (keras-team/keras-tuner#1055); `ResumableGridSearchOracle` rebuilds
+that frontier from the trials on disk, so a killed or extended grid sweep
+carries on where it stopped. The private names it needs are in
+`search.keras_tuner_private`.
 
 Keras Tuner also writes its state files (oracle.json, trial_*/trial.json) in
 place, truncating first: a sweep killed or a disk filling up in between
@@ -18,31 +20,35 @@ import json
 from pathlib import Path
 
 import keras_tuner
-from keras_tuner.src.tuners.gridsearch import LinkedList
 
+from search import keras_tuner_private as kt_private
 from search.errors import SweepError
-from search.records import atomic_write_text
+from search.records import atomic_write_text, make_write_errors_fatal
 from search.sweep import Sweep
+
+# A write that fails (a full disk) must stop the search, not fail one trial.
+make_write_errors_fatal(keras_tuner.errors.FatalError)
 
 
 def objective_mode(objective: str) -> str:
     return "min" if objective.endswith("loss") else "max"
 
 
-class AtomicState:
+class AtomicState(kt_private.TrialStateHook):
     """Mixed into a Keras Tuner oracle: its state files are written to a
     temporary file and renamed into place (a full disk is a one-line
     SweepError naming the file), and a damaged one found on resume is a
     one-line SweepError saying how to recover, not a JSONDecodeError."""
 
     def save(self):
-        atomic_write_text(Path(self._get_oracle_fname()), json.dumps(self.get_state()))
+        atomic_write_text(Path(kt_private.oracle_file(self)), json.dumps(self.get_state()))
 
-    def _save_trial(self, trial):
-        atomic_write_text(Path(self._get_trial_dir(trial.trial_id)) / "trial.json", json.dumps(trial.get_state()))
+    def write_trial_state(self, trial):
+        atomic_write_text(Path(kt_private.trial_dir(self, trial.trial_id)) / "trial.json",
+                          json.dumps(trial.get_state()))
 
     def reload(self):
-        check_state_files(Path(self._project_dir))
+        check_state_files(Path(kt_private.oracle_project_dir(self)))
         super().reload()
         # create_trial writes trial.json before oracle.json: a sweep killed in
         # between leaves a trial that was never handed out (so has no runs).
@@ -80,22 +86,21 @@ def check_state_files(project_dir: Path) -> None:
 
 
 class ResumableGridSearchOracle(AtomicState, keras_tuner.oracles.GridSearchOracle):
+    """Keras Tuner's grid search, resumable: works around
+    keras-team/keras-tuner#1055 (a reloaded GridSearchOracle forgets its
+    walk and stops early). Drop `set_state` here once upstream fixes it."""
+
     def set_state(self, state):
         super().set_state(state)
         tried = [tid for tid in self.start_order if tid in self.trials]
         order = sorted(
             tried,
             key=functools.cmp_to_key(
-                lambda a, b: self._compare(self.trials[a].hyperparameters.values, self.trials[b].hyperparameters.values)
+                lambda a, b: kt_private.grid_compare(self, self.trials[a].hyperparameters.values,
+                                                     self.trials[b].hyperparameters.values)
             ),
         )
-        self._ordered_ids = LinkedList()
-        previous = None
-        for trial_id in order:
-            self._ordered_ids.insert(trial_id, previous)
-            previous = trial_id
-        # Every tried configuration may have an untried successor.
-        self._populate_next = list(order)
+        kt_private.rebuild_grid_walk(self, order)
 
 
 class RandomSearchOracle(AtomicState, keras_tuner.oracles.RandomSearchOracle):

@@ -21,7 +21,6 @@ import io
 import json
 import math
 import os
-import sys
 import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -76,21 +75,29 @@ class RecordWriteError(SweepError):
 _FATAL_WRITE_ERROR: type | None = None
 
 
+def make_write_errors_fatal(fatal: type[Exception]) -> None:
+    """From now on a failed write raises a RecordWriteError that is also a `fatal`.
+
+    search.oracles calls this with Keras Tuner's public
+    `keras_tuner.errors.FatalError` as it loads; this module itself never
+    imports Keras Tuner, so the report and the claims stay free of TensorFlow.
+    """
+    global _FATAL_WRITE_ERROR
+    if _FATAL_WRITE_ERROR is None or not issubclass(_FATAL_WRITE_ERROR, fatal):
+        _FATAL_WRITE_ERROR = type("RecordWriteError", (RecordWriteError, fatal), {"__module__": __name__})
+
+
 def _write_error(message: str) -> RecordWriteError:
     """The error for a failed write: a RecordWriteError, which inside a sweep
-    is also a Keras Tuner `FatalError`.
+    is also a Keras Tuner `FatalError` (see make_write_errors_fatal).
 
     Keras Tuner turns any other exception out of `run_trial` or the oracle
     into a failed trial and goes on, so with a full disk it would mark each
     next trial done without a record (and never run it on resume). A
     FatalError it re-raises: the sweep stops with one line naming the file.
     """
-    global _FATAL_WRITE_ERROR
-    fatal = getattr(sys.modules.get("keras_tuner.src.errors"), "FatalError", None)
-    if fatal is None:  # Keras Tuner not loaded: reports, claims
+    if _FATAL_WRITE_ERROR is None:  # no sweep in this process: reports, claims
         return RecordWriteError(message)
-    if _FATAL_WRITE_ERROR is None:
-        _FATAL_WRITE_ERROR = type("RecordWriteError", (RecordWriteError, fatal), {"__module__": __name__})
     return _FATAL_WRITE_ERROR(message)
 
 
@@ -202,9 +209,9 @@ class RunDirectory:
 
     def write_summary(self) -> None:
         rows = [r.summary_row() for r in self.read_runs()]
-        atomic_write_text(self.root / "trials.csv", to_csv(rows, self._summary_columns(rows)))
+        atomic_write_text(self.root / "trials.csv", to_csv(rows, self.summary_columns(rows)))
 
-    def _summary_columns(self, rows: list[dict[str, Any]]) -> list[str]:
+    def summary_columns(self, rows: list[dict[str, Any]]) -> list[str]:
         """Run fields, then hyperparameters in the model's own order (sweep.json),
         so the table reads the same whoever ran the trials (a worker receives
         them from the chief in another order)."""

@@ -21,15 +21,38 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"error: {message} (see --help)\n")
 
 
-def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    p = _Parser(prog="python -m search.run", description="Run a hyperparameter sweep described by a sweep file.")
-    p.add_argument("sweep_file", nargs="?", default=None,
-                   help="a sweep file such as sweeps/sneakers.py (default: the digits demo)")
-    p.add_argument("--data", help="data folder to use instead of the sweep file's")
-    p.add_argument("--out", help="run directory (default runs/<sweep name>)")
-    p.add_argument("--max-trials", type=int, help="stop after this many configurations")
-    p.add_argument("--epochs", type=int, help="epochs per run (overrides the article default)")
-    p.add_argument("--image-size", type=int, help="resize images to N x N pixels")
+EPILOG = """\
+examples:
+  python -m search.run                                    the digits demo (no download, about 2 min)
+  python -m search.run sweeps/sneakers.py --data path/to/sneakers
+  python -m search.run SWEEP_FILE --describe              the search space and model size; trains nothing
+  python -m search.run SWEEP_FILE --epochs 2 --max-trials 3 --out runs/try
+  python -m search.run SWEEP_FILE --workers 2             two trials at once on this machine
+  python -m search.run SWEEP_FILE --tensorboard           then: tensorboard --logdir runs/NAME/tensorboard
+
+results: RUN_DIR (default runs/NAME, NAME from the sweep file) holds sweep.json, trials.csv,
+trials/, report.html; rerunning the same command resumes.
+
+exit status:
+  0    the sweep finished (or --describe)
+  1    it ran but could not finish: every run failed, or workers were lost
+  2    a mistake in the input: a flag, the sweep file, the data folder (one line starting with error:)
+  130  interrupted with Ctrl-C; finished runs are kept, rerun to resume
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command line; building it imports nothing heavy, so --help is instant."""
+    p = _Parser(prog="python -m search.run", description="Run a hyperparameter sweep described by a sweep file.",
+                epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("sweep_file", nargs="?", default=None, metavar="SWEEP_FILE",
+                   help="a sweep file such as sweeps/sneakers.py (default: the digits demo, sweeps/digits.py)")
+    p.add_argument("--data", metavar="PATH", help="data folder to use instead of the sweep file's")
+    p.add_argument("--out", metavar="RUN_DIR", help="run directory (default runs/NAME)")
+    p.add_argument("--max-trials", type=int, metavar="N",
+                   help="stop after N configurations (Hyperband ignores it: it sets its own count)")
+    p.add_argument("--epochs", type=int, metavar="N", help="epochs per run (overrides the article default)")
+    p.add_argument("--image-size", type=int, metavar="N", help="resize images to N x N pixels")
     p.add_argument("--seeds", type=_seeds_flag, metavar="N|auto",
                    help="runs per configuration, with seeds 0..N-1; auto: rounds of seeds while a claim is undecided")
     p.add_argument("--precision", choices=("float32", "mixed_bfloat16"),
@@ -41,12 +64,20 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--chief", metavar="HOST:PORT",
                    help="serve trials to workers on other machines at HOST:PORT (with --workers N, also run N here)")
     p.add_argument("--worker", metavar="HOST:PORT", help="take trials from the chief at HOST:PORT")
-    p.add_argument("--worker-id", help="this worker's name in the records (default: host name and pid)")
+    p.add_argument("--worker-id", metavar="NAME", help="this worker's name in the records (default: host name and pid)")
+    p.add_argument("--tensorboard", action="store_true",
+                   help="also write each run's curves and the HParams dashboard into RUN_DIR/tensorboard/")
+    p.add_argument("--save-best-model", action="store_true",
+                   help="save the best run's model (its best epoch) as RUN_DIR/best_model.keras")
     p.add_argument("--describe", action="store_true", help="print the search space and model size, then exit")
     p.add_argument("--no-report", action="store_true", help="do not write the HTML report")
     p.add_argument("--quiet", action="store_true", help="no description or progress lines: only errors and the report path")
     p.add_argument("--debug", action="store_true", help="show tracebacks of errors")
-    return p.parse_args(argv)
+    return p
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    return build_parser().parse_args(argv)
 
 
 def _seeds_flag(text: str) -> int | str:
@@ -73,6 +104,9 @@ def main(argv: list[str] | None = None) -> int:
     from search.errors import SweepError
 
     try:
+        from search.quiet import import_backend_quietly
+
+        import_backend_quietly()
         return _main(args)
     except SweepError as exc:
         if args.debug:
@@ -86,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _main(args: argparse.Namespace) -> int:
-    from search.engine import describe, prepare, run_sweep
+    from search.engine import RunOptions, describe, prepare, run_sweep
     from search.sweep import load_sweep_file
 
     sweep_file = Path(args.sweep_file) if args.sweep_file else DEFAULT_SWEEP
@@ -95,6 +129,9 @@ def _main(args: argparse.Namespace) -> int:
         precision=args.precision, resize=args.resize,
     )
     _check_parallel_flags(args)
+    if sweep.tuner == "hyperband" and sweep.max_trials and not args.worker:
+        print(f"warning: max_trials={sweep.max_trials} is ignored: Hyperband sets its own number of trials "
+              f"from the epochs ({sweep.epochs or 'the article default'}) and its factor 3", file=sys.stderr)
     prepared = prepare(sweep)
     if args.describe or not args.quiet:
         print(describe(prepared), file=sys.stderr if not args.describe else sys.stdout)
@@ -104,12 +141,14 @@ def _main(args: argparse.Namespace) -> int:
     if args.worker:
         from search.engine import run_worker
 
-        runs = run_worker(prepared, out, args.worker, args.worker_id, quiet=args.quiet)
+        runs = run_worker(prepared, out, args.worker, args.worker_id, quiet=args.quiet,
+                          options=RunOptions(tensorboard=args.tensorboard, save_best_model=args.save_best_model))
         if not args.quiet:
             print(f"worker done: {runs} runs; records in {out}", file=sys.stderr)
         return 0
     result = run_sweep(prepared, out, sweep_file=str(sweep_file), quiet=args.quiet, write_report=not args.no_report,
-                       parallel=_parallel(args, sweep_file))
+                       parallel=_parallel(args, sweep_file),
+                       options=RunOptions(tensorboard=args.tensorboard, save_best_model=args.save_best_model))
     done = sum(r.status == "completed" for r in result.records)
     failed = sum(r.status == "failed" for r in result.records)
     print(f"{done} runs completed, {failed} failed; records in {result.run_dir}", file=sys.stderr)
@@ -145,8 +184,9 @@ def _parallel(args: argparse.Namespace, sweep_file: Path):
         value = getattr(args, flag)
         if value is not None:
             worker_args += [f"--{flag.replace('_', '-')}", str(value)]
-    if args.debug:
-        worker_args.append("--debug")
+    for flag in ("debug", "tensorboard", "save_best_model"):
+        if getattr(args, flag):
+            worker_args.append(f"--{flag.replace('_', '-')}")
     where = Address.parse(args.chief, "--chief") if args.chief else Address(LOOPBACK, 0)
     return Parallel(args.workers, worker_args, where.host, where.port, remote=bool(args.chief))
 

@@ -72,7 +72,7 @@ class Sweep:
 
     name: str
     data: DataSource
-    hypermodel: type[ArticleHyperModel]
+    hypermodel: Any  # an article class from search.hypermodels, a keras_tuner.HyperModel, or a build(hp) function
     space: dict[str, SpaceValue] = field(default_factory=dict)
     hypermodel_args: dict[str, Any] = field(default_factory=dict)
     tuner: str = "grid"
@@ -95,8 +95,9 @@ class Sweep:
             raise SweepError(f"sweep name must be a non-empty string without '/', not {self.name!r}")
         if self.tuner not in TUNERS:
             raise SweepError(f"unknown tuner {self.tuner!r}; choose one of {', '.join(TUNERS)}")
-        if not (isinstance(self.hypermodel, type) and issubclass(self.hypermodel, ArticleHyperModel)):
-            raise SweepError(f"hypermodel must be a class from search.hypermodels, not {self.hypermodel!r}")
+        from search.own import check_own_model
+
+        check_own_model(self.hypermodel)
         if self.seeds == "auto":
             object.__setattr__(self, "seeds", Seeds())
         for label, value, low in (

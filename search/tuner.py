@@ -24,10 +24,10 @@ from typing import Callable
 import keras
 import keras_tuner
 import numpy as np
-from keras_tuner.src import config as kt_config
 
 from claims.knobs import knob_universe, record_values, used_knobs
 from search import device
+from search import keras_tuner_private as kt_private
 from search.callbacks import EpochLog
 from search.data import ImageData, one_hot
 from search.errors import SweepError
@@ -39,6 +39,19 @@ from search.records import RunDirectory, RunRecord, atomic_write_text
 from search.reuse import TrialModel
 from search.rounds import Round, first_round
 from search.sweep import Sweep
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """What a sweep writes besides its records. Opt-in, and not part of what
+    the records mean, so a resume may switch either on or off."""
+
+    tensorboard: bool = False  # RUN_DIR/tensorboard/: each run's curves and the HParams dashboard
+    save_best_model: bool = False  # RUN_DIR/best_model.keras: the best run's model at its best epoch
+
+
+BEST_MODEL = "best_model.keras"
+BEST_MODEL_INFO = "best_model.json"  # which run best_model.keras is, and its score
 
 
 @dataclass
@@ -76,7 +89,7 @@ class SweepTuner(keras_tuner.Tuner):
 
     def __init__(self, oracle, hypermodel: ArticleHyperModel, sweep: Sweep, data: ImageData,
                  records: RunDirectory, progress: Progress, worker: str = "main", project_name: str = "tuner",
-                 **kwargs):
+                 options: RunOptions | None = None, **kwargs):
         # Keras Tuner prints "Reloading Tuner from ..." to stdout on resume;
         # stdout is kept for the report's path.
         with contextlib.redirect_stdout(io.StringIO()):
@@ -84,13 +97,14 @@ class SweepTuner(keras_tuner.Tuner):
                              project_name=project_name, overwrite=False, **kwargs)
         # Keras Tuner prints the traceback of every failed trial when DEBUG is
         # on (its default); the run record keeps it, the console stays quiet.
-        kt_config.DEBUG = False
+        kt_private.quiet_failed_trials()
         self.sweep = sweep
         self.data = data
         self.arrays = training_arrays(data, hypermodel.label_mode)
         self.records = records
         self.progress = progress
         self.worker = worker
+        self.options = options or RunOptions()
         # Which seeds a trial trains: the round the engine runs, or for a
         # worker the round the chief's sweep.json names (see run_trial).
         self.current_round: Callable[[], Round] = lambda: first_round(sweep.seeds)
@@ -99,9 +113,9 @@ class SweepTuner(keras_tuner.Tuner):
     def save(self):
         """Keras Tuner's save, with the tuner's own file written atomically too
         (the oracle's files are, see search.oracles.AtomicState)."""
-        if not self._is_worker():
+        if not kt_private.is_worker(self):
             self.oracle.save()
-        atomic_write_text(Path(self._get_tuner_fname()), json.dumps(self.get_state()))
+        atomic_write_text(Path(kt_private.tuner_file(self)), json.dumps(self.get_state()))
 
     # Keras Tuner would checkpoint every epoch of every trial; the best
     # weights live in memory instead (see EpochLog), so these are no-ops.
@@ -176,7 +190,7 @@ class SweepTuner(keras_tuner.Tuner):
             # Every knob of the model family, None where this model lacks it:
             # Keras Tuner's values are not what the model had (claims.knobs).
             record.hyperparameters = record_values({k: _display_value(v) for k, v in hp.values.items()}, used,
-                                                   knob_universe(self.hypermodel, self.sweep.space))
+                                                   self._knob_universe())
             record.params = int(model.count_params())
             model = kept.take(model)  # the trial's traced model, in this seed's initial state
             callbacks = [log]
@@ -193,7 +207,9 @@ class SweepTuner(keras_tuner.Tuner):
             if pruner is not None and pruner.stopped_epoch and record.status == "completed":
                 record.stopped_epoch, record.pruned = pruner.stopped_epoch, True
             if record.status == "completed":
-                predictions = self._predictions(model, log)
+                predictions = self._predictions(model, log)  # leaves the best epoch's weights in the model
+                if self.options.save_best_model:
+                    self._save_if_best(record, model)
         except SweepError as exc:
             record.status, record.error = "failed", str(exc)
         except Exception as exc:  # a failing trial must never end the sweep
@@ -213,8 +229,48 @@ class SweepTuner(keras_tuner.Tuner):
             gc.collect()
         self.records.write_run(record, predictions)
         self.records.write_summary()
+        if self.options.tensorboard:
+            from search import tensorboard_log
+
+            tensorboard_log.write_run(self.records.root, record)
         self.progress.run_done(trial_id, seed, self.seed_count, record.status, record.score, record.wall_time_s)
         return record
+
+    def _save_if_best(self, record: RunRecord, model) -> None:
+        """Save `model` (at its best epoch) as best_model.keras if this run beats every finished one.
+
+        Each run already holds its best epoch's weights in memory (EpochLog),
+        so the best model costs one save per new best, not a checkpoint per
+        epoch. A file lock keeps two workers from both deciding they are best.
+        """
+        from filelock import FileLock
+
+        sign = 1.0 if objective_mode(self.sweep.objective) == "max" else -1.0
+        root = self.records.root
+        with FileLock(str(root / ".best_model.lock")):
+            others = [r.score for r in self.records.read_runs()
+                      if r.status == "completed" and r.score is not None
+                      and (r.trial_id, r.seed) != (record.trial_id, record.seed)]
+            if others and sign * record.score <= max(sign * s for s in others):
+                return
+            try:
+                path = root / BEST_MODEL
+                tmp = root / f".{BEST_MODEL}.tmp.keras"
+                model.save(tmp)
+                tmp.replace(path)
+            except Exception as exc:  # a model Keras cannot serialise must not fail the run
+                self.progress.say(f"warning: could not save the best model: {_describe_failure(exc)}")
+                return
+            atomic_write_text(root / BEST_MODEL_INFO, json.dumps(
+                {"trial_id": record.trial_id, "seed": record.seed, "score": record.score,
+                 "objective": self.sweep.objective}, indent=2))
+
+    def _knob_universe(self) -> list[str]:
+        """The knobs every record holds (claims.knobs): the article family's, or
+        for your own model only the ones it declares (no empty article columns)."""
+        if getattr(self.hypermodel, "article", "") == "own":
+            return []
+        return knob_universe(self.hypermodel, self.sweep.space)
 
     def _early_stopping(self):
         es = self.sweep.early_stopping

@@ -1,4 +1,4 @@
-"""Demo: pooling, dropout and batch size on scikit-learn's bundled digits.
+"""Demo: max vs average pooling in each block, and batch size, on scikit-learn's bundled digits.
 
 Runs anywhere with no download, in about two minutes on 2 CPU cores:
 8 configurations x 3 seeds of an article-style CNN at 16x16 pixels, and
@@ -9,7 +9,7 @@ from search import Digits, DigitsCNN, EarlyStopping, Sweep
 
 sweep = Sweep(
     name="digits",
-    description="demo on scikit-learn's digits: max vs average pooling, dropout, batch size",
+    description="demo on scikit-learn's digits: max vs average pooling in each block, and batch size",
     data=Digits(validation_split=0.2, seed=123),
     hypermodel=DigitsCNN,
     image_size=16,

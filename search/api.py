@@ -1,0 +1,89 @@
+"""The Python API: run a sweep and read its results without the command line.
+
+    import search
+    result = search.run_sweep(sweep)              # a Sweep, or the path of a sweep file
+    result.best_hyperparameters                   # {"pooling_1": "max", "batch_size": 16, ...}
+    frame = search.load_results(result.run_dir)   # one row per run, as trials.csv
+
+Mistakes raise `search.SweepError` with the same one-line message the
+command line prints; Ctrl-C raises KeyboardInterrupt after marking sweep.json
+"interrupted" (finished runs are kept; running it again resumes).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Union
+
+from search.errors import SweepError
+
+if TYPE_CHECKING:  # the real imports load TensorFlow, so only when needed
+    import pandas
+
+    from search.engine import SweepResult
+    from search.sweep import Sweep
+
+
+def run_sweep(sweep: Union["Sweep", str, Path], out: str | Path | None = None, workers: int = 0, quiet: bool = False,
+              *, save_best_model: bool = False, tensorboard: bool = False, report: bool = True) -> "SweepResult":
+    """Run `sweep` (a Sweep, or a sweep file's path) into `out` (default runs/<name>) and return its result.
+
+    `workers=N` trains N trials at once in N processes; they load the sweep
+    from its file, so pass a path then. `save_best_model=True` writes the
+    best run's model (at its best epoch) as RUN_DIR/best_model.keras;
+    `tensorboard=True` writes RUN_DIR/tensorboard/ (curves and the HParams
+    dashboard); `report=False` skips report.html.
+    """
+    import logging
+
+    # Each run's model traces its own functions; TensorFlow's "retracing"
+    # warning about that is expected here (as on the command line).
+    logging.getLogger("tensorflow").setLevel(logging.ERROR)
+    from search.engine import RunOptions, prepare
+    from search.engine import run_sweep as run_prepared
+    from search.sweep import Sweep, load_sweep_file
+
+    sweep_file = ""
+    if isinstance(sweep, (str, Path)):
+        sweep_file = str(Path(sweep).resolve())
+        sweep = load_sweep_file(sweep)
+    if not isinstance(sweep, Sweep):
+        raise SweepError(f"run_sweep wants a search.Sweep or a sweep file's path, not {type(sweep).__name__}")
+    if not isinstance(workers, int) or isinstance(workers, bool) or workers < 0:
+        raise SweepError(f"workers must be 0 or more, got {workers!r}")
+    if workers and not sweep_file:
+        raise SweepError("workers load the sweep from its file: pass the sweep file's path, "
+                         "run_sweep('sweeps/my_sweep.py', workers=2)")
+    parallel = None
+    if workers:
+        from search.distributed import LOOPBACK
+        from search.engine import Parallel
+
+        flags = [flag for flag, on in (("--tensorboard", tensorboard), ("--save-best-model", save_best_model)) if on]
+        parallel = Parallel(workers, [sweep_file, *flags], LOOPBACK, 0)
+    run_dir = Path(out) if out is not None else Path("runs") / sweep.name
+    prepared = prepare(sweep)
+    if not quiet:
+        from search.engine import describe
+
+        print(describe(prepared), file=sys.stderr)
+    return run_prepared(prepared, run_dir, sweep_file=sweep_file, quiet=quiet, write_report=report,
+                        parallel=parallel, options=RunOptions(tensorboard=tensorboard, save_best_model=save_best_model))
+
+
+def load_results(run_dir: str | Path) -> "pandas.DataFrame":
+    """Every run of a run directory as a DataFrame, one row per (trial, seed), columns as trials.csv.
+
+    Read from the run records themselves, so it is current also while the
+    sweep is still running. Needs no TensorFlow.
+    """
+    import pandas as pd
+
+    from search.records import RunDirectory
+
+    records = RunDirectory(run_dir)
+    if not (records.root / "sweep.json").exists():
+        raise SweepError(f"{records.root} is not a sweep's run directory (it has no sweep.json)")
+    rows = [r.summary_row() for r in records.read_runs()]
+    return pd.DataFrame(rows, columns=records.summary_columns(rows))
