@@ -372,8 +372,11 @@ def evaluate(records: list[RunRecord], meta: dict[str, Any], min_pairs: int | No
     if min_pairs is not None:
         meta = {**meta, "claim_min_pairs": min_pairs}
     wanted = requested(meta)
-    runs = _usable(records)
     plan = look_plan(records, meta)
+    # Seeds beyond the plan's last look (left by an earlier run of the folder
+    # with more seeds) would reach some settings and not others, so each
+    # seed's average would mix different sets of settings: they stay out.
+    runs = [r for r in _usable(records) if not plan.looks or r.seed < plan.looks[-1]]
     measured: dict[str, list[PartResult]] = {}
     for claim in CLAIMS:
         if claim.id in wanted:

@@ -221,6 +221,16 @@ def test_only_requested_claims_are_judged_and_pruned_runs_never_count():
     assert evaluate_claim(BY_ID["pooling-texture"], runs, BIG).seeds == 3
 
 
+def test_seeds_beyond_the_plans_last_look_stay_out():
+    """A folder run earlier with 8 seeds, judged under a plan of 5: seeds 5-7
+    would reach only the settings that got them, so they do not count."""
+    runs = _pooling_sweep(seeds=8, effect=0.05)
+    whole = evaluate(runs, {**BIG, "claims": ["pooling-texture"], "seeds": 8})[0]
+    planned = evaluate(runs, {**BIG, "claims": ["pooling-texture"], "seeds": 5})[0]
+    assert (whole.seeds, planned.seeds) == (8, 5)
+    assert (whole.runs, planned.runs) == (8 * 8, 5 * 8)
+
+
 def test_undecided_lists_only_claims_more_seeds_could_decide():
     rows = evaluate(_pooling_sweep(seeds=3, effect=0.0, seed_sd=0.0, rng_seed=2)[:0], {**BIG, "claims": ["batch-size"]})
     assert undecided(rows) == []  # not tested: more seeds do not help
