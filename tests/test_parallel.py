@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from search import keras_tuner_private as kt_private
 from search.distributed import Address, device_share, requeue_trial_of
 from search.engine import prepare, run_sweep
 from search.errors import SweepError
@@ -169,7 +170,7 @@ def test_requeue_gives_a_dead_workers_trial_to_the_next_worker(sweep_file, tmp_p
     hp = keras_tuner.HyperParameters()
     hp.Choice("pooling_1", ["max", "avg"])
     oracle = keras_tuner.oracles.GridSearchOracle(objective="val_accuracy", hyperparameters=hp)
-    oracle._set_project_dir(str(tmp_path), "tuner")
+    kt_private.set_project_dir(oracle, tmp_path, "tuner")
     held = oracle.create_trial("w1")
     assert requeue_trial_of(oracle, "w1") == held.trial_id
     assert "w1" not in oracle.ongoing_trials and "w1" not in oracle.tuner_ids

@@ -24,6 +24,7 @@ import pytest
 
 from claims.verdicts import ClaimRow
 from conftest import ROOT, TINY, make_image_folder, write_sweep
+from search import keras_tuner_private as kt_private
 from search.distributed import RoundOracle
 from search.engine import prepare, sweep_metadata
 from search.errors import SweepError
@@ -111,7 +112,7 @@ def test_round_oracle_makes_workers_wait_between_rounds_and_stop_after_the_last(
         hp = keras_tuner.HyperParameters()
         hp.Choice("pooling_1", ["max", "avg"])
         oracle = keras_tuner.oracles.GridSearchOracle(objective="val_accuracy", hyperparameters=hp)
-        oracle._set_project_dir(str(tmp_path), project)
+        kt_private.set_project_dir(oracle, tmp_path, project)
         return oracle
 
     def finish(oracle, trial):

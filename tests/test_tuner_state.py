@@ -17,6 +17,7 @@ import keras_tuner
 import pytest
 
 from conftest import make_image_folder, two_config_sweep, write_sweep
+from search import keras_tuner_private as kt_private
 from search import records as records_module
 from search.errors import SweepError
 from search.oracles import ResumableGridSearchOracle
@@ -29,7 +30,7 @@ def test_oracle_state_is_written_atomically(tmp_path, monkeypatch):
     hp = keras_tuner.HyperParameters()
     hp.Choice("pooling_1", ["avg", "max"])
     oracle = ResumableGridSearchOracle(objective="val_accuracy", hyperparameters=hp)
-    oracle._set_project_dir(tmp_path, "tuner")
+    kt_private.set_project_dir(oracle, tmp_path, "tuner")
     trial = oracle.create_trial("tuner0")
     state = tmp_path / "tuner" / "oracle.json"
     before = state.read_text()
