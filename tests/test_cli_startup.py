@@ -85,11 +85,15 @@ NOISE = ("absl", "cudart", "cpu_feature_guard", "oneDNN", "rebuild TensorFlow", 
 
 
 def test_the_demo_starts_with_its_header_and_no_tensorflow_lines(tmp_path):
+    """Also the opt-in extras from the command line: TensorBoard logs and the best model."""
+    out = tmp_path / "demo"
     run = subprocess.run([sys.executable, "-m", "search.run", "sweeps/digits.py", "--max-trials", "1", "--seeds", "1",
-                          "--epochs", "1", "--no-report", "--out", str(tmp_path / "demo")],
+                          "--epochs", "1", "--no-report", "--out", str(out), "--tensorboard", "--save-best-model"],
                          cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stderr
     lines = run.stderr.splitlines()
     assert lines[0].startswith("sweep      digits: demo on scikit-learn's digits"), lines[:3]
     noisy = [line for line in lines + run.stdout.splitlines() if any(word in line for word in NOISE)]
     assert not noisy, noisy
+    assert list((out / "tensorboard" / "0000" / "seed_0").glob("events.out.tfevents.*"))
+    assert (out / "best_model.keras").is_file()
