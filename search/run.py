@@ -43,7 +43,8 @@ exit status:
 
 def build_parser() -> argparse.ArgumentParser:
     """The command line; building it imports nothing heavy, so --help is instant."""
-    p = _Parser(prog="python -m search.run", description="Run a hyperparameter sweep described by a sweep file.",
+    prog = "cnn-sweep" if Path(sys.argv[0]).name == "cnn-sweep" else "python -m search.run"
+    p = _Parser(prog=prog, description="Run a hyperparameter sweep described by a sweep file.",
                 epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("sweep_file", nargs="?", default=None, metavar="SWEEP_FILE",
                    help="a sweep file such as sweeps/sneakers.py (default: the digits demo, sweeps/digits.py)")
@@ -156,6 +157,10 @@ def _main(args: argparse.Namespace) -> int:
         errors = sorted({r.error for r in result.records})
         print("error: every run failed: " + "; ".join(errors[:5]), file=sys.stderr)
         return 1
+    if args.save_best_model:
+        best = result.best_model_path
+        print(f"best model: {best}" if best else "best model: not saved (no completed run beat the runs of earlier "
+              "sessions without --save-best-model)", file=sys.stderr)
     if result.report is not None:
         print(result.report)
     return 0
