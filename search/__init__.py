@@ -14,6 +14,7 @@ TensorFlow.
 
 import importlib as _importlib
 import os as _os
+import sys as _sys
 
 # TensorFlow's C++ start-up chatter (CUDA probing, oneDNN notices) buries
 # the progress lines; real errors still surface as Python exceptions.
@@ -29,6 +30,9 @@ _EXPORTS = {
     "run_sweep": "search.api", "load_results": "search.api", "SweepResult": "search.engine",
 }
 
+# Modules that load without Keras (no start-up lines to filter).
+_NO_BACKEND = {"search.seeds", "search.errors", "search.api"}
+
 __all__ = list(_EXPORTS)
 
 
@@ -36,7 +40,14 @@ def __getattr__(name: str):
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'search' has no attribute {name!r}")
-    value = getattr(_importlib.import_module(module), name)
+    if "tensorflow" in _sys.modules or module in _NO_BACKEND:
+        loaded = _importlib.import_module(module)
+    else:  # the first name that loads Keras: keep TensorFlow's native start-up lines off the console
+        from search.quiet import native_startup_filtered
+
+        with native_startup_filtered():
+            loaded = _importlib.import_module(module)
+    value = getattr(loaded, name)
     globals()[name] = value
     return value
 
