@@ -40,6 +40,9 @@ def run_sweep(sweep: Union["Sweep", str, Path], out: str | Path | None = None, w
     # Each run's model traces its own functions; TensorFlow's "retracing"
     # warning about that is expected here (as on the command line).
     logging.getLogger("tensorflow").setLevel(logging.ERROR)
+    from search.quiet import import_backend_quietly
+
+    import_backend_quietly()  # no TensorFlow start-up lines if this is what loads it
     from search.engine import RunOptions, prepare
     from search.engine import run_sweep as run_prepared
     from search.sweep import Sweep, load_sweep_file
