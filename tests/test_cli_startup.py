@@ -97,3 +97,21 @@ def test_the_demo_starts_with_its_header_and_no_tensorflow_lines(tmp_path):
     assert not noisy, noisy
     assert list((out / "tensorboard" / "0000" / "seed_0").glob("events.out.tfevents.*"))
     assert (out / "best_model.keras").is_file()
+
+
+def test_the_filter_drops_only_the_known_start_up_notices():
+    from search.quiet import keep
+
+    captured = (
+        "WARNING: All log messages before absl::InitializeLog() is called are written to STDERR\n"
+        "I0000 00:00:1795611847.608765    6105 cudart_stub.cc:31] Could not find cuda drivers on your machine, "
+        "GPU will not be used.\n"
+        "I0000 00:00:1795611847.692507    6105 cpu_feature_guard.cc:227] This TensorFlow binary is optimized to use "
+        "available CPU instructions in performance-critical operations.\n"
+        "To enable the following instructions: AVX2 FMA, in other operations, rebuild TensorFlow with the "
+        "appropriate compiler flags.\n"
+        "E0000 00:00:1795611847.7 6105 some_kernel.cc:12] a real error\n"
+        "ImportError: libcudnn.so.9: cannot open shared object file\n"
+    )
+    assert keep(captured) == ("E0000 00:00:1795611847.7 6105 some_kernel.cc:12] a real error\n"
+                              "ImportError: libcudnn.so.9: cannot open shared object file\n")
