@@ -67,7 +67,8 @@ def run(args) -> list[Measurement]:
             print(f"overhead: trial {k}/{args.trials}, bare model.fit", file=sys.stderr, flush=True)
             hp = kt.HyperParameters()
             for name, value in record.hyperparameters.items():
-                hp.Fixed(name, value)
+                if value is not None:  # None: a knob this run's model does not have
+                    hp.Fixed(name, value)
             keras.utils.set_random_seed(record.seed)
             model = prepared.hypermodel.build(hp)
             bare, best = bare_fit(model, arrays.x, arrays.y, arrays.x_val, arrays.y_val,
