@@ -1,0 +1,47 @@
+"""The README's Python API example runs as written (on a smaller budget), and its set-up
+commands are what CI runs."""
+
+from __future__ import annotations
+
+import re
+
+import keras
+
+from conftest import ROOT
+
+README = (ROOT / "README.md").read_text()
+
+
+def section(title: str) -> str:
+    match = re.search(rf"^## {re.escape(title)}\n(.*?)(?=^## )", README, re.S | re.M)
+    assert match, f"README has no section {title!r}"
+    return match.group(1)
+
+
+def python_blocks(text: str) -> list[str]:
+    return re.findall(r"```python\n(.*?)```", text, re.S)
+
+
+def test_the_python_api_example_runs(tmp_path, monkeypatch, capsys):
+    """The example as printed, with sweeps/own_model.py cut to 2 configurations x 1 seed x 1 epoch."""
+    import sweeps.own_model
+
+    small = sweeps.own_model.sweep.with_overrides(epochs=1, seeds=1, max_trials=2)
+    monkeypatch.setattr(sweeps.own_model, "sweep", small)
+    monkeypatch.chdir(tmp_path)
+    example = python_blocks(section("Python API"))[0]
+    namespace: dict = {}
+    exec(compile(example, "README.md (Python API)", "exec"), namespace)
+    result, runs = namespace["result"], namespace["runs"]
+    assert result.run_dir.resolve() == (tmp_path / "runs" / "own_model").resolve()
+    assert len(runs) == 2 and set(runs["status"]) == {"completed"}
+    assert set(result.best_hyperparameters) >= {"filters", "units", "batch_size", "epochs"}
+    assert isinstance(namespace["best"], keras.Model)
+    assert (result.run_dir / "tensorboard").is_dir()
+    assert "hp_units" in capsys.readouterr().out  # the groupby printed
+
+
+def test_ci_runs_the_readme_test_command():
+    commands = re.findall(r"^(?!#)(.*pytest -q.*)$", section("Quick start"), re.M)
+    assert len(commands) == 1
+    assert commands[0] in (ROOT / ".ci" / "run").read_text().splitlines()
