@@ -36,18 +36,22 @@ def used_knobs(hp: keras_tuner.HyperParameters) -> Iterator[set[str]]:
     Every `hp.Choice/Int/Float/Fixed/Boolean` goes through `_retrieve`;
     wrapping it on this one object records the knobs the build read.
     """
+    from search import keras_tuner_private as kt_private  # `_retrieve` is private to Keras Tuner
+
     names: set[str] = set()
-    original = hp._retrieve
 
-    def retrieve(parameter):
-        names.add(parameter.name)
-        return original(parameter)
+    def recording(original):
+        def retrieve(parameter):
+            names.add(parameter.name)
+            return original(parameter)
 
-    hp._retrieve = retrieve
+        return retrieve
+
+    undo = kt_private.wrap_retrieve(hp, recording)
     try:
         yield names
     finally:
-        del hp._retrieve
+        undo()
 
 
 def knob_universe(hypermodel: Any, space: dict[str, Any]) -> list[str]:
