@@ -38,8 +38,8 @@ def test_no_module_outside_the_seam_imports_keras_tuner_src():
         if path.name == "keras_tuner_private.py":
             continue
         text = path.read_text()
-        for pattern in (r"keras_tuner\.src", r"sys\.modules", r"[\"']consecutive[\"']", r"\._retry_queue",
-                        r"\._ordered_ids", r"\._populate_next", r"\._compare\(", r"\._project_dir",
+        for pattern in (r"keras_tuner\.src", r"sys\.modules\.get\(\"keras_tuner", r"[\"']consecutive[\"']",
+                        r"\._retry_queue", r"\._ordered_ids", r"\._populate_next", r"\._compare\(", r"\._project_dir",
                         r"\._get_(oracle|tuner)_fname", r"\._is_worker", r"\._retrieve\b"):
             if re.search(pattern, text):
                 offenders.append(f"{path.relative_to(ROOT)}: {pattern}")
