@@ -75,8 +75,9 @@ def table_rows(study: Study, run_dir: Path) -> list[str]:
         adjusted = r.get("adjusted_verdict") or ""
         verdict = r.get("verdict") or ""
         shown = verdict if not adjusted or adjusted == verdict else f"{verdict}; Holm: {adjusted}"
+        margin = f"{float(r['margin']):g}" if r.get("margin") else ""
         out.append(f"| {study.label} | {r.get('claim')} | {shown} | {_number(r.get('effect'))} | {ci} | {seeds} "
-                   f"| {_number(r.get('margin'))} | {r.get('seeds_needed') or ''} |")
+                   f"| {margin} | {r.get('seeds_needed') or ''} |")
     return out
 
 
