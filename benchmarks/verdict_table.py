@@ -15,12 +15,14 @@ statistics. The table is printed as Markdown, one row per requested claim.
 from __future__ import annotations
 
 import argparse
-import csv
 import shlex
 import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+
+from claims.stats import NOT_REQUESTED
+from claims.verdicts import read_claims_csv
 
 ROOT = Path(__file__).resolve().parent.parent
 DATASETS = ROOT.parent / "shared" / "datasets"
@@ -53,11 +55,8 @@ def run_study(study: Study, datasets: Path, runs: Path, extra: list[str]) -> int
     return subprocess.run(command, cwd=ROOT).returncode
 
 
-def _number(text: str | None, digits: int = 3) -> str:
-    try:
-        return f"{float(text):+.{digits}f}"
-    except (TypeError, ValueError):
-        return ""
+def _signed(value: float | None, digits: int = 3) -> str:
+    return "" if value is None else f"{value:+.{digits}f}"
 
 
 def table_rows(study: Study, run_dir: Path) -> list[str]:
@@ -66,18 +65,18 @@ def table_rows(study: Study, run_dir: Path) -> list[str]:
     if not path.exists():
         return [f"| {study.label} | (not run yet: `python -m benchmarks.verdict_table --only {study.name}`) "
                 "| | | | | | |"]
-    with path.open(encoding="utf-8", newline="") as fh:
-        rows = [r for r in csv.DictReader(fh) if r.get("verdict") != "not requested"]
     out = []
-    for r in rows:
-        ci = f"[{_number(r.get('ci_low'))}, {_number(r.get('ci_high'))}]" if r.get("ci_low") else ""
-        seeds = f"{r.get('seeds') or ''} ({r.get('runs') or ''} runs)" if r.get("seeds") else ""
-        adjusted = r.get("adjusted_verdict") or ""
-        verdict = r.get("verdict") or ""
-        shown = verdict if not adjusted or adjusted == verdict else f"{verdict}; Holm: {adjusted}"
-        margin = f"{float(r['margin']):g}" if r.get("margin") else ""
-        out.append(f"| {study.label} | {r.get('claim')} | {shown} | {_number(r.get('effect'))} | {ci} | {seeds} "
-                   f"| {margin} | {r.get('seeds_needed') or ''} |")
+    for r in read_claims_csv(path):
+        if r.verdict == NOT_REQUESTED:
+            continue
+        ci = f"[{_signed(r.ci_low)}, {_signed(r.ci_high)}]" if r.ci_low is not None else ""
+        seeds = f"{r.seeds} ({r.runs if r.runs is not None else ''} runs)" if r.seeds is not None else ""
+        adjusted = r.adjusted_verdict
+        shown = r.verdict if not adjusted or adjusted == r.verdict else f"{r.verdict}; Holm: {adjusted}"
+        margin = f"{r.margin:g}" if r.margin is not None else ""
+        needed = r.seeds_needed if r.seeds_needed is not None else ""
+        out.append(f"| {study.label} | {r.claim} | {shown} | {_signed(r.effect)} | {ci} | {seeds} "
+                   f"| {margin} | {needed} |")
     return out
 
 
