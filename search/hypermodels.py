@@ -106,6 +106,11 @@ class ArticleHyperModel(keras_tuner.HyperModel):
         model.compile(optimizer=keras.optimizers.Adam(learning_rate=rate), loss=loss, metrics=["accuracy"])
         return model
 
+    def batch_and_epochs(self, hp: keras_tuner.HyperParameters) -> tuple[int, int]:
+        """The trial's batch size and epoch budget (Hyperband's `tuner/epochs` when it sets one)."""
+        s = self.training_settings(hp)
+        return s.batch_size, hp.values.get("tuner/epochs", s.epochs)
+
     def fit(self, hp, model, x, y, validation_data, seed: int = 0, **kwargs):
         """Batch size and epochs are per-trial hyperparameters, read here;
         `seed` fixes the order of the training images in each epoch.
@@ -116,10 +121,9 @@ class ArticleHyperModel(keras_tuner.HyperModel):
         kept), so it trains all `tuner/epochs` epochs from epoch 0: starting
         at the initial epoch would train a new model for only the remainder.
         """
-        s = self.training_settings(hp)
-        epochs = hp.values.get("tuner/epochs", s.epochs)
+        batch_size, epochs = self.batch_and_epochs(hp)
         x_val, y_val = validation_data
-        inputs = fit_inputs(x, y, x_val, y_val, s.batch_size, seed, keras.backend.backend())
+        inputs = fit_inputs(x, y, x_val, y_val, batch_size, seed, keras.backend.backend())
         return model.fit(inputs.x, inputs.y, epochs=epochs, **inputs.kwargs, **kwargs)
 
 

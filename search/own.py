@@ -27,7 +27,6 @@ import keras_tuner
 
 from search.errors import SweepError
 from search.hypermodels import ArticleHyperModel
-from search.pipeline import fit_inputs
 
 DEFAULT_BATCH_SIZE = 32
 DEFAULT_EPOCHS = 10
@@ -111,13 +110,9 @@ class OwnHyperModel(ArticleHyperModel):
         self.training_settings(hp)
         return model
 
-    def fit(self, hp, model, x, y, validation_data, seed: int = 0, **kwargs):
-        """The engine's default fit: as `ArticleHyperModel.fit`, without the article's optimizer knobs."""
+    def batch_and_epochs(self, hp: keras_tuner.HyperParameters) -> tuple[int, int]:
         batch_size, epochs = self.training_settings(hp)
-        epochs = hp.values.get("tuner/epochs", epochs)
-        x_val, y_val = validation_data
-        inputs = fit_inputs(x, y, x_val, y_val, batch_size, seed, keras.backend.backend())
-        return model.fit(inputs.x, inputs.y, epochs=epochs, **inputs.kwargs, **kwargs)
+        return batch_size, hp.values.get("tuner/epochs", epochs)
 
 
 def check_fits_data(model: keras.Model, name: str, input_shape: tuple[int, ...], num_classes: int) -> None:

@@ -76,3 +76,43 @@ def fit_inputs(x: np.ndarray, y: np.ndarray, x_val: np.ndarray, y_val: np.ndarra
     # The pipeline shuffles; `fit`'s own default (`shuffle=True`) would only
     # warn that it is ignored for a dataset.
     return FitInputs(train, None, {"validation_data": val, "shuffle": False})
+
+
+class FusedBatches(keras.utils.PyDataset):
+    """K members' batches side by side: batch i is every member's own batch i
+    (its own order), and one member's epoch ends when all of theirs do."""
+
+    def __init__(self, members: list[SeededBatches]):
+        super().__init__()
+        self.members = members
+
+    def __len__(self) -> int:
+        return len(self.members[0])
+
+    def __getitem__(self, index: int) -> tuple[tuple, tuple]:
+        batches = [m[index] for m in self.members]
+        return tuple(b[0] for b in batches), tuple(b[1] for b in batches)
+
+    def on_epoch_end(self) -> None:
+        for m in self.members:
+            m.on_epoch_end()
+
+
+def fused_fit_inputs(member_trains: list, x_val: np.ndarray, y_val: np.ndarray, batch_size: int,
+                     backend: str) -> FitInputs:
+    """`fit` inputs for a tower of K members from each member's own training
+    batches (`fit_inputs(...).x`, made under that member's seed: on
+    TensorFlow the global seed at creation fixes a shuffle's order), with
+    the validation batches given to every member."""
+    k = len(member_trains)
+    if backend != "tensorflow":
+        val = SeededBatches(x_val, y_val, batch_size, 0, shuffle=False)
+        return FitInputs(FusedBatches(member_trains),
+                         kwargs={"validation_data": FusedBatches([val] * k), "shuffle": False})
+    import tensorflow as tf
+
+    train = tf.data.Dataset.zip(tuple(member_trains)).map(
+        lambda *pairs: (tuple(p[0] for p in pairs), tuple(p[1] for p in pairs)))
+    val = (tf.data.Dataset.from_tensor_slices((x_val, y_val)).batch(batch_size)
+           .map(lambda a, b: ((a,) * k, (b,) * k)).prefetch(tf.data.AUTOTUNE))
+    return FitInputs(train.prefetch(tf.data.AUTOTUNE), None, {"validation_data": val, "shuffle": False})

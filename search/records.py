@@ -57,6 +57,7 @@ class RunRecord:
     error: str = ""  # one line: why the run failed
     traceback: str = ""
     worker: str = "main"
+    fused: int = 1  # how many seeds trained together in this run's program (search.fused); 1: on its own
     started: str = ""
     finished: str = ""
     history: list[dict[str, float]] = field(default_factory=list)

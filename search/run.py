@@ -14,6 +14,7 @@ import warnings
 from pathlib import Path
 
 DEFAULT_SWEEP = Path(__file__).resolve().parent.parent / "sweeps" / "digits.py"
+FUSE_FLAG = {"auto": "auto", "on": True, "off": False}  # --fuse-seeds to Sweep(fuse_seeds=...)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -58,6 +59,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="runs per configuration, with seeds 0..N-1; auto: rounds of seeds while a claim is undecided")
     p.add_argument("--precision", choices=("float32", "mixed_bfloat16"),
                    help="Keras dtype policy of each run (mixed_bfloat16: faster on bf16 hardware)")
+    p.add_argument("--fuse-seeds", choices=("auto", "on", "off"),
+                   help="train each trial's seeds as one program: on, off, or auto (measured on the first trial)")
     p.add_argument("--resize", choices=("stretch", "crop", "pad"),
                    help="how non-square images become square: stretch (the articles'), crop the centre, or pad")
     p.add_argument("--workers", type=int, default=0, metavar="N",
@@ -127,7 +130,7 @@ def _main(args: argparse.Namespace) -> int:
     sweep_file = Path(args.sweep_file) if args.sweep_file else DEFAULT_SWEEP
     sweep = load_sweep_file(sweep_file).with_overrides(
         data=args.data, max_trials=args.max_trials, epochs=args.epochs, image_size=args.image_size, seeds=args.seeds,
-        precision=args.precision, resize=args.resize,
+        precision=args.precision, resize=args.resize, fuse_seeds=FUSE_FLAG.get(args.fuse_seeds),
     )
     _check_parallel_flags(args)
     if sweep.tuner == "hyperband" and sweep.max_trials and not args.worker:
@@ -185,7 +188,7 @@ def _parallel(args: argparse.Namespace, sweep_file: Path):
     if not args.workers and not args.chief:
         return None
     worker_args = [str(sweep_file.resolve())]
-    for flag in ("data", "max_trials", "epochs", "image_size", "seeds", "precision", "resize"):
+    for flag in ("data", "max_trials", "epochs", "image_size", "seeds", "precision", "resize", "fuse_seeds"):
         value = getattr(args, flag)
         if value is not None:
             worker_args += [f"--{flag.replace('_', '-')}", str(value)]

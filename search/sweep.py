@@ -24,6 +24,7 @@ from search.pruning import MedianStopping
 from search.seeds import Seeds
 
 TUNERS = ("grid", "random", "bayesian", "hyperband")
+FUSE_CHOICES = ("auto", True, False)
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,7 @@ class Sweep:
     early_stopping: EarlyStopping | None = field(default_factory=EarlyStopping)
     median_stopping: MedianStopping | None = None  # stop runs behind the median (off; not with claims)
     precision: str = "float32"  # or "mixed_bfloat16": bf16 compute, float32 weights (opt-in)
+    fuse_seeds: bool | str = "auto"  # train a trial's seeds as one program (search.fused); "auto": if measured faster
     resize: str = "stretch"  # or "crop" / "pad": keep the aspect ratio, as Keras' crop_/pad_to_aspect_ratio
     claims: tuple[str, ...] = ()  # article claims to test, ids from claims.catalogue
     claim_min_pairs: int = 5  # least seeds a claim verdict needs is min(this, 3); 2 lowers it to 2
@@ -127,6 +129,12 @@ class Sweep:
             close = difflib.get_close_matches(str(self.resize), RESIZE_MODES, n=1)
             raise SweepError(f"unknown resize {self.resize!r}; "
                              + (f"did you mean {close[0]!r}?" if close else f"choose one of {', '.join(RESIZE_MODES)}"))
+        if self.fuse_seeds not in FUSE_CHOICES or isinstance(self.fuse_seeds, int) and not isinstance(
+                self.fuse_seeds, bool):
+            raise SweepError(f"fuse_seeds must be \"auto\", True or False, not {self.fuse_seeds!r}")
+        if self.fuse_seeds is True and self.median_stopping is not None:
+            raise SweepError("fuse_seeds=True trains a trial's seeds together, but median_stopping judges each run "
+                             "alone; use fuse_seeds=\"auto\" or False with median_stopping")
         if self.median_stopping is not None and self.claims:
             raise SweepError("median_stopping cuts runs short, which would bias the paired claim statistics; "
                              "use it in sweeps without claims")

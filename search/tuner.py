@@ -31,6 +31,7 @@ from search import keras_tuner_private as kt_private
 from search.callbacks import EpochLog
 from search.data import ImageData, one_hot
 from search.errors import SweepError
+from search.fusion import FusionPolicy
 from search.hypermodels import ArticleHyperModel
 from search.oracles import objective_mode
 from search.progress import Progress
@@ -109,6 +110,7 @@ class SweepTuner(keras_tuner.Tuner):
         # worker the round the chief's sweep.json names (see run_trial).
         self.current_round: Callable[[], Round] = lambda: first_round(sweep.seeds)
         self.seed_count = first_round(sweep.seeds).seeds  # of the trial being run, for the progress lines
+        self.fusion = FusionPolicy.for_sweep(sweep, hypermodel, records.root)
 
     def save(self):
         """Keras Tuner's save, with the tuner's own file written atomically too
@@ -152,24 +154,27 @@ class SweepTuner(keras_tuner.Tuner):
         """
         hp = trial.hyperparameters
         trial_id = record_id(trial.trial_id)
-        scores, errors = [], []
-        kept = TrialModel()
         round_ = self.current_round()
         self.seed_count = round_.seeds
+        done: dict[int, RunRecord] = {}
         for seed in range(round_.seeds):
             record = self.records.read_run(trial_id, seed)
             if record is not None and record.status in ("completed", "failed") and _same_config(record, hp):
+                done[seed] = record
                 if seed >= round_.first_seed:
                     self.progress.run_done(trial_id, seed, round_.seeds, record.status, record.score,
                                            record.wall_time_s, reused=True)
+        kept = TrialModel()
+        alone = None
+        for group in self.fusion.groups([s for s in range(round_.seeds) if s not in done]):
+            if len(group) == 1:
+                done[group[0]] = alone = self._train(trial_id, hp, group[0], kept)
             else:
-                record = self._train(trial_id, hp, seed, kept)
-            if record.status == "completed":
-                scores.append(record.score)
-            else:
-                errors.append(record.error or "failed")
+                done.update(self._train_fused(trial_id, hp, group, alone))
         kept.forget()
         gc.collect()
+        scores = [r.score for _, r in sorted(done.items()) if r.status == "completed"]
+        errors = [r.error or "failed" for _, r in sorted(done.items()) if r.status != "completed"]
         if not scores:
             raise keras_tuner.errors.FailedTrialError(f"every seed failed: {errors[0]}")
         return {self.sweep.objective: float(np.mean(scores))}
@@ -210,31 +215,99 @@ class SweepTuner(keras_tuner.Tuner):
                 predictions = self._predictions(model, log)  # leaves the best epoch's weights in the model
                 if self.options.save_best_model:
                     self._save_if_best(record, model)
-        except SweepError as exc:
-            record.status, record.error = "failed", str(exc)
         except Exception as exc:  # a failing trial must never end the sweep
-            record.status = "failed"
-            record.error = _describe_failure(exc)
-            record.traceback = "".join(traceback.format_exception(exc))[-4000:]
+            _fail(record, exc)
         finally:
-            record.wall_time_s = round(time.perf_counter() - start, 3)
-            record.history = log.rows
-            record.epochs_run = len(log.rows)
-            if log.rows:
-                record.seconds_per_epoch = round(float(np.median([r["seconds"] for r in log.rows])), 4)
-            record.finished = _now()
             if record.status != "completed":
                 kept.forget()  # a failed run's model may be in any state
             model = None
             gc.collect()
+        self._close(record, log, time.perf_counter() - start, predictions)
+        return record
+
+    def _train_fused(self, trial_id: str, hp, seeds: list[int], alone: RunRecord | None) -> dict[int, RunRecord]:
+        """Train `seeds` as one program (search.fused), one record per seed.
+
+        A member whose loss turns NaN fails alone; if the program itself
+        fails (out of memory, say), its seeds train one after another
+        instead, so a failure there is each run's own, as without fusion.
+        """
+        from search import fused
+        from search.pipeline import fit_inputs
+
+        values = {k: _display_value(v) for k, v in hp.values.items()}
+        records = {s: RunRecord(trial_id=trial_id, seed=s, status="running", hyperparameters=dict(values),
+                                objective=self.sweep.objective, worker=self.worker, started=_now(), fused=len(seeds))
+                   for s in seeds}
+        for record in records.values():
+            self.records.write_run(record)
+        mode = objective_mode(self.sweep.objective)
+        start = time.perf_counter()
+        members: list[fused.Member] = []
+        a = self.arrays
+        try:
+            batch_size, epochs = self.hypermodel.batch_and_epochs(hp)
+            trains = []
+            with device.precision(self.sweep.precision), used_knobs(hp) as used:
+                for seed in seeds:
+                    keras.utils.set_random_seed(seed)  # the model's initial weights and dropout seeds, and
+                    model = self.hypermodel.build(hp)  # on TensorFlow the data order: as a lone run has them
+                    trains.append(fit_inputs(a.x, a.y, a.x_val, a.y_val, batch_size, seed, keras.backend.backend()).x)
+                    log = EpochLog(self.sweep.objective, mode, on_epoch=self._epoch_progress(trial_id, seed, hp))
+                    members.append(fused.Member(seed, model, log, self._early_stopping()))
+                program = fused.fused_program(members, trains, a.x_val, a.y_val, batch_size)
+            program.fit(epochs)
+        except SweepError as exc:  # the configuration itself is wrong: every seed fails alike
+            for record in records.values():
+                record.status, record.error = "failed", str(exc)
+                self._close(record, None, (time.perf_counter() - start) / len(seeds), None)
+            return records
+        except Exception as exc:
+            self.progress.say(f"warning: trial {trial_id}: fused seeds failed ({_describe_failure(exc)}); "
+                              "training its seeds one after another")
+            members = []
+            gc.collect()
+            kept = TrialModel()
+            out = {s: self._train(trial_id, hp, s, kept) for s in seeds}
+            kept.forget()
+            return out
+        wall = time.perf_counter() - start
+        knobs = record_values(values, used, self._knob_universe())
+        for member in members:
+            record = records[member.seed]
+            record.hyperparameters = dict(knobs)
+            record.params = int(member.model.count_params())
+            predictions = None
+            self._score(record, member.log, member.stopper)
+            if record.status == "completed":
+                predictions = self._predictions(member.model, member.log)
+                if self.options.save_best_model:
+                    self._save_if_best(record, member.model)
+            self._close(record, member.log, wall / len(seeds), predictions)
+        members = program = None
+        gc.collect()
+        decided = self.fusion.observe(alone, list(records.values()), wall) if self.fusion.measuring(seeds) else None
+        if decided is not None:
+            self.progress.say(decided.line())
+        return records
+
+    def _close(self, record: RunRecord, log: EpochLog | None, wall_s: float, predictions) -> None:
+        """Finish a run's record from its epoch log and write it (with its predictions)."""
+        record.wall_time_s = round(wall_s, 3)
+        if log is not None:
+            record.history = log.rows
+            record.epochs_run = len(log.rows)
+            if log.rows:
+                record.seconds_per_epoch = round(float(np.median([r["seconds"] for r in log.rows])), 4)
+        record.finished = _now()
         self.records.write_run(record, predictions)
         self.records.write_summary()
         if self.options.tensorboard:
             from search import tensorboard_log
 
             tensorboard_log.write_run(self.records.root, record)
-        self.progress.run_done(trial_id, seed, self.seed_count, record.status, record.score, record.wall_time_s)
-        return record
+        self.progress.run_done(record.trial_id, record.seed, self.seed_count, record.status, record.score,
+                               record.wall_time_s)
 
     def _save_if_best(self, record: RunRecord, model) -> None:
         """Save `model` (at its best epoch) as best_model.keras if this run beats every finished one.
@@ -340,6 +413,16 @@ def _same_config(record: RunRecord, hp) -> bool:
     # None: a knob this run's model does not have (claims.knobs); its value cannot differ.
     shared = {k for k in set(record.hyperparameters) & set(hp.values) if record.hyperparameters[k] is not None}
     return all(record.hyperparameters[k] == _display_value(hp.values[k]) for k in shared if not k.startswith("tuner/"))
+
+
+def _fail(record: RunRecord, exc: BaseException) -> None:
+    """A run's failure in its record: the one-line reason, and the traceback for anything unexpected."""
+    record.status = "failed"
+    if isinstance(exc, SweepError):
+        record.error = str(exc)
+        return
+    record.error = _describe_failure(exc)
+    record.traceback = "".join(traceback.format_exception(exc))[-4000:]
 
 
 def _describe_failure(exc: BaseException) -> str:

@@ -1,0 +1,157 @@
+"""The seeds of one trial trained as one Keras program ("fused seeds").
+
+A trial's seeds share every shape and setting; only their initial weights,
+data order and dropout randomness differ. So instead of K `fit`s one after
+another, the K seed models become the K towers of one functional model:
+tower k takes seed k's batches and has its own loss, and the losses are
+summed. Gradients of a sum split per tower and Adam updates every weight
+on its own, so each tower trains exactly as its seed would alone (the tests
+compare per-epoch losses with sequential runs). What is saved is per-step
+overhead: one traced step, one dispatch and one set of callbacks per step
+instead of K, which is most of a small CNN's step on a CPU or a GPU.
+
+It is plain Keras, so the same code runs on TensorFlow, JAX (one jitted
+XLA program) and torch. Each member keeps its own outcome: its own
+`EpochLog`, its own early stopping (a member that stops rides along,
+masked, its best weights already kept) and its own NaN failure. The program
+ends when every member has stopped.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import keras
+import numpy as np
+
+from search.callbacks import EpochLog
+from search.pipeline import fused_fit_inputs
+
+
+def member_name(seed: int) -> str:
+    """The tower's name, and so the prefix of its losses and metrics in Keras' logs."""
+    return f"seed_{seed}"
+
+
+class MemberView:
+    """What a one-run callback (EpochLog, EarlyStopping) sees as its `model`:
+    this member's weights, the shared optimizer (its learning rate is every
+    member's), and a stop flag of the member's own."""
+
+    def __init__(self, model: keras.Model, optimizer):
+        self._model = model
+        self.optimizer = optimizer
+        self.stop_training = False
+
+    def get_weights(self) -> list[np.ndarray]:
+        return self._model.get_weights()
+
+
+@dataclass
+class Member:
+    seed: int
+    model: keras.Model  # the seed's own model; its variables are the tower's
+    log: EpochLog
+    stopper: keras.callbacks.EarlyStopping | None = None
+    view: MemberView | None = None
+    active: bool = True
+    error: str = ""
+
+
+def tower_model(models: list[keras.Model], seeds: list[int]) -> keras.Model:
+    """One functional model whose k-th input and output are seed k's model,
+    compiled with the first model's compile settings once per output."""
+    inputs, outputs = [], []
+    for model, seed in zip(models, seeds):
+        model.name = member_name(seed)  # unique names: Keras' logs read seed_3_loss, val_seed_3_accuracy
+        x = keras.Input(tuple(model.input_shape[1:]), name=f"x_{member_name(seed)}")
+        inputs.append(x)
+        outputs.append(model(x))
+    tower = keras.Model(inputs, outputs, name="fused_seeds")
+    config = dict(models[0].get_compile_config())
+    config["loss"] = [config["loss"]] * len(models)
+    if config.get("metrics") is not None:
+        config["metrics"] = [config["metrics"]] * len(models)
+    if config.get("weighted_metrics") is not None:
+        config["weighted_metrics"] = [config["weighted_metrics"]] * len(models)
+    if config.get("loss_weights") is not None:
+        raise ValueError("fused seeds need a model compiled without loss_weights")
+    tower.compile_from_config(config)
+    return tower
+
+
+def member_logs(logs: dict[str, Any], seed: int) -> dict[str, float]:
+    """Seed `seed`'s entries of the tower's logs, under the names a one-model fit uses."""
+    name = member_name(seed)
+    out = {}
+    for key, value in logs.items():
+        for prefix in ("", "val_"):
+            if key.startswith(f"{prefix}{name}_"):
+                out[prefix + key[len(prefix) + len(name) + 1:]] = float(value)
+    return out
+
+
+class FusedMonitor(keras.callbacks.Callback):
+    """Hands each member its own logs every epoch, masks members that stop
+    (early stopping, NaN), and ends the program when none is left."""
+
+    def __init__(self, members: list[Member]):
+        super().__init__()
+        self.members = members
+        self._t0 = 0.0
+
+    def on_train_begin(self, logs=None):
+        for m in self.members:
+            m.view = MemberView(m.model, self.model.optimizer)
+            m.log.set_model(m.view)
+            if m.stopper is not None:
+                m.stopper.set_model(m.view)
+                m.stopper.on_train_begin()
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._t0 = time.perf_counter()
+        for m in self.members:
+            if m.active:
+                m.log.on_epoch_begin(epoch)
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = logs or {}
+        active = [m for m in self.members if m.active]
+        # The program's epoch, shared out: each member's seconds are its part of the cost.
+        seconds = (time.perf_counter() - self._t0) / max(1, len(active))
+        for m in active:
+            mine = member_logs(logs, m.seed)
+            m.log.on_epoch_end(epoch, mine)
+            m.log.rows[-1]["seconds"] = seconds
+            if m.stopper is not None and not m.view.stop_training:
+                m.stopper.on_epoch_end(epoch, mine)
+            if m.view.stop_training:  # EpochLog stops a NaN loss, EarlyStopping a stalled one
+                m.active = False
+        if not any(m.active for m in self.members):
+            self.model.stop_training = True
+
+
+@dataclass
+class FusedProgram:
+    """The members and their tower, built and compiled, ready to fit."""
+
+    members: list[Member]
+    tower: keras.Model
+    inputs: Any = field(default=None)
+
+    def fit(self, epochs: int, extra_callbacks: list | None = None) -> None:
+        self.tower.fit(self.inputs.x, self.inputs.y, epochs=epochs,
+                       callbacks=[FusedMonitor(self.members), *(extra_callbacks or [])], verbose=0,
+                       **self.inputs.kwargs)
+
+
+def fused_program(members: list[Member], member_trains: list, x_val: np.ndarray, y_val: np.ndarray,
+                  batch_size: int) -> FusedProgram:
+    """The tower over the members' models (each built under its own seed), fed
+    each member's own training batches (made under its seed, see
+    `search.pipeline.fused_fit_inputs`)."""
+    tower = tower_model([m.model for m in members], [m.seed for m in members])
+    inputs = fused_fit_inputs(member_trains, x_val, y_val, batch_size, keras.backend.backend())
+    return FusedProgram(members, tower, inputs)
