@@ -30,6 +30,9 @@ from search.callbacks import EpochLog
 from search.pipeline import fused_fit_inputs
 
 
+MEMBER_LOSS = "member_loss"
+
+
 def member_name(seed: int) -> str:
     """The tower's name, and so the prefix of its losses and metrics in Keras' logs."""
     return f"seed_{seed}"
@@ -63,6 +66,8 @@ class Member:
 def tower_model(models: list[keras.Model], seeds: list[int]) -> keras.Model:
     """One functional model whose k-th input and output are seed k's model,
     compiled with the first model's compile settings once per output."""
+    if len(models) < 2:
+        raise ValueError("a fused program needs at least two seeds")
     inputs, outputs = [], []
     for model, seed in zip(models, seeds):
         model.name = member_name(seed)  # unique names: Keras' logs read seed_3_loss, val_seed_3_accuracy
@@ -70,16 +75,28 @@ def tower_model(models: list[keras.Model], seeds: list[int]) -> keras.Model:
         inputs.append(x)
         outputs.append(model(x))
     tower = keras.Model(inputs, outputs, name="fused_seeds")
-    config = dict(models[0].get_compile_config())
-    config["loss"] = [config["loss"]] * len(models)
-    if config.get("metrics") is not None:
-        config["metrics"] = [config["metrics"]] * len(models)
-    if config.get("weighted_metrics") is not None:
-        config["weighted_metrics"] = [config["weighted_metrics"]] * len(models)
+    config = keras.saving.deserialize_keras_object(dict(models[0].get_compile_config()))
     if config.get("loss_weights") is not None:
         raise ValueError("fused seeds need a model compiled without loss_weights")
-    tower.compile_from_config(config)
+    loss = keras.losses.get(config["loss"])
+    k = len(models)
+    config["loss"] = [loss] * k
+    config["metrics"] = [[*(config.get("metrics") or []), member_loss_metric(loss)] for _ in range(k)]
+    if config.get("weighted_metrics") is not None:
+        config["weighted_metrics"] = [config["weighted_metrics"]] * k
+    tower.compile(**config)
     return tower
+
+
+def member_loss_metric(loss) -> keras.metrics.Metric:
+    """A member's loss as a one-model fit reports it: the mean over samples.
+
+    Keras' own per-output loss weighs each batch by its static size, which
+    a traced TensorFlow step does not know, so a last, smaller batch would
+    count as much as a full one and the epoch's loss would differ from the
+    member's lone run (training itself is the same)."""
+    per_sample = loss.call if isinstance(loss, keras.losses.Loss) else loss
+    return keras.metrics.MeanMetricWrapper(per_sample, name=MEMBER_LOSS)
 
 
 def member_logs(logs: dict[str, Any], seed: int) -> dict[str, float]:
@@ -90,6 +107,9 @@ def member_logs(logs: dict[str, Any], seed: int) -> dict[str, float]:
         for prefix in ("", "val_"):
             if key.startswith(f"{prefix}{name}_"):
                 out[prefix + key[len(prefix) + len(name) + 1:]] = float(value)
+    for prefix in ("", "val_"):  # the sample-weighted loss replaces Keras' batch-weighted one
+        if f"{prefix}{MEMBER_LOSS}" in out:
+            out[f"{prefix}loss"] = out.pop(f"{prefix}{MEMBER_LOSS}")
     return out
 
 

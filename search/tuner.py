@@ -272,7 +272,8 @@ class SweepTuner(keras_tuner.Tuner):
             kept.forget()
             return out
         wall = time.perf_counter() - start
-        knobs = record_values(values, used, self._knob_universe())
+        # The build declares the knobs the oracle did not set: read the values after it.
+        knobs = record_values({k: _display_value(v) for k, v in hp.values.items()}, used, self._knob_universe())
         for member in members:
             record = records[member.seed]
             record.hyperparameters = dict(knobs)

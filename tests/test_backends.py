@@ -1,4 +1,4 @@
-"""The same sweep under the JAX backend (the GPU machine has JAX, not TensorFlow)."""
+"""The same sweep, its seeds fused, under the JAX backend (the GPU machine has JAX, not TensorFlow)."""
 
 from __future__ import annotations
 
@@ -20,6 +20,8 @@ sweep = Sweep(
     image_size=24,
     space={{"pooling_1": ["avg", "max"], "batch_size": 8, "dense_units": 16}},
     epochs=2,
+    seeds=2,
+    fuse_seeds=True,
     early_stopping=None,
 )
 """
@@ -36,5 +38,6 @@ def test_tiny_sweep_runs_under_other_backends(backend, tmp_path):
                           "--no-report"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
     assert res.returncode == 0, res.stderr[-2000:]
     table = pd.read_csv(tmp_path / "run" / "trials.csv")
-    assert list(table["status"]) == ["completed", "completed"]
+    assert list(table["status"]) == ["completed"] * 4
+    assert list(table["fused"]) == [2] * 4  # each trial's two seeds trained as one program
     assert f"backend    {backend}" in res.stderr
