@@ -84,6 +84,7 @@ class FusionPolicy:
     def __init__(self, choice: FusionChoice, root: Path):
         self.root = root
         self.choice = choice
+        self.max_members: int | None = None  # set when a program of more seeds did not fit (`shrink`)
         if choice.fuse is None:
             self.refresh()
 
@@ -108,10 +109,20 @@ class FusionPolicy:
         """The seeds to train, as the programs that train them."""
         self.refresh()
         if self.choice.fuse is True and len(seeds) >= 2:
-            return [list(seeds)]
+            return self._chunks(list(seeds))
         if self.choice.fuse is None and len(seeds) >= 3:
-            return [[seeds[0]], list(seeds[1:])]  # the measurement
+            return [[seeds[0]], *self._chunks(list(seeds[1:]))]  # the measurement
         return [[s] for s in seeds]
+
+    def _chunks(self, seeds: list[int]) -> list[list[int]]:
+        size = self.max_members or len(seeds)
+        if size < 2:
+            return [[s] for s in seeds]
+        return [seeds[i:i + size] for i in range(0, len(seeds), size)]
+
+    def shrink(self, failed_members: int) -> None:
+        """A program of `failed_members` seeds failed (out of memory, say): later ones hold at most half as many."""
+        self.max_members = min(self.max_members or failed_members, failed_members) // 2
 
     def measuring(self, group: list[int]) -> bool:
         return self.choice.fuse is None and len(group) >= 2

@@ -263,12 +263,19 @@ class SweepTuner(keras_tuner.Tuner):
                 self._close(record, None, (time.perf_counter() - start) / len(seeds), None)
             return records
         except Exception as exc:
-            self.progress.say(f"warning: trial {trial_id}: fused seeds failed ({_describe_failure(exc)}); "
-                              "training its seeds one after another")
-            members = []
+            self.fusion.shrink(len(seeds))
+            half = self.fusion.max_members or 1
+            self.progress.say(f"warning: trial {trial_id}: {len(seeds)} seeds as one program failed "
+                              f"({_describe_failure(exc)}); from now on at most {half} per program")
+            members = program = None
             gc.collect()
+            out: dict[int, RunRecord] = {}
             kept = TrialModel()
-            out = {s: self._train(trial_id, hp, s, kept) for s in seeds}
+            for group in self.fusion.groups(seeds):
+                if len(group) == 1:
+                    out[group[0]] = self._train(trial_id, hp, group[0], kept)
+                else:
+                    out.update(self._train_fused(trial_id, hp, group, None))
             kept.forget()
             return out
         wall = time.perf_counter() - start

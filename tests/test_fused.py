@@ -104,6 +104,32 @@ def test_auto_measures_one_seed_alone_against_the_rest_fused_and_keeps_the_faste
     assert FusionPolicy(FusionChoice(None, "auto"), tmp_path).groups([0, 1, 2]) == [[0, 1, 2]]
     # The user's word is never overridden by a measurement on disk.
     assert FusionPolicy(FusionChoice(False, "off"), tmp_path).groups([0, 1, 2]) == [[0], [1], [2]]
+    # A program that did not fit: later ones hold half as many seeds, down to one.
+    policy.shrink(5)
+    assert policy.groups([0, 1, 2, 3, 4]) == [[0, 1], [2, 3], [4]]
+    policy.shrink(2)
+    assert policy.groups([0, 1, 2]) == [[0], [1], [2]]
+
+
+def test_a_program_too_big_for_memory_trains_its_seeds_in_smaller_ones(folder, tmp_path, monkeypatch, capsys):
+    from search import fused
+
+    real = fused.fused_program
+
+    def at_most_two(members, *args):
+        if len(members) > 2:
+            raise MemoryError("out of memory allocating the towers")
+        return real(members, *args)
+
+    monkeypatch.setattr(fused, "fused_program", at_most_two)
+    out = tmp_path / "run"
+    run_sweep(prepare(_sweep(folder, True, seeds=5, epochs=1, early_stopping=None)), out, write_report=False)
+    runs = RunDirectory(out).read_runs()
+    assert [(r.seed, r.status, r.fused) for r in runs] == [(0, "completed", 2), (1, "completed", 2),
+                                                           (2, "completed", 2), (3, "completed", 2),
+                                                           (4, "completed", 1)]
+    assert "5 seeds as one program failed (out of memory: MemoryError: out of memory allocating the towers); " \
+           "from now on at most 2 per program" in capsys.readouterr().err
 
 
 def test_fuse_seeds_takes_auto_true_or_false(folder, capsys):
