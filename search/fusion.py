@@ -43,6 +43,9 @@ class FusionChoice:
 
 def initial_choice(fuse_seeds, backend: str, median_stopping: bool, own_fit: bool) -> FusionChoice:
     """The choice before any run: the user's, or why auto need not measure."""
+    if backend == "torch" and fuse_seeds is not False:
+        # Not tried on torch (the machines here lack it), so torch keeps the path that is tested there.
+        return FusionChoice(False, "on torch each seed trains on its own (fused seeds are for TensorFlow and JAX)")
     if fuse_seeds is True:
         return FusionChoice(True, "fuse_seeds=True: each trial's seeds train as one program")
     if fuse_seeds is False:
@@ -51,8 +54,6 @@ def initial_choice(fuse_seeds, backend: str, median_stopping: bool, own_fit: boo
         return FusionChoice(False, "your HyperModel has its own fit(), which trains one model at a time")
     if median_stopping:
         return FusionChoice(False, "median stopping judges each run on its own")
-    if backend == "torch":
-        return FusionChoice(False, "on torch each seed trains on its own")
     return FusionChoice(None, "the first trial with 3 or more seeds runs one seed alone and the others fused; "
                               "the faster way trains the rest")
 
