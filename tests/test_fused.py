@@ -20,6 +20,7 @@ from search.errors import SweepError
 from search.fusion import FILE, FusionChoice, FusionPolicy, measured_choice
 from search.records import RunDirectory, RunRecord
 from search.run import main
+from search.sweep import load_sweep_file
 
 
 @pytest.fixture(scope="module")
@@ -123,12 +124,10 @@ def test_a_program_too_big_for_memory_trains_its_seeds_in_smaller_ones(folder, t
 
     monkeypatch.setattr(fused, "fused_program", at_most_two)
     out = tmp_path / "run"
-    run_sweep(prepare(_sweep(folder, True, seeds=5, epochs=1, early_stopping=None)), out, write_report=False)
+    run_sweep(prepare(_sweep(folder, True, seeds=4, epochs=1, early_stopping=None)), out, write_report=False)
     runs = RunDirectory(out).read_runs()
-    assert [(r.seed, r.status, r.fused) for r in runs] == [(0, "completed", 2), (1, "completed", 2),
-                                                           (2, "completed", 2), (3, "completed", 2),
-                                                           (4, "completed", 1)]
-    assert "5 seeds as one program failed (out of memory: MemoryError: out of memory allocating the towers); " \
+    assert [(r.seed, r.status, r.fused) for r in runs] == [(s, "completed", 2) for s in range(4)]
+    assert "4 seeds as one program failed (out of memory: MemoryError: out of memory allocating the towers); " \
            "from now on at most 2 per program" in capsys.readouterr().err
 
 
@@ -184,8 +183,7 @@ def test_a_fused_trial_killed_midway_is_trained_again_whole(folder, tmp_path):
             proc.kill()
     killed = RunDirectory(out).read_runs()
     assert {r.status for r in killed if r.trial_id == "0000"} == {"running"}
-    res = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600)
-    assert res.returncode == 0, res.stderr[-2000:]
+    run_sweep(prepare(load_sweep_file(sweep)), out, quiet=True, write_report=False)  # the resume, in this process
     runs = RunDirectory(out).read_runs()
     assert [(r.trial_id, r.seed, r.status, r.fused) for r in runs] == [
         ("0000", s, "completed", 3) for s in range(3)]

@@ -86,11 +86,12 @@ def test_a_sweep_with_reuse_records_what_fresh_models_record(tmp_path, monkeypat
         return model
 
     monkeypatch.setattr(reuse.TrialModel, "take", counting_take)
-    assert main([str(sweep), "--out", str(tmp_path / "kept"), "--no-report", "--quiet"]) == 0
+    # Seeds one after another (not fused: search.fused trains them as one program instead).
+    assert main([str(sweep), "--out", str(tmp_path / "kept"), "--no-report", "--quiet", "--fuse-seeds", "off"]) == 0
     assert reused == [False, True, True] * 2  # seeds 1 and 2 of each trial trained the kept model
 
     monkeypatch.setattr(reuse.TrialModel, "take", lambda self, fresh: fresh)
-    assert main([str(sweep), "--out", str(tmp_path / "fresh"), "--no-report", "--quiet"]) == 0
+    assert main([str(sweep), "--out", str(tmp_path / "fresh"), "--no-report", "--quiet", "--fuse-seeds", "off"]) == 0
 
     kept = {(r.trial_id, r.seed): r for r in RunDirectory(tmp_path / "kept").read_runs()}
     fresh = {(r.trial_id, r.seed): r for r in RunDirectory(tmp_path / "fresh").read_runs()}
