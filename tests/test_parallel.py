@@ -1,7 +1,7 @@
 """--workers N: Keras Tuner's chief/worker engine on the loopback address.
 
 These start real worker processes (each imports Keras), so they use a tiny
-sweep: 8 configurations x 1 seed x 2 epochs of a small CNN on 16 px images.
+sweep: 8 configurations x 1 seed x 2 epochs of a small CNN on 16 px images (the first test: 2 seeds per trial, fused).
 """
 
 from __future__ import annotations
