@@ -59,8 +59,7 @@ class Member:
     log: EpochLog
     stopper: keras.callbacks.EarlyStopping | None = None
     view: MemberView | None = None
-    active: bool = True
-    error: str = ""
+    active: bool = True  # False once it stopped (early stopping, NaN): it rides along, unrecorded
 
 
 def tower_model(models: list[keras.Model], seeds: list[int]) -> keras.Model:
