@@ -23,6 +23,13 @@ NAME is one of
   datacheck  what the data check adds to decoding the folder: the
              check's CPU time vs decoding's (target <= 10%), at 224 and
              64 px, with plain decoding (no file properties) beside it
+  fused      fused seeds (a trial's seeds as one Keras program): the eyes
+             claims sweep's wall time with fuse_seeds on vs off (target
+             >= 1.4x, same claim verdicts), auto vs off, vs plain Keras
+             Tuner; Hollywood at 64 px auto vs off (>= 0.97x) and what auto
+             chose; with --gpu: fused vs plain Keras Tuner on one device
+             (>= 10x), the largest K that fits, memory and compile time
+             (--data: the eyes folder; --hollywood-data)
   all        every one of the above, in that order
 
 Each measurement prints one JSON line (see benchmarks/common.py for its
@@ -44,7 +51,8 @@ from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-NAMES = ("overhead", "sweep", "memory", "precision", "report", "workers", "pruning", "calibration", "datacheck")
+NAMES = ("overhead", "sweep", "memory", "precision", "report", "workers", "pruning", "calibration", "datacheck",
+         "fused")
 
 # Per-benchmark defaults where one size does not fit all (each fits a few
 # minutes on 2 CPU cores with the 1,800-image Hollywood folder).
@@ -55,6 +63,9 @@ DEFAULTS = {
     "precision": {"image_size": 224, "epochs": 3},
     "workers": {"image_size": 64, "trials": 8, "epochs": 3},
     "pruning": {"image_size": 64, "trials": 8, "epochs": 8},
+    # fused: the eyes sweep file's own size, epochs and seeds unless given;
+    # trials 0 = its whole grid (the Hollywood part: --hollywood-*).
+    "fused": {"trials": 0},
 }
 
 
@@ -65,8 +76,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                                 formatter_class=argparse.RawDescriptionHelpFormatter,
                                 epilog=__doc__.split("\n\n", 1)[1])
     p.add_argument("name", choices=(*NAMES, "all"))
-    p.add_argument("--data", type=Path, default=DEFAULT_DATA,
-                   help=f"folder of class sub-folders (default {DEFAULT_DATA})")
+    p.add_argument("--data", type=Path,
+                   help=f"folder of class sub-folders (default {DEFAULT_DATA}; fused: the eyes folder beside it)")
     p.add_argument("--model", default="HollywoodCNN", help="article HyperModel (default HollywoodCNN)")
     p.add_argument("--image-size", type=int, help="pixels per side (default: overhead/sweep 64, memory 128, precision 224)")
     p.add_argument("--trials", type=int, help="configurations per sweep (default 4)")
@@ -102,20 +113,37 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--calibration-seed", type=int, default=0, help="calibration: random seed (default 0)")
     p.add_argument("--after-epochs", default="1,2,3,4",
                    help="pruning: comma-separated after_epochs values to replay (default 1,2,3,4)")
-    p.add_argument("--seeds", type=int, default=1, help="sweep, pruning: seeds per configuration (default 1); the plain sweep "
-                        "of `sweep` runs each trial as many times (executions_per_trial)")
+    p.add_argument("--seeds", type=int, help="sweep, pruning: seeds per configuration (default 1); the plain sweep "
+                        "of `sweep` runs each trial as many times (executions_per_trial); fused: default the sweep "
+                        "files' 5")
+    p.add_argument("--eyes-sides", default="on,off,auto,plain",
+                   help="fused: which sides of the eyes sweep run: on,off and any of auto,plain (default all four)")
+    p.add_argument("--hollywood-data", type=Path, help="fused: the Hollywood folder (default the shared one)")
+    p.add_argument("--hollywood-size", type=int, help="fused: Hollywood pixels per side (default 64; --gpu 224)")
+    p.add_argument("--hollywood-epochs", type=int, default=3, help="fused: Hollywood epochs per run (default 3)")
+    p.add_argument("--hollywood-trials", type=int,
+                   help="fused: Hollywood grid configurations (default 2; --gpu 0 = the whole grid)")
+    p.add_argument("--gpu", action="store_true", help="fused: the GPU measurements (fused vs plain Keras Tuner, "
+                        "largest K); runs on a CPU too, and says so")
+    p.add_argument("--max-k", type=int, default=64, help="fused --gpu: largest K tried (default 64)")
+    p.add_argument("--k-steps", type=int, default=20, help="fused --gpu: training steps per fit of each K (default 20)")
     p.add_argument("--jsonl", type=Path, help="also append the JSON lines to this file")
     p.add_argument("--strict", action="store_true", help="exit with status 1 if a measurement misses its target")
     return p.parse_args(argv)
 
 
 def _with_defaults(args: argparse.Namespace, name: str) -> argparse.Namespace:
+    from benchmarks.common import DEFAULT_DATA
+
     values = dict(vars(args))
     for key, value in DEFAULTS.get(name, {}).items():
         if values.get(key) is None:
             values[key] = value
     if values["trials"] is None:
         values["trials"] = 4
+    if name != "fused":
+        values["data"] = values["data"] or DEFAULT_DATA
+        values["seeds"] = values["seeds"] or 1
     return argparse.Namespace(**values)
 
 
@@ -162,6 +190,8 @@ def _runner(name: str):
         from benchmarks.pruning import run
     elif name == "calibration":
         from benchmarks.calibration import run
+    elif name == "fused":
+        from benchmarks.fused import run
     else:
         run = _report
     return run

@@ -107,3 +107,58 @@ def test_pruning_trains_its_own_grid_without_runs(toy_folder, capsys):
     lines = run_benchmark(capsys, "pruning", "--data", str(toy_folder), *TOY, "--trials", "4", "--epochs", "2",
                           "--after-epochs", "1")
     assert lines[0]["trials"] == 4 and lines[0]["baseline"] == 8
+
+
+
+def run_fused(capsys, *argv) -> tuple[dict, dict]:
+    """`fused` at toy size: its measured lines (with every field) and its skipped parts, by name."""
+    assert main(["fused", *argv]) == 0
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
+    measured = {m["name"]: m for m in lines if "skipped" not in m}
+    for m in measured.values():
+        assert FIELDS <= set(m), FIELDS - set(m)
+        assert m["machine"]["backend"] and m["pass"] in (True, False, None)
+    return measured, {m["name"]: m["skipped"] for m in lines if "skipped" in m}
+
+
+def test_fused_eyes_part(toy_folder, tmp_path, capsys):
+    """Fused vs one by one and the verdicts; auto and the plain side are
+    exercised by the Hollywood and --gpu tests (each side costs seconds here)."""
+    measured, skipped = run_fused(capsys, "--data", str(toy_folder), "--hollywood-data", str(tmp_path / "absent"),
+                                  "--image-size", "24", "--epochs", "1", "--trials", "1", "--seeds", "2",
+                                  "--eyes-sides", "on,off")
+    assert list(measured) == ["fused.eyes"] and "not found" in skipped["fused.hollywood"]
+    eyes = measured["fused.eyes"]
+    d = eyes["details"]
+    assert eyes["trials"] == 1 and d["seeds"] == 2 and eyes["baseline"] > 0 and eyes["ours"] > 0
+    assert d["on_fused_counts"] == {"2": 2} and d["off_fused_counts"] == {"1": 2}
+    assert isinstance(d["same_verdicts"], bool) and [c[0] for c in d["verdicts_on"]] == [c[0] for c in d["verdicts_off"]]
+    assert d["same_configurations"] is True and d["on_run_best"]["n"] == d["off_run_best"]["n"] == 2
+    assert d["auto_seconds"] == [] and d["plain_seconds"] == []
+
+
+def test_fused_hollywood_part_reports_what_auto_chose(toy_folder, tmp_path, capsys):
+    measured, skipped = run_fused(capsys, "--data", str(tmp_path / "absent"), "--hollywood-data", str(toy_folder),
+                                  "--hollywood-size", "40", "--hollywood-epochs", "1", "--hollywood-trials", "1",
+                                  "--seeds", "3")
+    assert list(measured) == ["fused.hollywood"] and list(skipped) == ["fused.eyes"]
+    m = measured["fused.hollywood"]
+    assert m["image_size"] == 40 and m["trials"] == 1 and m["ours"] > 0 and m["baseline"] > 0
+    d = m["details"]
+    assert d["auto_fused"] in (True, False) and "as one program" in d["auto_reason"]  # measured on its one trial
+    assert d["auto_fused_counts"] == {"1": 1, "2": 2}  # seed 0 alone, seeds 1-2 fused: the measurement
+    assert d["off_fused_counts"] == {"1": 3}
+
+
+def test_fused_gpu_mode_runs_on_the_cpu_and_says_so(toy_folder, tmp_path, capsys):
+    measured, skipped = run_fused(capsys, "--gpu", "--data", str(tmp_path / "absent"), "--hollywood-data",
+                                  str(toy_folder), "--seeds", "2", "--hollywood-size", "40", "--hollywood-epochs", "1",
+                                  "--hollywood-trials", "1", "--max-k", "2", "--k-steps", "1")
+    assert list(measured) == ["fused.gpu.hollywood", "fused.gpu.max_k"] and list(skipped) == ["fused.gpu.eyes"]
+    d = measured["fused.gpu.hollywood"]["details"]
+    assert d["gpu"] is False and "no GPU" in d["note"] and measured["fused.gpu.hollywood"]["image_size"] == 40
+    assert d["plain_run_best"]["n"] == d["fused_run_best"]["n"] == 2 and d["fused_fused_counts"] == {"2": 2}
+    assert d["same_configurations"] is True and isinstance(d["run_best_gap_within_tolerance"], bool)
+    k = measured["fused.gpu.max_k"]
+    assert k["ours"] == 2 and [r["k"] for r in k["details"]["per_k"]] == [1, 2] and "cap" in k["details"]["stopped"]
+    assert all(r["peak_bytes"] > 0 and r["first_fit_s"] > 0 for r in k["details"]["per_k"])
