@@ -134,6 +134,12 @@ class FusionPolicy:
             return None
         if not any(r.status == "completed" for r in fused):
             return None
-        self.choice = measured_choice(alone, fused, fused_wall_s)
+        if alone.epochs_run < 2:
+            # One epoch holds the tracing too: no steady epoch to tell them apart, so no
+            # estimate that could not favour fusing wrongly. Auto must never be slower.
+            self.choice = FusionChoice(False, f"trial {alone.trial_id} ran one epoch: nothing steady to measure, "
+                                              "so seeds train one after another")
+        else:
+            self.choice = measured_choice(alone, fused, fused_wall_s)
         atomic_write_text(self.root / FILE, json.dumps(asdict(self.choice), indent=2))
         return self.choice

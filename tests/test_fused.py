@@ -97,6 +97,9 @@ def test_auto_measures_one_seed_alone_against_the_rest_fused_and_keeps_the_faste
     alone = _record(0, [2.0, 1.0, 1.0], wall=4.0)
     fused = [_record(s, [1.0] * n, wall=1.0) for s, n in ((1, 3), (2, 3), (3, 2))]
     assert measured_choice(alone, fused, 8.5).fuse is False  # 1.06x: under the margin
+    one_epoch = FusionPolicy(FusionChoice(None, "auto"), tmp_path / "one")
+    (tmp_path / "one").mkdir()
+    assert one_epoch.observe(_record(0, [3.0], wall=3.0), fused, 1.0).fuse is False  # tracing and steps unseparated
     choice = policy.observe(alone, fused, 4.5)
     assert choice.fuse is True and choice.one_by_one_s == 9.0 and "2.00x" in choice.reason
     assert policy.groups([0, 1, 2]) == [[0, 1, 2]] and policy.groups([5]) == [[5]]
