@@ -188,8 +188,15 @@ def run_ours(sweep, out: Path, verdicts: bool = False) -> dict[str, Any]:
     by_trial: dict[str, list[float]] = {}
     for r in records:
         by_trial.setdefault(r.trial_id, []).append(r.score)
-    choice_file = out / "fused_seeds.json"
-    choice = json.loads(choice_file.read_text()) if choice_file.exists() else None
+    choice_file = out / "fused_seeds.json"  # a measured choice; otherwise the rule's, as the sweep header says it
+    if choice_file.exists():
+        choice = json.loads(choice_file.read_text())
+    else:
+        from dataclasses import asdict
+
+        from search.fusion import sweep_choice
+
+        choice = asdict(sweep_choice(prepared.sweep, prepared.hypermodel))
     row = {
         "seconds": prepare_s + sweep_s,
         "prepare_s": prepare_s,

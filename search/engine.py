@@ -25,7 +25,7 @@ from search import device
 from search import keras_tuner_private as kt_private
 from search.data import ImageData
 from search.errors import SweepError
-from search.fusion import FusionChoice, initial_choice
+from search.fusion import sweep_choice
 from search.hypermodels import ArticleHyperModel
 from search.lock import RunLock
 from search.own import OwnHyperModel, check_fits_data, is_article_model, model_name
@@ -202,20 +202,11 @@ def describe(prepared: Prepared) -> str:
            if s.early_stopping else "")
         + (f", median stopping from epoch {s.median_stopping.after_epochs}" if s.median_stopping else ""),
         f"backend    {device.backend()} on {device.describe_device()}",
-        *([f"seeds      {fusion_choice(prepared).line()}"] if first_round(s.seeds).seeds > 1 else []),
+        *([f"seeds      {sweep_choice(s, prepared.hypermodel).line()}"] if first_round(s.seeds).seeds > 1 else []),
         "hyperparameters:",
         *describe_space(s, prepared.values),
     ]
     return "\n".join(lines)
-
-
-def fusion_choice(prepared: Prepared) -> FusionChoice:
-    """How the sweep's seeds will train, before anything is measured (search.fusion)."""
-    from search.own import overrides_fit
-
-    s = prepared.sweep
-    own_fit = isinstance(prepared.hypermodel, OwnHyperModel) and overrides_fit(prepared.hypermodel.user)
-    return initial_choice(s.fuse_seeds, device.backend(), s.median_stopping is not None, own_fit)
 
 
 def model_label(hypermodel: ArticleHyperModel) -> str:

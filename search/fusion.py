@@ -1,7 +1,15 @@
 """Whether a trial's seeds train fused (`search.fused`) or one after another.
 
-`fuse_seeds=True` or `False` is the user's word. `"auto"` measures instead
-of guessing, with runs the sweep needs anyway: the first trial with at
+`fuse_seeds=True` or `False` is the user's word. `"auto"` on a CPU keeps
+seeds one after another, by a rule fitted to `python -m benchmarks fused`:
+on the 2-core CPU a fused step cost per seed what the seed's own step costs
+(a 24 px CNN's step is compute, not per-step overhead), while tracing a
+program of K towers costs K lone tracings, and the unfused engine traces
+once per trial (search.reuse); the eyes sweep took 0.87x the time fused,
+and a measurement made under a changing load once chose fusion wrongly.
+
+On a GPU, where a small CNN's step is mostly overhead, auto measures
+instead of guessing, with runs the sweep needs anyway: the first trial with at
 least three seeds to train runs its first seed alone (exactly as without
 fusion) and the others fused. From the lone seed comes what one after
 another would have cost the fused seeds: its build and tracing once, plus
@@ -41,7 +49,7 @@ class FusionChoice:
         return f"fused seeds: {state}: {self.reason}"
 
 
-def initial_choice(fuse_seeds, backend: str, median_stopping: bool, own_fit: bool) -> FusionChoice:
+def initial_choice(fuse_seeds, backend: str, gpu: bool, median_stopping: bool, own_fit: bool) -> FusionChoice:
     """The choice before any run: the user's, or why auto need not measure."""
     if backend == "torch" and fuse_seeds is not False:
         # Not tried on torch (the machines here lack it), so torch keeps the path that is tested there.
@@ -54,8 +62,21 @@ def initial_choice(fuse_seeds, backend: str, median_stopping: bool, own_fit: boo
         return FusionChoice(False, "your HyperModel has its own fit(), which trains one model at a time")
     if median_stopping:
         return FusionChoice(False, "median stopping judges each run on its own")
+    if not gpu:
+        return FusionChoice(False, "on a CPU a fused step costs per seed what a lone one does, and tracing costs "
+                                   "more (benchmarks fused), so each seed trains on its own")
     return FusionChoice(None, "the first trial with 3 or more seeds runs one seed alone and the others fused; "
                               "the faster way trains the rest")
+
+
+def sweep_choice(sweep, hypermodel) -> FusionChoice:
+    """`initial_choice` for a sweep on this machine's backend and device."""
+    from search import device
+    from search.own import OwnHyperModel, overrides_fit
+
+    own_fit = isinstance(hypermodel, OwnHyperModel) and overrides_fit(hypermodel.user)
+    return initial_choice(sweep.fuse_seeds, keras.backend.backend(), device.gpu_count() > 0,
+                          sweep.median_stopping is not None, own_fit)
 
 
 def steady_epoch_seconds(record: RunRecord) -> float:
@@ -91,11 +112,7 @@ class FusionPolicy:
 
     @classmethod
     def for_sweep(cls, sweep, hypermodel, root: Path) -> FusionPolicy:
-        from search.own import OwnHyperModel, overrides_fit
-
-        own_fit = isinstance(hypermodel, OwnHyperModel) and overrides_fit(hypermodel.user)
-        choice = initial_choice(sweep.fuse_seeds, keras.backend.backend(), sweep.median_stopping is not None, own_fit)
-        return cls(choice, root)
+        return cls(sweep_choice(sweep, hypermodel), root)
 
     def refresh(self) -> None:
         """Take a choice measured earlier (a resume) or by another worker."""

@@ -134,6 +134,25 @@ def test_a_program_too_big_for_memory_trains_its_seeds_in_smaller_ones(folder, t
            "from now on at most 2 per program" in capsys.readouterr().err
 
 
+def test_auto_on_a_gpu_measures_on_the_first_trial_and_the_rest_follow(folder, tmp_path, monkeypatch, capsys):
+    from search import device
+
+    monkeypatch.setattr(device, "gpu_count", lambda: 1)  # the choice a GPU machine makes; training stays on the CPU
+    out = tmp_path / "run"
+    run_sweep(prepare(_sweep(folder, "auto", space={"batch_size": 8, "pooling_1": ["max", "avg"]}, epochs=2,
+                             early_stopping=None)), out, write_report=False)
+    choice = json.loads((out / FILE).read_text())
+    runs = RunDirectory(out).read_runs()
+    # Trial 0 is the measurement: seed 0 alone, seeds 1-2 as one program; trial 1 follows the choice.
+    assert [(r.trial_id, r.seed, r.fused) for r in runs[:3]] == [("0000", 0, 1), ("0000", 1, 2), ("0000", 2, 2)]
+    assert [r.fused for r in runs[3:]] == ([3] * 3 if choice["fuse"] else [1] * 3)
+    assert "seeds 1, 2 of trial 0000 took" in choice["reason"] and choice["one_by_one_s"] > 0
+    assert f"fused seeds: {'on' if choice['fuse'] else 'off'}: seeds 1, 2 of trial 0000" in capsys.readouterr().err
+    # On a CPU auto does not measure: each seed trains on its own.
+    monkeypatch.setattr(device, "gpu_count", lambda: 0)
+    assert "on a CPU" in FusionPolicy.for_sweep(_sweep(folder, "auto"), None, tmp_path).choice.reason
+
+
 def test_fuse_seeds_takes_auto_true_or_false(folder, capsys):
     with pytest.raises(SweepError, match="fuse_seeds must be"):
         _sweep(folder, "yes")
