@@ -36,7 +36,8 @@ from search.seeds import Seeds
 from search.sweep import Sweep
 
 # 2 configurations (the learning rates 1e-4 and 1e-2 the claim adds) of the
-# demo CNN, 1 epoch, seeds 0-1 then seed 2 (the plan's maximum).
+# demo CNN, 1 epoch, seeds 0-1 (one fused program per configuration) then
+# seed 2 (the plan's maximum).
 ROUNDS_SWEEP = """
 sweep = Sweep(
     name="rounds",
@@ -48,6 +49,7 @@ sweep = Sweep(
     seeds=Seeds(min=2, max=3),
     early_stopping=None,
     claims=("learning-rate",),
+    fuse_seeds=True,
 )
 """
 CONFIGS = 2
@@ -275,5 +277,7 @@ def test_workers_train_each_rounds_seeds(rounds_sweep, tmp_path):
     assert proc.returncode == 0, proc.stderr[-3000:]
     runs = _check_rounds_on_disk(out)
     assert {r.worker for r in runs} <= {"w1", "w2"} and {r.worker for r in runs if r.seed == 2} <= {"w1", "w2"}
+    # A round's seeds of a configuration are one program, trained by one worker (search.fused).
+    assert {(r.seed, r.fused) for r in runs} == {(0, 2), (1, 2), (2, 1)}
     assert "round 2: seed 2, because learning-rate is undecided" in proc.stderr
     assert proc.stderr.count("round 2 run") == CONFIGS  # the chief shows each new run once
