@@ -175,7 +175,7 @@ sweep = Sweep(
     hypermodel=DigitsCNN,
     image_size=12,
     space={{"batch_size": 4}},
-    epochs=40,
+    epochs=30,
     seeds=3,
     early_stopping=None,
     fuse_seeds=True,
@@ -209,4 +209,4 @@ def test_a_fused_trial_killed_midway_is_trained_again_whole(folder, tmp_path):
     runs = RunDirectory(out).read_runs()
     assert [(r.trial_id, r.seed, r.status, r.fused) for r in runs] == [
         ("0000", s, "completed", 3) for s in range(3)]
-    assert all(r.epochs_run == 40 for r in runs)
+    assert all(r.epochs_run == 30 for r in runs)
