@@ -164,14 +164,7 @@ class SweepTuner(keras_tuner.Tuner):
                 if seed >= round_.first_seed:
                     self.progress.run_done(trial_id, seed, round_.seeds, record.status, record.score,
                                            record.wall_time_s, reused=True)
-        kept = TrialModel()
-        alone = None
-        for group in self.fusion.groups([s for s in range(round_.seeds) if s not in done]):
-            if len(group) == 1:
-                done[group[0]] = alone = self._train(trial_id, hp, group[0], kept)
-            else:
-                done.update(self._train_fused(trial_id, hp, group, alone))
-        kept.forget()
+        done.update(self._train_seeds(trial_id, hp, [s for s in range(round_.seeds) if s not in done]))
         gc.collect()
         scores = [r.score for _, r in sorted(done.items()) if r.status == "completed"]
         errors = [r.error or "failed" for _, r in sorted(done.items()) if r.status != "completed"]
@@ -225,6 +218,19 @@ class SweepTuner(keras_tuner.Tuner):
         self._close(record, log, time.perf_counter() - start, predictions)
         return record
 
+    def _train_seeds(self, trial_id: str, hp, seeds: list[int]) -> dict[int, RunRecord]:
+        """Train `seeds` alone or as fused programs, as the fusion policy groups them."""
+        out: dict[int, RunRecord] = {}
+        kept = TrialModel()
+        alone = None  # the lone run a measuring program is compared with (search.fusion)
+        for group in self.fusion.groups(seeds):
+            if len(group) == 1:
+                out[group[0]] = alone = self._train(trial_id, hp, group[0], kept)
+            else:
+                out.update(self._train_fused(trial_id, hp, group, alone))
+        kept.forget()
+        return out
+
     def _train_fused(self, trial_id: str, hp, seeds: list[int], alone: RunRecord | None) -> dict[int, RunRecord]:
         """Train `seeds` as one program (search.fused), one record per seed.
 
@@ -269,15 +275,7 @@ class SweepTuner(keras_tuner.Tuner):
                               f"({_describe_failure(exc)}); from now on at most {half} per program")
             members = program = None
             gc.collect()
-            out: dict[int, RunRecord] = {}
-            kept = TrialModel()
-            for group in self.fusion.groups(seeds):
-                if len(group) == 1:
-                    out[group[0]] = self._train(trial_id, hp, group[0], kept)
-                else:
-                    out.update(self._train_fused(trial_id, hp, group, None))
-            kept.forget()
-            return out
+            return self._train_seeds(trial_id, hp, seeds)
         wall = time.perf_counter() - start
         # The build declares the knobs the oracle did not set: read the values after it.
         knobs = record_values({k: _display_value(v) for k, v in hp.values.items()}, used, self._knob_universe())
