@@ -15,8 +15,8 @@ fusion) and the others fused. From the lone seed comes what one after
 another would have cost the fused seeds: its build and tracing once, plus
 its steady seconds per epoch times their epochs. If the fused program beat
 that by at least `MARGIN`, later trials fuse; otherwise they do not. So auto
-costs at most one trial's fused part when fusion loses (a 2-core CPU at
-64 px, say), and a sweep stays unfused until fusion has shown it pays.
+costs at most one trial's fused part when fusion loses, and a sweep stays
+unfused until fusion has shown it pays.
 
 The choice is kept in RUN_DIR/fused_seeds.json: a resumed sweep and every
 worker use it without measuring again.

@@ -265,7 +265,7 @@ class SweepTuner(keras_tuner.Tuner):
             program.fit(epochs)
         except SweepError as exc:  # the configuration itself is wrong: every seed fails alike
             for record in records.values():
-                record.status, record.error = "failed", str(exc)
+                _fail(record, exc)
                 self._close(record, None, (time.perf_counter() - start) / len(seeds), None)
             return records
         except Exception as exc:
