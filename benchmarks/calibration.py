@@ -23,11 +23,15 @@ margin (power: how often "supported").
 
 Designs: a fixed 5 seeds (one look) and `Seeds(3, 20)`, which adds rounds
 while a claim is undecided exactly as the engine does (evaluate after each
-look, stop when `undecided` is empty). The baseline of each false-verdict
-line is the old rule on the same sweeps: every seed x setting pair counted
-as independent, no Holm. For the seeds saved, fixed designs of 3..20 seeds
-are run at twice the margin to find the smallest with the power `Seeds`
-reached; its runs over `Seeds`' mean runs is the saving.
+look, stop when `undecided` is empty). The baseline of each fixed design's
+false-verdict line is the old rule on the same sweeps: every seed x setting
+pair counted as independent, no Holm. Each sequential sweep is also run
+under the previous sequential rule (design "auto, previous rule": the
+union bound taken as the p-value, looks 3, 5, 8, 12, 18, 20), on the very
+same records, so the two rules are compared pair by pair. For the seeds
+saved, fixed designs of 3, 4, ... seeds are run at twice the margin to find
+the smallest with the power each sequential rule reached; its runs over
+that rule's mean runs is the saving.
 
 With `--runs DIR` it also replays a finished sweep: it resamples its seeds
 with replacement (`--resamples`, default 20) and reports how often each
@@ -36,6 +40,7 @@ decided claim keeps its verdict (target 9 in 10).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import sys
@@ -53,6 +58,9 @@ CORRELATIONS = (0.0, 0.2, 0.4, 0.6, 0.8)
 EFFECTS = {"zero": 0.0, "margin": 1.0, "twice the margin": 2.0}  # in margins
 FIXED_SEEDS = 5
 AUTO = (3, 20)
+FIXED, AUTO_DESIGN, PREVIOUS = "fixed", "auto", "auto, previous rule"
+DESIGNS = {FIXED: f"{FIXED_SEEDS} seeds", AUTO_DESIGN: f"Seeds({AUTO[0]}, {AUTO[1]})",
+           PREVIOUS: f"Seeds({AUTO[0]}, {AUTO[1]}) under the previous rule (union bound, looks 3, 5, 8, 12, 18, 20)"}
 FALSE_TARGET = 0.05
 N_VAL = 2000  # a validation set that resolves the 2-point margin (one image = 0.05 points)
 
@@ -152,13 +160,26 @@ def is_false(verdict: str, effect_in_margins: float) -> bool:
     return verdict == CONTRADICTED
 
 
-def run_auto(world: World, rng: np.random.Generator, plan: tuple[int, int]):
-    """One sweep under Seeds(min, max): evaluate after each look as the engine does; stop when nothing is undecided."""
-    from claims.verdicts import evaluate, undecided
-    from search.seeds import Seeds
+PREVIOUS_LOOKS = (3, 5, 8, 12, 18, 20)  # Seeds(3, 20).looks() before the exact sequential rule
 
-    looks = Seeds(*plan).looks()
-    records = draw_sweep(world, looks[-1], rng)
+
+@contextlib.contextmanager
+def union_bound():
+    """The sequential rule before `claims.stats.look_null`: S = min_k p_k / w_k taken as the p-value itself."""
+    import claims.verdicts
+
+    exact = claims.verdicts.look_null
+    claims.verdicts.look_null = lambda *args, **kwargs: None
+    try:
+        yield
+    finally:
+        claims.verdicts.look_null = exact
+
+
+def run_auto(records, looks: tuple[int, ...]):
+    """One sweep in rounds at `looks`: evaluate after each look as the engine does; stop when nothing is undecided."""
+    from claims.verdicts import evaluate, undecided
+
     for n in looks:
         upto = [r for r in records if r.seed < n]
         if not undecided(evaluate(upto, _meta(looks))) or n == looks[-1]:
@@ -202,19 +223,28 @@ def _labels() -> list[str]:
 
 
 def simulate(world: World, effect_m: float, sweeps: int, design: str, rng: np.random.Generator,
-             fixed: int = FIXED_SEEDS, auto: tuple[int, int] = AUTO) -> Tally:
-    tally = Tally()
-    for _ in range(sweeps):
-        if design == "fixed":
+             fixed: int = FIXED_SEEDS, auto: tuple[int, int] = AUTO) -> Tally | tuple[Tally, Tally]:
+    """A fixed design's tally; for "auto", this rule's and the previous one's on the very same sweeps."""
+    from search.seeds import Seeds
+
+    if design == FIXED:
+        tally = Tally()
+        for _ in range(sweeps):
             records = draw_sweep(world, fixed, rng)
-            outcomes, seeds = part_outcomes(records, (fixed,)), fixed
-        else:
-            seeds, outcomes = run_auto(world, rng, auto)
-            records = None
-        old = [old_rule_false(records, i, effect_m) for i in range(len(outcomes))] if records is not None \
-            else [False] * len(outcomes)
-        tally.add(outcomes, world.effect, effect_m, old, seeds)
-    return tally
+            outcomes = part_outcomes(records, (fixed,))
+            old = [old_rule_false(records, i, effect_m) for i in range(len(outcomes))]
+            tally.add(outcomes, world.effect, effect_m, old, fixed)
+        return tally
+    looks = Seeds(*auto).looks()
+    ours, before = Tally(), Tally()
+    for _ in range(sweeps):
+        records = draw_sweep(world, auto[1], rng)
+        seeds, outcomes = run_auto(records, looks)
+        ours.add(outcomes, world.effect, effect_m, [False] * len(outcomes), seeds)
+        with union_bound():
+            seeds, outcomes = run_auto(records, PREVIOUS_LOOKS if auto == AUTO else looks)
+        before.add(outcomes, world.effect, effect_m, [False] * len(outcomes), seeds)
+    return ours, before
 
 
 def _measure(name: str, world: World, effect_label: str, design: str, tally: Tally, sd: float) -> Measurement:
@@ -230,10 +260,10 @@ def _measure(name: str, world: World, effect_label: str, design: str, tally: Tal
     else:
         metric, ours, target = "false definitive verdicts per sweep (any part, adjusted)", sweep_rate, "<= 0.05"
         passed = bool(sweep_rate <= FALSE_TARGET + 1.96 * math.sqrt(FALSE_TARGET * (1 - FALSE_TARGET) / n))
-    baseline = tally.sweep_old_false / n if design == "fixed" and effect_m < 2 else None
+    baseline = tally.sweep_old_false / n if design == FIXED and effect_m < 2 else None
     slack = 1.96 * math.sqrt(0.95 * 0.05 / n)  # the sampling error of a 95% coverage measured on n sweeps
     cov_ok = bool(0.93 - slack <= coverage.mean() <= 0.97 + slack)
-    seeds_desc = f"{FIXED_SEEDS} seeds" if design == "fixed" else f"Seeds({AUTO[0]}, {AUTO[1]})"
+    seeds_desc = DESIGNS[design]
     return Measurement(
         name=name,
         data=f"{n} synthetic sweeps, 8 configurations, {seeds_desc}, rho={world.rho:g}, true effect {effect_label} "
@@ -242,7 +272,8 @@ def _measure(name: str, world: World, effect_label: str, design: str, tally: Tal
         unit="",
         baseline_is="the old rule on the same sweeps: seed x setting pairs as independent, no Holm"
         if baseline is not None else "none",
-        ours_is=f"claims.verdicts with the seed as the unit, Holm, sequential looks ({seeds_desc})",
+        ours_is=f"claims.verdicts with the seed as the unit, Holm, sequential looks ({seeds_desc})"
+        if design != PREVIOUS else f"claims.verdicts under the previous sequential rule ({seeds_desc})",
         baseline=baseline,
         ours=ours,
         ratio=None,
@@ -256,7 +287,7 @@ def _measure(name: str, world: World, effect_label: str, design: str, tally: Tal
             "false_per_part": per_part.round(4).tolist(),
             "false_per_part_mean": float(per_part.mean()),
             "false_per_part_unadjusted": (tally.part_unadjusted_false / n).round(4).tolist(),
-            "false_per_part_old_rule": (tally.part_old_false / n).round(4).tolist() if design == "fixed" else None,
+            "false_per_part_old_rule": (tally.part_old_false / n).round(4).tolist() if design == FIXED else None,
             "false_per_sweep": sweep_rate,
             "coverage_per_part": coverage.round(4).tolist(),
             "coverage_mean": float(coverage.mean()),
@@ -268,37 +299,43 @@ def _measure(name: str, world: World, effect_label: str, design: str, tally: Tal
     )
 
 
-def _saving(world: World, auto_tally: Tally, sweeps: int, rng: np.random.Generator, sd: float) -> Measurement:
-    """Fixed designs of growing size at twice the margin until one matches Seeds' power; runs vs Seeds' runs."""
-    target_power = float(auto_tally.part_supported.mean() / auto_tally.sweeps)
-    auto_runs = auto_tally.seeds_total / auto_tally.sweeps * len(CONFIGS)
-    powers = {}
-    match = None
-    for n in (3, 4, 5, 6, 8, 10, 12, 15, 20):
-        tally = simulate(world, 2.0, sweeps, "fixed", rng, fixed=n)
+def _savings(world: World, tallies: dict[str, Tally], sweeps: int, rng: np.random.Generator,
+             sd: float) -> list[Measurement]:
+    """Fixed designs of 3, 4, ... seeds at twice the margin until one has the power of each sequential rule;
+    its runs against that rule's mean runs (the same fixed designs serve both rules)."""
+    targets = {d: float(t.part_supported.mean() / t.sweeps) for d, t in tallies.items()}
+    powers: dict[int, float] = {}
+    for n in range(3, AUTO[1] + 1):
+        tally = simulate(world, 2.0, sweeps, FIXED, rng, fixed=n)
         powers[n] = float(tally.part_supported.mean() / tally.sweeps)
-        if powers[n] >= target_power:
-            match = n
+        if powers[n] >= max(targets.values()):
             break
-    fixed_runs = match * len(CONFIGS) if match else None
-    ratio = fixed_runs / auto_runs if fixed_runs else None
-    return Measurement(
-        name="calibration",
-        data=f"{sweeps} synthetic sweeps per design, rho={world.rho:g}, true effect twice the margin, sd {sd:g}",
-        metric="runs for the same power: fixed seeds vs Seeds(3, 20)",
-        unit="runs",
-        baseline_is=f"fixed {match} seeds, the smallest with Seeds' power" if match
-        else "no fixed design up to 20 seeds",
-        ours_is=f"Seeds({AUTO[0]}, {AUTO[1]}), mean runs",
-        baseline=fixed_runs,
-        ours=auto_runs,
-        ratio=ratio,
-        ratio_means="fixed runs / Seeds runs",
-        target=">= 2",
-        passed=None if ratio is None else ratio >= 2,
-        trials=len(CONFIGS),
-        details={"rho": world.rho, "seeds_power": target_power, "fixed_power": powers, "matched_fixed_seeds": match},
-    )
+    out = []
+    for design, t in tallies.items():
+        match = next((n for n, p in powers.items() if p >= targets[design]), None)
+        runs = t.seeds_total / t.sweeps * len(CONFIGS)
+        fixed_runs = match * len(CONFIGS) if match else None
+        ratio = fixed_runs / runs if fixed_runs else None
+        out.append(Measurement(
+            name="calibration",
+            data=f"{t.sweeps} sequential and {sweeps} fixed synthetic sweeps per design, rho={world.rho:g}, "
+                 f"true effect twice the margin, sd {sd:g}",
+            metric=f"runs for the same power: fixed seeds vs {DESIGNS[design]}",
+            unit="runs",
+            baseline_is=f"fixed {match} seeds, the smallest with the sequential design's power" if match
+            else f"no fixed design up to {AUTO[1]} seeds",
+            ours_is=f"{DESIGNS[design]}, mean runs",
+            baseline=fixed_runs,
+            ours=runs,
+            ratio=ratio,
+            ratio_means="fixed runs / sequential runs",
+            target=">= 2",
+            passed=None if ratio is None else ratio >= 2,
+            trials=len(CONFIGS),
+            details={"rho": world.rho, "design": design, "seeds_power": targets[design], "fixed_power": powers,
+                     "matched_fixed_seeds": match, "mean_seeds": t.seeds_total / t.sweeps},
+        ))
+    return out
 
 
 def replay(folder: Path, resamples: int, rng: np.random.Generator) -> list[Measurement]:
@@ -367,15 +404,16 @@ def run(args) -> list[Measurement]:
     for rho in correlations:
         for label, effect_m in EFFECTS.items():
             world = World(rho, effect_m * MARGIN, sd)
-            for design in ("fixed", "auto"):
-                tally = simulate(world, effect_m, sweeps if design == "fixed" else args.auto_sweeps, design, rng)
+            fixed = simulate(world, effect_m, sweeps, FIXED, rng)
+            ours, before = simulate(world, effect_m, args.auto_sweeps, AUTO_DESIGN, rng)
+            for design, tally in ((FIXED, fixed), (AUTO_DESIGN, ours), (PREVIOUS, before)):
                 m = _measure("calibration", world, label, design, tally, sd)
-                print(json.dumps({"progress": m.data, "false_per_sweep": m.details["false_per_sweep"]}),
-                      file=sys.stderr, flush=True)
+                print(json.dumps({"progress": m.data, "false_per_sweep": m.details["false_per_sweep"],
+                                  "mean_seeds": m.details["mean_seeds"]}), file=sys.stderr, flush=True)
                 out.append(m)
-                saving_at = (correlations[0], correlations[len(correlations) // 2])
-                if design == "auto" and effect_m >= 2 and rho in saving_at:
-                    out.append(_saving(world, tally, args.auto_sweeps, rng, sd))
+            saving_at = (correlations[0], correlations[len(correlations) // 2])
+            if effect_m >= 2 and rho in saving_at:
+                out += _savings(world, {AUTO_DESIGN: ours, PREVIOUS: before}, sweeps, rng, sd)
     if args.runs is not None:
         try:
             out += replay(args.runs, args.resamples, rng)

@@ -23,22 +23,33 @@ For a part that compares with an article value (sign 0: "about 0.36",
 "resets to the initial rate"), *supported* is "within reference +-
 tolerance" (TOST) and *contradicted* "wholly outside it".
 
-Why Bonferroni-weighted looks (and not alpha spending or a confidence
-sequence): with `Seeds(min, max)` the engine reads the verdicts after every
-round of seeds. A part's sequential p-value is min over the looks k reached
-of p_k / w_k, with fixed weights w_k summing to 1 over the planned looks
-(`seed_looks`). By the union bound P(p_seq <= a) <= sum_k w_k a = a under
-the null, whatever the dependence between looks, so the error stays at its
-level however often the verdicts are read, and p_seq is a plain p-value
-that Holm's procedure can take across the parts of a sweep (two hypotheses
-per part, see `PValues.family`). It needs
-nothing beyond the t distribution (small samples, unknown variance:
-group-sequential boundaries assume a known variance or large n, and
-confidence sequences for unknown variance are far wider at 3-20 seeds).
-It costs some power at the last look, measured by `benchmarks calibration`.
-The weights grow with the seed count of the look (`look_weights`): early
-looks with 3-5 seeds rarely decide anything but the clearest effects, so
-they get little of the error rate.
+Why the looks do not inflate the error: with `Seeds(min, max)` the engine
+reads the verdicts after every round of seeds. Each statement's sequential
+p-value starts from S = min over the looks k reached of p_k / w_k, with
+fixed weights w_k summing to 1 over the planned looks (`seed_looks`;
+`look_weights`: proportional to each look's seed count, since early looks
+with 3-5 seeds rarely decide anything but the clearest effects). The union
+bound alone would make S a valid p-value (P(S <= a) <= sum_k w_k a = a), but
+it ignores that every look re-uses the seeds of the looks before it, so it
+spends the error rate as if the looks were unrelated. Here S is referred to
+its exact null distribution instead (`LookNull`): the t statistics of
+nested samples of seeds have a joint distribution that depends on nothing
+but the seed counts of the looks (the spread of the values cancels out of
+every t), so it is simulated once per plan from standard normal seeds, and
+p_seq = P_null(S_all <= S), S_all being the minimum over *all* planned
+looks. A sweep that stops early has S >= S_all on the same seeds, so
+P(p_seq <= a) <= a however the stopping was decided (by this claim, by
+another, or by the budget): the error stays at its level however often the
+verdicts are read, and p_seq is a plain p-value that Holm's procedure can
+take across the parts of a sweep (two hypotheses per part, see
+`PValues.family`). With one planned look it is the plain t test's p-value
+exactly. `benchmarks calibration` measures the error rates and the seeds
+this saves over the union bound.
+
+Why not a confidence sequence or normal-theory boundaries: with 3-20 seeds
+and an unknown variance, group-sequential boundaries computed for a known
+variance undercover, and anytime-valid confidence sequences for an unknown
+variance are far wider; the simulated t sequences are exact at any n.
 """
 
 from __future__ import annotations
@@ -167,13 +178,103 @@ def look_weights(looks: tuple[int, ...]) -> tuple[float, ...]:
     return tuple(n / total for n in looks) if total > 0 else ()
 
 
-def sequential(per_look: list[PValues], weights: tuple[float, ...]) -> PValues:
-    """Sequential p-values: min over the looks reached of p_k / w_k (valid at every look, union bound)."""
-    if not per_look:
+NULL_DRAWS = 1 << 18  # simulated seed sequences per plan: 262,144 (the p-value's Monte Carlo error is under 3% of it at 0.005)
+NULL_SEED = 20261201  # fixed, so the same records always get the same verdicts
+
+
+@dataclass(frozen=True)
+class LookNull:
+    """The null distribution of S = min_k p_k / w_k over every planned look, for one plan of seed counts.
+
+    `two_sided`: S of two-sided t p-values under a mean of zero (a
+    difference; also "wholly outside a band", see `sequential`).
+    `one_sided`: S of one-sided t p-values at the null's boundary (the
+    equivalence tests), each capped at 1/2 as a doubled p-value capped at 1
+    is. Both sorted, so a p-value is one binary search.
+    """
+
+    counts: tuple[int, ...]
+    two_sided: np.ndarray
+    one_sided: np.ndarray
+
+    @staticmethod
+    def cdf(sorted_s: np.ndarray, s: float) -> float:
+        """P(S_all <= s), with the simulation's +1 so that a Monte Carlo p-value is never zero."""
+        return (float(np.searchsorted(sorted_s, s, side="right")) + 1.0) / (len(sorted_s) + 1.0)
+
+
+_NULLS: dict[tuple, LookNull] = {}
+
+
+def look_null(counts: tuple[int, ...], weights: tuple[float, ...], min_seeds: int = DEFAULT_MIN_SEEDS) -> LookNull:
+    """Simulate (once per plan, then cached) S over looks of `counts` seeds from standard normal seeds.
+
+    A t statistic does not change when the values are multiplied by a
+    constant, so under a zero mean, normal seeds of spread 1 give the joint
+    law of the looks' t statistics whatever the real spread (the t
+    interval's own assumption: per-seed values roughly normal). A look with
+    fewer than `min_seeds` seeds is never judged, so it never counts in S.
+    """
+    key = (tuple(counts), tuple(weights), min_seeds)
+    if key in _NULLS:
+        return _NULLS[key]
+    rng = np.random.default_rng(NULL_SEED)
+    looks = [(k, n) for k, n in enumerate(counts) if n >= max(2, min_seeds)]
+    two, one = [], []
+    chunk = 1 << 15
+    for start in range(0, NULL_DRAWS, chunk):
+        x = rng.standard_normal((min(chunk, NULL_DRAWS - start), max(counts)))
+        total, squares = np.cumsum(x, axis=1), np.cumsum(x * x, axis=1)
+        s2 = np.full(len(x), np.inf)
+        s1 = np.full(len(x), np.inf)
+        for k, n in looks:
+            mean = total[:, n - 1] / n
+            se = np.sqrt(np.maximum(squares[:, n - 1] - n * mean * mean, 0.0) / (n - 1) / n)
+            t = mean / se
+            s2 = np.minimum(s2, np.minimum(1.0, 2 * special.stdtr(n - 1, -np.abs(t))) / weights[k])
+            s1 = np.minimum(s1, np.minimum(0.5, special.stdtr(n - 1, -t)) / weights[k])
+        two.append(s2)
+        one.append(s1)
+    null = LookNull(tuple(counts), np.sort(np.concatenate(two)), np.sort(np.concatenate(one)))
+    _NULLS[key] = null
+    return null
+
+
+def sequential(per_look: list[PValues | None], weights: tuple[float, ...], sign: int = 1,
+               null: LookNull | None = None) -> PValues:
+    """Sequential p-values from the looks reached (None: a look too small to judge), module docstring.
+
+    S = min_k p_k / w_k is referred to `null`; without one (or with a single
+    planned look) S itself is returned, the union bound, which is exact for
+    one look. Which law each statement takes:
+
+    - supported / contradicted of a difference: one side of a two-sided t
+      test, `two_sided` (under a zero mean one side's S is at least the
+      two-sided S);
+    - no meaningful difference, and "within the band" of a sign-0 part: a
+      doubled one-sided test at the nearer edge of the band, `one_sided`
+      at that edge, doubled again (a mean further out only makes S larger);
+    - "wholly outside the band": `two_sided`, since at an edge the test
+      towards the far side is weaker than a two-sided test centred there.
+    """
+    looks = [(p, wk) for p, wk in zip(per_look, weights) if p is not None]
+    if not looks:
         return PValues(1.0, 1.0, 1.0)
-    scaled = [p.scaled(1.0 / w) for p, w in zip(per_look, weights)]
-    return PValues(min(s.supported for s in scaled), min(s.contradicted for s in scaled),
-                 min(s.no_difference for s in scaled))
+    s_sup = min(p.supported / wk for p, wk in looks)
+    s_con = min(p.contradicted / wk for p, wk in looks)
+    s_nd = min(p.no_difference / wk for p, wk in looks)
+    if null is None or len(weights) == 1:
+        return PValues(min(1.0, s_sup), min(1.0, s_con), min(1.0, s_nd))
+
+    def two(s: float) -> float:
+        return min(1.0, LookNull.cdf(null.two_sided, s))
+
+    def doubled_one(s: float) -> float:  # the doubled p-values halved back: one-sided, capped at 1/2 as in `look_null`
+        return min(1.0, 2 * LookNull.cdf(null.one_sided, s / 2))
+
+    if sign == 0:
+        return PValues(doubled_one(s_sup), two(s_con), 1.0)
+    return PValues(two(s_sup), two(s_con), doubled_one(s_nd))
 
 
 def holm_levels(pvalues: list[float], alpha: float = ALPHA) -> list[float | None]:

@@ -34,7 +34,8 @@ from claims.contrasts import BASELINE, TREATMENT, pairing
 from claims.measure import METRICS, censored, chance_rate, common_target, diverged
 from claims.stats import (
     ALPHA, CONTRADICTED, DEFAULT_MIN_SEEDS, DEFINITIVE, INCONCLUSIVE, NO_DIFFERENCE, NOT_MEASURABLE, NOT_REQUESTED,
-    NOT_TESTED, SUPPORTED, Interval, PValues, decide, holm_levels, look_weights, p_values, sequential, t_interval,
+    NOT_TESTED, SUPPORTED, Interval, PValues, decide, holm_levels, look_null, look_weights, p_values, sequential,
+    t_interval,
 )
 from search.records import RunRecord, atomic_write_text, to_csv
 
@@ -257,11 +258,20 @@ def look_plan(records: list[RunRecord], meta: dict[str, Any]) -> LookPlan:
     return LookPlan(looks, tuple(n for n in looks if n <= present), min_seeds)
 
 
-def _look_tests(result: PartResult, seeds: int, min_seeds: int) -> PValues:
+def _look_tests(result: PartResult, seeds: int, min_seeds: int) -> PValues | None:
+    """The part's statements on seeds 0..seeds-1; None when that look has too few seeds to judge."""
     values = result.at_look(seeds)
     if len(values) < min_seeds:
-        return PValues(1.0, 1.0, 1.0)
+        return None
     return p_values(t_interval(values), result.part.sign, result.part.margin)
+
+
+def planned_counts(result: PartResult, plan: LookPlan) -> tuple[int, ...]:
+    """The part's seed count at every planned look: as on disk for the looks reached, and for the
+    others the planned count less the seeds missing so far (a failed run's seed stays missing)."""
+    reached = [len(result.at_look(n)) for n in plan.reached]
+    missing = plan.reached[-1] - reached[-1] if reached else 0
+    return tuple(reached) + tuple(max(0, n - missing) for n in plan.looks[len(reached):])
 
 
 def judge(results: list[PartResult], plan: LookPlan) -> None:
@@ -275,9 +285,11 @@ def judge(results: list[PartResult], plan: LookPlan) -> None:
     if not tested:
         return
     weights = look_weights(plan.looks)
+    nulls = [look_null(planned_counts(r, plan), weights, plan.min_seeds) if len(plan.looks) > 1 else None
+             for r in tested]
     per_look = [[_look_tests(r, n, plan.min_seeds) for n in plan.reached] for r in tested]
     for k, seeds in enumerate(plan.reached):
-        p_seq = [sequential(p[: k + 1], weights) for p in per_look]
+        p_seq = [sequential(p[: k + 1], weights, r.part.sign, null) for r, p, null in zip(tested, per_look, nulls)]
         levels = holm_levels([q for r, p in zip(tested, p_seq) for q in p.family(r.part.sign)])
         for i, (r, p) in enumerate(zip(tested, p_seq)):
             r.adjusted = p.decide_adjusted(r.part.sign, levels[2 * i], levels[2 * i + 1])

@@ -33,7 +33,7 @@ def test_calibration_at_toy_size_reports_rates_coverage_power_and_seeds(capsys):
     lines = _lines(capsys)
     rates = [m for m in lines if "false_per_sweep" in m.get("details", {})]
     assert {(m["details"]["effect"], m["details"]["design"]) for m in rates} == {
-        (e, d) for e in ("zero", "margin", "twice the margin") for d in ("fixed", "auto")}
+        (e, d) for e in ("zero", "margin", "twice the margin") for d in ("fixed", "auto", "auto, previous rule")}
     for m in rates:
         d = m["details"]
         assert 0 <= d["false_per_sweep"] <= 1 and 0 <= d["coverage_mean"] <= 1 and len(d["false_per_part"]) == 4
@@ -41,7 +41,8 @@ def test_calibration_at_toy_size_reports_rates_coverage_power_and_seeds(capsys):
     fixed_null = next(m for m in rates if m["details"]["design"] == "fixed" and m["details"]["effect"] == "zero")
     assert fixed_null["baseline"] is not None  # the old pooled-pairs rule on the same sweeps
     saving = [m for m in lines if m.get("metric", "").startswith("runs for the same power")]
-    assert len(saving) == 1 and saving[0]["ours"] > 0
+    assert {m["details"]["design"] for m in saving} == {"auto", "auto, previous rule"}
+    assert all(m["ours"] > 0 for m in saving)
 
 
 def test_replay_resamples_a_finished_sweeps_seeds(tmp_path, capsys):

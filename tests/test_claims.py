@@ -11,7 +11,7 @@ from claims.catalogue import BY_ID, CLAIMS
 from claims.schedule import schedule_claims
 from claims.stats import (
     CONTRADICTED, INCONCLUSIVE, NO_DIFFERENCE, NOT_MEASURABLE, NOT_REQUESTED, NOT_TESTED, SUPPORTED, PValues, decide,
-    holm_levels, look_weights, p_values, sequential, t_interval,
+    Interval, holm_levels, look_null, look_weights, p_values, sequential, t_interval,
 )
 from claims.verdicts import (
     COLUMNS, ClaimRow, evaluate, evaluate_claim, per_seed_differences, read_claims_csv, undecided, write_claims_csv,
@@ -100,11 +100,55 @@ def test_holm_steps_down_and_stops_at_the_first_failure():
     assert holm_levels([0.001, 0.02, 0.04]) == [0.05 / 3, 0.05 / 2, 0.05]
 
 
-def test_sequential_p_value_is_the_smallest_weighted_look():
-    weights = look_weights((3, 5, 8))
+def test_one_planned_look_is_the_plain_t_test():
+    p = p_values(t_interval([0.01, 0.03, 0.02, 0.05]), +1, 0.02)
+    assert sequential([p], look_weights((4,)), +1, None) == p
+
+
+LOOKS = (3, 4, 5, 6, 8, 10, 12, 15, 20)
+
+
+def _sequence_p(values: np.ndarray, sign: int, margin: float, exact: bool) -> PValues:
+    """Sequential p-values after every planned look of LOOKS, as claims.verdicts computes them (the
+    intervals built directly: p_values reads only their n, mean and sd)."""
+    weights = look_weights(LOOKS)
+    null = look_null(LOOKS, weights) if exact else None
+    per_look = [p_values(Interval(n, float(values[:n].mean()), math.nan, math.nan, float(values[:n].std(ddof=1))),
+                         sign, margin) for n in LOOKS]
+    return sequential(per_look, weights, sign, null)
+
+
+def test_the_exact_look_null_is_never_above_the_union_bound_nor_below_a_single_look():
+    weights = look_weights(LOOKS)
     assert sum(weights) == pytest.approx(1) and weights[0] < weights[-1]
-    p = sequential([PValues(0.5, 1, 1), PValues(0.01, 1, 1)], weights)
-    assert p.supported == pytest.approx(min(0.5 / weights[0], 0.01 / weights[1]))
+    rng = np.random.default_rng(11)
+    for _ in range(50):
+        values = rng.normal(0.01, 0.02, size=LOOKS[-1])
+        per_look = [p_values(t_interval(values[:n]), +1, 0.02) for n in LOOKS]
+        bound = sequential(per_look, weights, +1, None)
+        exact = sequential(per_look, weights, +1, look_null(LOOKS, weights))
+        smallest = min(min(p.supported, p.contradicted) for p in per_look)
+        assert bound.supported == pytest.approx(min(1.0, min(p.supported / w for p, w in zip(per_look, weights))))
+        assert min(exact.supported, exact.contradicted) <= min(bound.supported, bound.contradicted) + 1e-9
+        assert min(exact.supported, exact.contradicted) >= smallest  # looking 9 times is not free
+
+
+def test_looking_after_every_round_keeps_the_error_at_five_percent():
+    """Seeds drawn under the null, judged at each of the 9 planned looks: the exact rule rejects about 5%
+    of the time (the union bound, far less); the equivalence test at the margin's edge at most 5%."""
+    rng = np.random.default_rng(12)
+    n = 2500
+    exact = bound = equivalent = 0
+    for _ in range(n):
+        values = rng.normal(0.0, 0.03, size=LOOKS[-1])
+        e, b = _sequence_p(values, +1, 0.02, True), _sequence_p(values, +1, 0.02, False)
+        exact += min(e.supported, e.contradicted) < 0.05
+        bound += min(b.supported, b.contradicted) < 0.05
+        equivalent += _sequence_p(values + 0.02, +1, 0.02, True).no_difference < 0.05
+    slack = 2.6 * math.sqrt(0.05 * 0.95 / n)  # 99% of a correct rule's runs fall within this of 5%
+    assert abs(exact / n - 0.05) < slack
+    assert bound / n < 0.05 - slack  # the union bound spends the error rate as if the looks were unrelated
+    assert equivalent / n < 0.05 + slack
 
 
 # -- the seed is the unit ----------------------------------------------------

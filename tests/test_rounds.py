@@ -76,22 +76,23 @@ def test_next_round_adds_the_next_look_only_for_requested_undecided_claims():
     undecided = requested_undecided(rows, ["batch-size", "pooling-texture", "vgg16-cost"])
     assert undecided == ["batch-size"]
     second = next_round(plan, done, undecided)
-    assert second == Round(2, 3, 5, ("batch-size",))
-    assert second.label() == "round 2: seeds 3-4, because batch-size is undecided"
-    third = next_round(plan, second, ["batch-size", "pooling-texture"])
-    assert third == Round(3, 5, 8, ("batch-size", "pooling-texture"))
-    assert third.label() == "round 3: seeds 5-7, because batch-size, pooling-texture are undecided"
+    assert second == Round(2, 3, 4, ("batch-size",))
+    assert second.label() == "round 2: seed 3, because batch-size is undecided"
+    third = next_round(plan, Round(5, 6, 8), ["batch-size", "pooling-texture"])
+    assert third == Round(6, 8, 10, ("batch-size", "pooling-texture"))
+    assert third.label() == "round 6: seeds 8-9, because batch-size, pooling-texture are undecided"
 
     decided = [row("batch-size", "contradicted"), row("pooling-texture", "supported")]
     assert requested_undecided(decided, ["batch-size", "pooling-texture"]) == []
     assert next_round(plan, second, []) is None
-    assert stop_reason(plan, second, [], ["batch-size"]) .startswith("after 5 seeds no requested claim is left")
+    assert stop_reason(plan, second, [], ["batch-size"]) .startswith("after 4 seeds no requested claim is left")
 
 
 def test_rounds_stop_at_max_and_a_fixed_count_is_one_round():
     plan = Seeds(min=3, max=8)
-    assert plan.looks() == (3, 5, 8)
-    last = Round(3, 5, 8, ("batch-size",))
+    assert plan.looks() == (3, 4, 5, 6, 8)
+    assert Seeds().looks() == (3, 4, 5, 6, 8, 10, 12, 15, 20)
+    last = Round(5, 6, 8, ("batch-size",))
     assert next_round(plan, last, ["batch-size"]) is None
     assert stop_reason(plan, last, ["batch-size"], ["batch-size"]) == \
         "reached the maximum of 8 seeds with batch-size still undecided"
@@ -195,7 +196,7 @@ def test_seeds_without_claims_run_the_minimum_and_say_so(tmp_path, capsys):
     assert "round 1: seeds 0-1" in err and "round 1 run 4/4 trial 0001 seed 2/2" in err
     assert "seeds: no claims requested, so Seeds runs its minimum of 2 seeds" in err
     meta = json.loads((out / "sweep.json").read_text())
-    assert meta["seeds"] == {"min": 2, "max": 5} and meta["seed_looks"] == [2, 5]
+    assert meta["seeds"] == {"min": 2, "max": 5} and meta["seed_looks"] == [2, 3, 5]
     assert meta["seeds_reached"] == 2 and len(meta["rounds"]) == 1 and meta["status"] == "finished"
 
 
