@@ -31,8 +31,10 @@ with --repeat:
                       Tuner sweep (one execution after another) on the
                       same device; target >= 10x, with the mean and SD of
                       every run's best score on each side
-  fused.gpu.max_k     towers of K = 2, 4, ... copies of the Hollywood
-                      model (search.fused.tower_model; K = 1: the model
+  fused.gpu.max_k     programs of K = 2, 4, ... copies of the Hollywood
+                      model (search.fused.tower_model, and on JAX the
+                      vmapped program of search.fused_jax, which
+                      fuse_seeds=True trains there; K = 1: the model
                       alone) fitted for
                       --k-steps steps each until out of memory or --max-k:
                       the largest K that fits, peak memory per K (jax:
@@ -451,13 +453,44 @@ def gpu_sweep(name: str, sweep, folder: Path, tmp: Path, args, gpu: bool, descri
         target=TARGET_GPU, image_size=sweep.image_size, trials=ours["trials"], epochs=sweep.epochs, details=details)
 
 
+def _fit_k(program: str, hm, hp, k: int, x, y, batch_size: int, steps: int) -> dict:
+    """Build K seeds' models as `program` ("tower" or "vmap") and fit it twice for `steps` steps."""
+    import keras
+
+    from search.callbacks import EpochLog
+    from search.fused import Member, tower_model
+    from search.fused_jax import VmapProgram
+    from search.pipeline import SeededBatches
+
+    models = []
+    for seed in range(k):
+        keras.utils.set_random_seed(seed)
+        models.append(hm.build(hp))
+    if program == "vmap":
+        members = [Member(seed, m, EpochLog("val_accuracy", "max")) for seed, m in enumerate(models)]
+        prog = VmapProgram(members, [SeededBatches(x, y, batch_size, seed) for seed in range(k)],
+                           x[:batch_size], y[:batch_size], batch_size)  # one validation batch per epoch
+        fit = lambda: prog.fit(1)  # noqa: E731
+    else:  # K=1 is the model alone (a tower needs two seeds or more)
+        tower = tower_model(models, list(range(k))) if k > 1 else models[0]
+        xs, ys = ([x] * k, [y] * k) if k > 1 else (x, y)
+        fit = lambda: tower.fit(xs, ys, batch_size=batch_size, epochs=1, verbose=0, shuffle=False)  # noqa: E731
+    _, first = timed(fit)
+    _, again = timed(fit)
+    peak, what = peak_memory()
+    return {"k": k, "program": program, "first_fit_s": first, "steady_fit_s": again,
+            "compile_s": max(0.0, first - again), "steady_step_s": again / steps,
+            "steady_step_per_seed_s": again / steps / k, "peak_bytes": peak, "peak_is": what}
+
+
 def k_scaling(sweep, max_k: int, steps: int, gpu: bool, described: str) -> Measurement:
-    """The largest K whose tower of K models fits, and per K its memory and compile/steady split."""
+    """The largest K whose program of K seeds fits, and per K its memory and compile/steady split: the
+    towers on any backend, and on JAX the vmapped program too (search.fused_jax), which fuse_seeds uses
+    there for the article models."""
     import keras
     import numpy as np
 
     from search.engine import prepare
-    from search.fused import tower_model
     from search.space import declare_space
     from search.tuner import training_arrays
 
@@ -470,46 +503,39 @@ def k_scaling(sweep, max_k: int, steps: int, gpu: bool, described: str) -> Measu
     n = batch_size * steps
     rows_idx = np.resize(np.arange(len(arrays.y)), n)  # repeat the images when the folder is small
     x, y = arrays.x[rows_idx], arrays.y[rows_idx]
+    programs = ("tower", "vmap") if keras.backend.backend() == "jax" else ("tower",)
     _cleanup()
-    rows, largest, stopped = [], None, f"cap --max-k {max_k} reached"
-    k = 1
-    while k <= max_k:
-        say(f"max_k: K={k}")
-        try:
-            models = []
-            for seed in range(k):
-                keras.utils.set_random_seed(seed)
-                models.append(hm.build(hp))
-            # K=1 is the model alone (a fused program needs two seeds or more)
-            tower = tower_model(models, list(range(k))) if k > 1 else models[0]
-            xs, ys = ([x] * k, [y] * k) if k > 1 else (x, y)
-            _, first = timed(tower.fit, xs, ys, batch_size=batch_size, epochs=1, verbose=0, shuffle=False)
-            _, again = timed(tower.fit, xs, ys, batch_size=batch_size, epochs=1, verbose=0, shuffle=False)
-            peak, what = peak_memory()
-            rows.append({"k": k, "first_fit_s": first, "steady_fit_s": again,
-                         "compile_s": max(0.0, first - again), "steady_step_s": again / steps,
-                         "steady_step_per_seed_s": again / steps / k, "peak_bytes": peak, "peak_is": what})
-            largest = k
-        except Exception as exc:  # out of memory ends the climb; anything else is reported as is
-            stopped = ("out of memory" if _is_out_of_memory(exc) else "error") + f" at K={k}: {str(exc)[:200]}"
-            break
-        finally:
-            models = tower = None
-            _cleanup()
-        k *= 2
-    one = rows[0]["steady_step_s"] if rows else None
+    rows, largest, stopped = [], {}, {}
+    for program in programs:
+        k = 1 if program == "tower" else 2
+        stopped[program] = f"cap --max-k {max_k} reached"
+        while k <= max_k:
+            say(f"max_k: {program} K={k}")
+            try:
+                rows.append(_fit_k(program, hm, hp, k, x, y, batch_size, steps))
+                largest[program] = k
+            except Exception as exc:  # out of memory ends the climb; anything else is reported as is
+                stopped[program] = ("out of memory" if _is_out_of_memory(exc) else "error") + \
+                    f" at K={k}: {str(exc)[:200]}"
+                break
+            finally:
+                _cleanup()
+            k *= 2
+    one = next((r["steady_step_s"] for r in rows if r["k"] == 1), None)
     best_per_seed = min((r["steady_step_per_seed_s"] for r in rows), default=None)
+    main = programs[-1]
     return Measurement(
         name="fused.gpu.max_k", data=f"{type(hm).__name__} at {sweep.image_size} px, batch {batch_size}, "
                                      f"{len(arrays.y)} training images",
-        metric="largest K (seeds per fused program) that fits; ratio = steady step seconds per seed at K=1 over "
-               "the best K's",
-        unit="K", baseline_is="K=1 (one seed: the model alone)", ours_is="towers of K seeds (search.fused.tower_model)",
-        baseline=1 if rows else None, ours=largest, ratio=(one / best_per_seed) if one and best_per_seed else None,
+        metric=f"largest K (seeds per fused program) that fits, {main} program; ratio = steady step seconds per "
+               "seed at K=1 over the best K's (either program)",
+        unit="K", baseline_is="K=1 (one seed: the model alone)",
+        ours_is="programs of K seeds: " + ", ".join(programs), baseline=1 if one else None, ours=largest.get(main),
+        ratio=(one / best_per_seed) if one and best_per_seed else None,
         ratio_means="seconds per seed-step at K=1 / at the best K", target="", passed=None,
         image_size=sweep.image_size, trials=None, epochs=None,
-        details={"gpu": gpu, "device": described, "steps_per_fit": steps, "stopped": stopped, "per_k": rows,
-                 **({} if gpu else {"note": "no GPU found: CPU memory (RSS) and CPU times"})},
+        details={"gpu": gpu, "device": described, "steps_per_fit": steps, "largest_k": largest, "stopped": stopped,
+                 "per_k": rows, **({} if gpu else {"note": "no GPU found: CPU memory (RSS) and CPU times"})},
     )
 
 

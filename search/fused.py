@@ -11,7 +11,9 @@ overhead: one traced step, one dispatch and one set of callbacks per step
 instead of K, which is most of a small CNN's step on a CPU or a GPU.
 
 It is plain Keras, so the same code runs on TensorFlow, JAX (one jitted
-XLA program) and torch. Each member keeps its own outcome: its own
+XLA program) and torch. On JAX the article models take a faster path of the
+same meaning, one batched step over the members' stacked state
+(`search.fused_jax`). Each member keeps its own outcome: its own
 `EpochLog`, its own early stopping (a member that stops rides along,
 masked, its best weights already kept) and its own NaN failure. The program
 ends when every member has stopped.
@@ -112,6 +114,27 @@ def member_logs(logs: dict[str, Any], seed: int) -> dict[str, float]:
     return out
 
 
+def begin_members(members: list[Member], view) -> None:
+    """Give each member's callbacks their `model`: `view(k, member)` (a MemberView)."""
+    for k, m in enumerate(members):
+        m.view = view(k, m)
+        m.log.set_model(m.view)
+        if m.stopper is not None:
+            m.stopper.set_model(m.view)
+            m.stopper.on_train_begin()
+
+
+def end_member_epoch(m: Member, epoch: int, logs: dict[str, float], seconds: float) -> None:
+    """A member's epoch end, with its own logs: its EpochLog and early stopping see
+    them as a lone run's, and a member that stops (early stopping, NaN) is masked."""
+    m.log.on_epoch_end(epoch, logs)
+    m.log.rows[-1]["seconds"] = seconds
+    if m.stopper is not None and not m.view.stop_training:
+        m.stopper.on_epoch_end(epoch, logs)
+    if m.view.stop_training:  # EpochLog stops a NaN loss, EarlyStopping a stalled one
+        m.active = False
+
+
 class FusedMonitor(keras.callbacks.Callback):
     """Hands each member its own logs every epoch, masks members that stop
     (early stopping, NaN), and ends the program when none is left."""
@@ -122,12 +145,7 @@ class FusedMonitor(keras.callbacks.Callback):
         self._t0 = 0.0
 
     def on_train_begin(self, logs=None):
-        for m in self.members:
-            m.view = MemberView(m.model, self.model.optimizer)
-            m.log.set_model(m.view)
-            if m.stopper is not None:
-                m.stopper.set_model(m.view)
-                m.stopper.on_train_begin()
+        begin_members(self.members, lambda k, m: MemberView(m.model, self.model.optimizer))
 
     def on_epoch_begin(self, epoch, logs=None):
         self._t0 = time.perf_counter()
@@ -141,13 +159,7 @@ class FusedMonitor(keras.callbacks.Callback):
         # The program's epoch, shared out: each member's seconds are its part of the cost.
         seconds = (time.perf_counter() - self._t0) / max(1, len(active))
         for m in active:
-            mine = member_logs(logs, m.seed)
-            m.log.on_epoch_end(epoch, mine)
-            m.log.rows[-1]["seconds"] = seconds
-            if m.stopper is not None and not m.view.stop_training:
-                m.stopper.on_epoch_end(epoch, mine)
-            if m.view.stop_training:  # EpochLog stops a NaN loss, EarlyStopping a stalled one
-                m.active = False
+            end_member_epoch(m, epoch, member_logs(logs, m.seed), seconds)
         if not any(m.active for m in self.members):
             self.model.stop_training = True
 
@@ -167,10 +179,15 @@ class FusedProgram:
 
 
 def fused_program(members: list[Member], member_trains: list, x_val: np.ndarray, y_val: np.ndarray,
-                  batch_size: int) -> FusedProgram:
-    """The tower over the members' models (each built under its own seed), fed
-    each member's own training batches (made under its seed, see
+                  batch_size: int, objective: str = "val_accuracy"):
+    """The members' program: on JAX, where the model allows it, one vmapped step over their stacked
+    state (`search.fused_jax`); otherwise the tower over the members' models (each built under its
+    own seed), fed each member's own training batches (made under its seed, see
     `search.pipeline.fused_fit_inputs`)."""
+    from search.fused_jax import VmapProgram, vmap_supported
+
+    if vmap_supported(members[0].model, objective):
+        return VmapProgram(members, member_trains, x_val, y_val, batch_size)
     tower = tower_model([m.model for m in members], [m.seed for m in members])
     inputs = fused_fit_inputs(member_trains, x_val, y_val, batch_size, keras.backend.backend())
     return FusedProgram(members, tower, inputs)

@@ -52,6 +52,10 @@ class SeededBatches(keras.utils.PyDataset):
     def __len__(self) -> int:
         return math.ceil(len(self.y) / self.batch_size)
 
+    def order(self) -> np.ndarray:
+        """This epoch's order of the rows (for `search.fused_jax`, which gathers the batches itself)."""
+        return self._order
+
     def __getitem__(self, index: int) -> tuple[np.ndarray, np.ndarray]:
         rows = self._order[index * self.batch_size:(index + 1) * self.batch_size]
         return self.x[rows], self.y[rows]

@@ -261,7 +261,7 @@ class SweepTuner(keras_tuner.Tuner):
                     trains.append(fit_inputs(a.x, a.y, a.x_val, a.y_val, batch_size, seed, keras.backend.backend()).x)
                     log = EpochLog(self.sweep.objective, mode, on_epoch=self._epoch_progress(trial_id, seed, hp))
                     members.append(fused.Member(seed, model, log, self._early_stopping()))
-                program = fused.fused_program(members, trains, a.x_val, a.y_val, batch_size)
+                program = fused.fused_program(members, trains, a.x_val, a.y_val, batch_size, self.sweep.objective)
             program.fit(epochs)
         except SweepError as exc:  # the configuration itself is wrong: every seed fails alike
             for record in records.values():

@@ -1,0 +1,89 @@
+"""Under JAX (the GPU machine has JAX, not TensorFlow): a sweep from the command line, and fused seeds
+as one vmapped program that trains each seed exactly as its lone run does."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import math
+import os
+import subprocess
+import sys
+
+import pytest
+
+from conftest import ROOT, make_image_folder, write_sweep
+
+SWEEP = """
+sweep = Sweep(
+    name="vmap",
+    data=ImageFolder({data!r}, validation_split=0.25, seed=1),
+    hypermodel=DigitsCNN,
+    image_size=12,
+    space={{"batch_size": 5, "learning_rate": 3e-3, "decay_rate": 0.9, "decay_steps": 4}},
+    epochs=6,
+    seeds=3,
+    early_stopping=EarlyStopping(monitor="val_accuracy", min_delta=0.0, patience=1),
+    fuse_seeds={fuse},
+)
+"""
+
+# Runs under KERAS_BACKEND=jax in its own process (this one has loaded TensorFlow's Keras): the lone
+# seeds in-process, the fused ones through the command line's main, then the GPU benchmark's K climb.
+SCRIPT = r"""
+import dataclasses, json, sys
+from search import fused_jax
+from search.engine import prepare, run_sweep
+from search.records import RunDirectory
+from search.run import main
+from search.sweep import load_sweep_file
+
+lone_file, fused_file, out = sys.argv[1:]
+fits = []
+real_fit = fused_jax.VmapProgram.fit
+def counted(self, epochs, extra_callbacks=None):
+    fits.append(len(self.members))
+    return real_fit(self, epochs, extra_callbacks)
+fused_jax.VmapProgram.fit = counted
+run_sweep(prepare(load_sweep_file(lone_file)), f"{out}/lone", quiet=True, write_report=False)
+code = main([fused_file, "--out", f"{out}/fused", "--no-report"])
+result = {"code": code, "vmap_fits": fits}
+for side in ("lone", "fused"):
+    result[side] = [dataclasses.asdict(r) for r in RunDirectory(f"{out}/{side}").read_runs()]
+from benchmarks.fused import k_scaling
+result["max_k"] = k_scaling(load_sweep_file(lone_file), max_k=2, steps=1, gpu=False, described="cpu").details
+print(json.dumps(result))
+"""
+
+
+def test_under_jax_vmapped_seeds_train_as_their_lone_runs(tmp_path):
+    if importlib.util.find_spec("jax") is None:
+        pytest.skip("jax is not installed")
+    data = make_image_folder(tmp_path / "data", classes=("a", "b", "c"), per_class=16, size=12)
+    lone = write_sweep(tmp_path / "lone.py", SWEEP.format(data=str(data), fuse=False))
+    fused_file = write_sweep(tmp_path / "fused.py", SWEEP.format(data=str(data), fuse=True))
+    env = dict(os.environ, KERAS_BACKEND="jax", TF_CPP_MIN_LOG_LEVEL="3")
+    res = subprocess.run([sys.executable, "-c", SCRIPT, str(lone), str(fused_file), str(tmp_path / "runs")],
+                         cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    assert res.returncode == 0, res.stderr[-3000:]
+    assert "backend    jax" in res.stderr
+    result = json.loads(res.stdout.strip().splitlines()[-1])
+    assert result["code"] == 0 and result["vmap_fits"][0] == 3  # the vmapped path, 3 seeds as one program
+    alone, fused = result["lone"], result["fused"]
+    assert [(r["trial_id"], r["seed"], r["fused"]) for r in fused] == [("0000", s, 3) for s in range(3)]
+    for a, f in zip(alone, fused):
+        assert (a["trial_id"], a["seed"], a["fused"]) == (f["trial_id"], f["seed"], 1)
+        assert f["status"] == a["status"] == "completed"
+        # 48 images at 25% validation: 36 to train in batches of 5, the last one smaller; the
+        # learning rate decays every 4 steps, across epochs; early stopping per seed.
+        assert (f["epochs_run"], f["stopped_epoch"], f["best_epoch"]) == (a["epochs_run"], a["stopped_epoch"],
+                                                                          a["best_epoch"])
+        for row_a, row_f in zip(a["history"], f["history"]):
+            for key in ("loss", "accuracy", "val_loss", "val_accuracy", "learning_rate", "lr_epoch_start"):
+                assert math.isclose(row_f[key], row_a[key], rel_tol=1e-4, abs_tol=1e-7), \
+                    (a["trial_id"], a["seed"], row_a["epoch"], key)
+        assert f["score"] == pytest.approx(a["score"], rel=1e-6) and f["params"] == a["params"]
+    assert len({r["epochs_run"] for r in fused}) > 1  # seeds stopped early at different epochs
+    k = result["max_k"]
+    assert [(r["program"], r["k"]) for r in k["per_k"]] == [("tower", 1), ("tower", 2), ("vmap", 2)]
+    assert k["largest_k"] == {"tower": 2, "vmap": 2} and all(r["steady_fit_s"] > 0 for r in k["per_k"])
