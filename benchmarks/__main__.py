@@ -109,6 +109,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--sd", type=float, default=0.03, help="calibration: spread of one paired difference (default 0.03)")
     p.add_argument("--correlations", default="0,0.2,0.4,0.6,0.8",
                    help="calibration: within-seed correlations of the paired differences (default 0,0.2,0.4,0.6,0.8)")
+    p.add_argument("--schedules", default="", metavar="LOOKS;LOOKS",
+                   help="calibration: also compare sequential designs with these looks on the same sweeps, e.g. "
+                        "'3,5,8,12,18,20;3,4,5,6,8,10,12,15,20' (default: none)")
     p.add_argument("--resamples", type=int, default=20, help="calibration --runs: seed resamples (default 20)")
     p.add_argument("--calibration-seed", type=int, default=0, help="calibration: random seed (default 0)")
     p.add_argument("--after-epochs", default="1,2,3,4",
@@ -125,6 +128,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                    help="fused: Hollywood grid configurations (default 2; --gpu 0 = the whole grid)")
     p.add_argument("--gpu", action="store_true", help="fused: the GPU measurements (fused vs plain Keras Tuner, "
                         "largest K); runs on a CPU too, and says so")
+    p.add_argument("--keep-runs", type=Path, metavar="DIR",
+                   help="fused: write the sides' run folders into DIR and keep them (default: a temporary folder)")
     p.add_argument("--max-k", type=int, default=64, help="fused --gpu: largest K tried (default 64)")
     p.add_argument("--k-steps", type=int, default=20, help="fused --gpu: training steps per fit of each K (default 20)")
     p.add_argument("--jsonl", type=Path, help="also append the JSON lines to this file")

@@ -33,6 +33,11 @@ saved, fixed designs of 3, 4, ... seeds are run at twice the margin to find
 the smallest with the power each sequential rule reached; its runs over
 that rule's mean runs is the saving.
 
+With `--schedules "3,5,8,12,18,20;3,4,5,6,8,10,12,15,20"` it also runs
+sequential designs that differ only in their looks on the very same sweeps
+(at zero and at twice the margin, per correlation): how Seeds.looks() was
+chosen.
+
 With `--runs DIR` it also replays a finished sweep: it resamples its seeds
 with replacement (`--resamples`, default 20) and reports how often each
 decided claim keeps its verdict (target 9 in 10).
@@ -222,6 +227,23 @@ def _labels() -> list[str]:
     return [f"{c}: {p.label}" for c, p in _parts()]
 
 
+def compare_schedules(world: World, effect_label: str, sweeps: int, schedules: list[tuple[int, ...]],
+                      rng: np.random.Generator, sd: float) -> list[Measurement]:
+    """Sequential designs that differ only in their looks, on the very same sweeps (the exact rule)."""
+    effect_m = EFFECTS[effect_label]
+    tallies = {looks: Tally() for looks in schedules}
+    for _ in range(sweeps):
+        records = draw_sweep(world, max(max(looks) for looks in schedules), rng)
+        for looks, tally in tallies.items():
+            seeds, outcomes = run_auto(records, looks)
+            tally.add(outcomes, world.effect, effect_m, [False] * len(outcomes), seeds)
+    out = []
+    for looks, tally in tallies.items():
+        name = f"looks {', '.join(map(str, looks))}"
+        out.append(_measure("calibration", world, effect_label, name, tally, sd))
+    return out
+
+
 def simulate(world: World, effect_m: float, sweeps: int, design: str, rng: np.random.Generator,
              fixed: int = FIXED_SEEDS, auto: tuple[int, int] = AUTO) -> Tally | tuple[Tally, Tally]:
     """A fixed design's tally; for "auto", this rule's and the previous one's on the very same sweeps."""
@@ -263,7 +285,7 @@ def _measure(name: str, world: World, effect_label: str, design: str, tally: Tal
     baseline = tally.sweep_old_false / n if design == FIXED and effect_m < 2 else None
     slack = 1.96 * math.sqrt(0.95 * 0.05 / n)  # the sampling error of a 95% coverage measured on n sweeps
     cov_ok = bool(0.93 - slack <= coverage.mean() <= 0.97 + slack)
-    seeds_desc = DESIGNS[design]
+    seeds_desc = DESIGNS.get(design, f"Seeds with {design}")
     return Measurement(
         name=name,
         data=f"{n} synthetic sweeps, 8 configurations, {seeds_desc}, rho={world.rho:g}, true effect {effect_label} "
@@ -399,6 +421,14 @@ def run(args) -> list[Measurement]:
         correlations = [float(x) for x in args.correlations.split(",") if x.strip()]
     except ValueError:
         raise Skip(f"--correlations must be comma-separated numbers, got {args.correlations!r}") from None
+    try:
+        for part in (args.schedules or "").split(";"):
+            looks = [int(n) for n in part.split(",")] if part.strip() else [2]
+            if looks != sorted(set(looks)) or looks[0] < 2:
+                raise ValueError
+    except ValueError:
+        raise Skip(f"--schedules must be ';'-separated lists of growing seed counts of at least 2, like "
+                   f"'3,5,8;3,4,6,8', got {args.schedules!r}") from None
     if any(not 0 <= r < 1 for r in correlations):
         raise Skip(f"--correlations must lie in [0, 1), got {args.correlations!r}")
     for rho in correlations:
@@ -414,6 +444,11 @@ def run(args) -> list[Measurement]:
             saving_at = (correlations[0], correlations[len(correlations) // 2])
             if effect_m >= 2 and rho in saving_at:
                 out += _savings(world, {AUTO_DESIGN: ours, PREVIOUS: before}, sweeps, rng, sd)
+    schedules = [tuple(int(n) for n in part.split(",")) for part in (args.schedules or "").split(";") if part.strip()]
+    for rho in correlations if schedules else ():
+        for label in ("zero", "twice the margin"):
+            out += compare_schedules(World(rho, EFFECTS[label] * MARGIN, sd), label, args.auto_sweeps, schedules,
+                                     rng, sd)
     if args.runs is not None:
         try:
             out += replay(args.runs, args.resamples, rng)

@@ -60,6 +60,7 @@ afterwards, outside the clock, to compare verdicts.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import json
 import resource
@@ -483,7 +484,8 @@ def _fit_k(program: str, hm, hp, k: int, x, y, batch_size: int, steps: int) -> d
             "steady_step_per_seed_s": again / steps / k, "peak_bytes": peak, "peak_is": what}
 
 
-def k_scaling(sweep, max_k: int, steps: int, gpu: bool, described: str) -> Measurement:
+def k_scaling(sweep, max_k: int, steps: int, gpu: bool, described: str,
+              programs: tuple[str, ...] | None = None) -> Measurement:
     """The largest K whose program of K seeds fits, and per K its memory and compile/steady split: the
     towers on any backend, and on JAX the vmapped program too (search.fused_jax), which fuse_seeds uses
     there for the article models."""
@@ -503,7 +505,8 @@ def k_scaling(sweep, max_k: int, steps: int, gpu: bool, described: str) -> Measu
     n = batch_size * steps
     rows_idx = np.resize(np.arange(len(arrays.y)), n)  # repeat the images when the folder is small
     x, y = arrays.x[rows_idx], arrays.y[rows_idx]
-    programs = ("tower", "vmap") if keras.backend.backend() == "jax" else ("tower",)
+    if programs is None:
+        programs = ("tower", "vmap") if keras.backend.backend() == "jax" else ("tower",)
     _cleanup()
     rows, largest, stopped = [], {}, {}
     for program in programs:
@@ -558,14 +561,20 @@ def run(args) -> list:
     if not any(have.values()):
         raise Skip(f"data folders {eyes} and {hollywood} not found (pass --data EYES and --hollywood-data "
                    "HOLLYWOOD, folders of class sub-folders)")
+    if args.keep_runs and Path(args.keep_runs).exists() and any(Path(args.keep_runs).iterdir()):
+        raise Skip(f"--keep-runs {args.keep_runs} is not empty: a run folder there would resume, not be timed")
     for name, folder in (("eyes", eyes), ("hollywood", hollywood)):
         if have[name]:
             warm_page_cache(folder)
     warm_up_keras()
     out: list = []
     missing = "data folder {} not found (pass {} PATH to a folder of class sub-folders)"
-    with tempfile.TemporaryDirectory(prefix="bench_fused_") as tmp_name:
-        tmp = Path(tmp_name)
+    with contextlib.ExitStack() as stack:
+        if args.keep_runs:  # the sides' run folders stay, e.g. to replay a finished sweep's verdicts
+            tmp = Path(args.keep_runs)
+            tmp.mkdir(parents=True, exist_ok=True)
+        else:
+            tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench_fused_")))
         if not args.gpu:
             if have["eyes"]:
                 out += eyes_cpu(args, eyes, tmp)

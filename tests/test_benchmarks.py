@@ -138,9 +138,16 @@ def test_fused_eyes_part(toy_folder, tmp_path, capsys):
 
 
 def test_fused_hollywood_part_reports_what_auto_chose(toy_folder, tmp_path, capsys):
+    kept = tmp_path / "kept"
     measured, skipped = run_fused(capsys, "--data", str(tmp_path / "absent"), "--hollywood-data", str(toy_folder),
                                   "--hollywood-size", "40", "--hollywood-epochs", "1", "--hollywood-trials", "1",
-                                  "--seeds", "2")
+                                  "--seeds", "2", "--keep-runs", str(kept))
+    # --keep-runs keeps each side's run folder; a second measurement into it would resume, so it is refused.
+    assert sorted(p.name for p in kept.iterdir()) == ["hollywood_auto_0", "hollywood_off_0"]
+    assert (kept / "hollywood_off_0" / "trials.csv").exists()
+    assert run_fused(capsys, "--data", str(tmp_path / "absent"), "--hollywood-data", str(toy_folder),
+                     "--keep-runs", str(kept))[1] == {"fused": f"--keep-runs {kept} is not empty: a run folder there "
+                                                          "would resume, not be timed"}
     assert list(measured) == ["fused.hollywood"] and list(skipped) == ["fused.eyes"]
     m = measured["fused.hollywood"]
     assert m["image_size"] == 40 and m["trials"] == 1 and m["ours"] > 0 and m["baseline"] > 0

@@ -29,9 +29,14 @@ def _clear_sweep(root) -> None:
 
 
 def test_calibration_at_toy_size_reports_rates_coverage_power_and_seeds(capsys):
-    assert main(["calibration", "--sweeps", "6", "--auto-sweeps", "3", "--correlations", "0.4"]) == 0
+    assert main(["calibration", "--sweeps", "6", "--auto-sweeps", "3", "--correlations", "0.4",
+                 "--schedules", "3,5;3,4,5"]) == 0
     lines = _lines(capsys)
-    rates = [m for m in lines if "false_per_sweep" in m.get("details", {})]
+    schedules = [m for m in lines if m.get("details", {}).get("design", "").startswith("looks ")]
+    assert {(m["details"]["design"], m["details"]["effect"]) for m in schedules} == {
+        (d, e) for d in ("looks 3, 5", "looks 3, 4, 5") for e in ("zero", "twice the margin")}
+    assert all(3 <= m["details"]["mean_seeds"] <= 5 for m in schedules)
+    rates = [m for m in lines if "false_per_sweep" in m.get("details", {}) and m not in schedules]
     assert {(m["details"]["effect"], m["details"]["design"]) for m in rates} == {
         (e, d) for e in ("zero", "margin", "twice the margin") for d in ("fixed", "auto", "auto, previous rule")}
     for m in rates:
@@ -69,3 +74,5 @@ def test_bad_calibration_options_are_one_line(capsys):
     assert "calibration: skipped: --sweeps" in capsys.readouterr().err
     assert main(["calibration", "--correlations", "0.4,x"]) == 0
     assert "--correlations must be comma-separated numbers" in capsys.readouterr().err
+    assert main(["calibration", "--schedules", "5,3"]) == 0
+    assert "--schedules must be ';'-separated lists of growing seed counts" in capsys.readouterr().err
