@@ -197,7 +197,7 @@ def describe(prepared: Prepared) -> str:
         f"{prepared.params:,} parameters with default hyperparameters",
         f"tuner      {s.tuner}, objective {s.objective}, "
         f"{planned if planned is not None else 'hyperband-scheduled'} trials x {describe_plan(s.seeds, s.claims)}, "
-        f"up to {prepared.epochs} epochs"
+        f"up to {prepared.epochs} epoch{'' if prepared.epochs == 1 else 's'}"
         + (f", early stopping on {s.early_stopping.monitor} (patience {s.early_stopping.patience})"
            if s.early_stopping else "")
         + (f", median stopping from epoch {s.median_stopping.after_epochs}" if s.median_stopping else ""),

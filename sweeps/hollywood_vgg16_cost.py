@@ -3,10 +3,12 @@
 The article found VGG16 (134M parameters) "extremely slow" on the 17 stars
 and gave up. The vgg16-cost claim compares seconds per epoch, so one epoch
 of each model per seed is enough; accuracy after one epoch means nothing
-here and is not judged.
+here and is not judged. A VGG16 epoch at 224 px takes 15-25 minutes on 2
+CPU cores, so seeds come in rounds (`Seeds`): 3 first, more only if the
+claim is still undecided.
 """
 
-from search import HollywoodCNN, ImageFolder, Sweep
+from search import HollywoodCNN, ImageFolder, Seeds, Sweep
 
 sweep = Sweep(
     name="hollywood_vgg16_cost",
@@ -17,7 +19,7 @@ sweep = Sweep(
     space={"model": ["article", "vgg16"]},
     tuner="grid",
     epochs=1,
-    seeds=5,
+    seeds=Seeds(min=3, max=10),
     early_stopping=None,
     claims=("vgg16-cost",),
 )
