@@ -49,7 +49,8 @@ this saves over the union bound.
 Why not a confidence sequence or normal-theory boundaries: with 3-20 seeds
 and an unknown variance, group-sequential boundaries computed for a known
 variance undercover, and anytime-valid confidence sequences for an unknown
-variance are far wider; the simulated t sequences are exact at any n.
+variance are far wider; the simulated t sequences are exact at any n (for
+roughly normal per-seed values, the t interval's own assumption).
 """
 
 from __future__ import annotations
@@ -275,6 +276,16 @@ def sequential(per_look: list[PValues | None], weights: tuple[float, ...], sign:
     if sign == 0:
         return PValues(doubled_one(s_sup), two(s_con), 1.0)
     return PValues(two(s_sup), two(s_con), doubled_one(s_nd))
+
+
+def holm_thresholds(pvalues: list[float], alpha: float = ALPHA) -> list[float]:
+    """The level each p-value faces in Holm's procedure at its rank: alpha / (m - rank), smallest first
+    (one that ranks after a failure is not rejected whatever its level)."""
+    order = sorted(range(len(pvalues)), key=lambda i: pvalues[i])
+    out = [alpha] * len(pvalues)
+    for rank, i in enumerate(order):
+        out[i] = alpha / (len(pvalues) - rank)
+    return out
 
 
 def holm_levels(pvalues: list[float], alpha: float = ALPHA) -> list[float | None]:

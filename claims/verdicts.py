@@ -34,8 +34,8 @@ from claims.contrasts import BASELINE, TREATMENT, pairing
 from claims.measure import METRICS, censored, chance_rate, common_target, diverged
 from claims.stats import (
     ALPHA, CONTRADICTED, DEFAULT_MIN_SEEDS, DEFINITIVE, INCONCLUSIVE, NO_DIFFERENCE, NOT_MEASURABLE, NOT_REQUESTED,
-    NOT_TESTED, SUPPORTED, Interval, PValues, decide, holm_levels, look_null, look_weights, p_values, sequential,
-    t_interval,
+    NOT_TESTED, SUPPORTED, Interval, PValues, decide, holm_levels, holm_thresholds, look_null, look_weights,
+    p_values, sequential, t_interval,
 )
 from search.records import RunRecord, atomic_write_text, to_csv
 
@@ -83,6 +83,7 @@ class PartResult:
     verdict: str = INCONCLUSIVE  # unadjusted
     adjusted: str = INCONCLUSIVE
     seeds_needed: int | None = None
+    evidence: tuple[float, float] | None = None  # (p, Holm's level) of the hypothesis that decides it, last look
 
     @property
     def tested(self) -> bool:
@@ -290,13 +291,26 @@ def judge(results: list[PartResult], plan: LookPlan) -> None:
     per_look = [[_look_tests(r, n, plan.min_seeds) for n in plan.reached] for r in tested]
     for k, seeds in enumerate(plan.reached):
         p_seq = [sequential(p[: k + 1], weights, r.part.sign, null) for r, p, null in zip(tested, per_look, nulls)]
-        levels = holm_levels([q for r, p in zip(tested, p_seq) for q in p.family(r.part.sign)])
+        family = [q for r, p in zip(tested, p_seq) for q in p.family(r.part.sign)]
+        levels, thresholds = holm_levels(family), holm_thresholds(family)
         for i, (r, p) in enumerate(zip(tested, p_seq)):
             r.adjusted = p.decide_adjusted(r.part.sign, levels[2 * i], levels[2 * i + 1])
+            h = 2 * i + _deciding(r.part.sign, r.adjusted, family[2 * i], family[2 * i + 1])
+            r.evidence = (family[h], thresholds[h])
             if r.adjusted in DEFINITIVE and r.seeds_needed is None:
                 r.seeds_needed = seeds
             elif r.adjusted not in DEFINITIVE:
                 r.seeds_needed = None
+
+
+def _deciding(sign: int, adjusted: str, first: float, second: float) -> int:
+    """Which of a part's two hypotheses (`PValues.family`) its adjusted verdict rests on: 0 or 1; for an
+    open part, the one closer to being rejected."""
+    if adjusted == NO_DIFFERENCE or (sign == 0 and adjusted == CONTRADICTED):
+        return 1
+    if adjusted in (SUPPORTED, CONTRADICTED):
+        return 0
+    return 0 if first <= second else 1
 
 
 # -- a claim's verdict from its parts ----------------------------------------
@@ -332,7 +346,11 @@ def _part_note(r: PartResult) -> str:
         i = r.interval
         head += (f"{r.adjusted} (unadjusted {r.verdict}; mean {_fmt(i.mean)}, 95% CI [{_fmt(i.low)}, {_fmt(i.high)}] "
                  f"over {i.n} seeds, {r.runs} runs"
-                 + (f"; decided after {r.seeds_needed} seeds" if r.seeds_needed else "") + ")")
+                 + (f"; decided after {r.seeds_needed} seeds" if r.seeds_needed else "")
+                 + (f"; p {r.evidence[0]:.2g} at Holm's level {r.evidence[1]:.2g}"
+                    + (" (narrowly: a few seeds more or fewer could change it)"
+                       if r.adjusted in DEFINITIVE and r.evidence[0] > r.evidence[1] / 2 else "")
+                    if r.evidence else "") + ")")
     head += f"; margin {p.margin:g}: {p.why}"
     return head + "".join(f"; {d}" for d in r.details)
 

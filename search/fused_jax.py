@@ -15,9 +15,9 @@ learning-rate schedule, so member k trains exactly as seed k would alone:
 the tests compare losses epoch by epoch with lone runs under JAX.
 
 Only models this step can reproduce take this path (`vmap_supported`): one
-input and one output, a plain loss, and "accuracy" as the only compiled
-metric (the article models); others keep the tower program, which runs on
-JAX too.
+input and one output of two or more class scores, a plain loss, and
+"accuracy" as the only compiled metric (the article models); others keep
+the tower program, which runs on JAX too.
 """
 
 from __future__ import annotations
@@ -39,9 +39,19 @@ def vmap_supported(model: keras.Model, objective: str) -> bool:
     config = model.get_compile_config() or {}
     metrics = config.get("metrics")
     return (keras.backend.backend() == "jax" and len(model.inputs) == 1 and len(model.outputs) == 1
+            and (model.outputs[0].shape[-1] or 0) >= 2  # class scores: "accuracy" is the arg max's
             and config.get("loss") is not None and config.get("loss_weights") is None
             and not config.get("weighted_metrics") and metrics in (["accuracy"], ("accuracy",))
             and type(model.optimizer).__name__ != "LossScaleOptimizer" and objective in OBJECTIVES)
+
+
+def batch_loss(loss, jnp):
+    """The compiled loss as `fit` applies it to a batch: a Loss object reduces itself (sum over the
+    batch size); a loss function or its name gives one value per image, which is averaged."""
+    if isinstance(loss, keras.losses.Loss):
+        return loss
+    per_image = keras.losses.get(loss)
+    return lambda y, y_pred: jnp.mean(per_image(y, y_pred))
 
 
 def member_orders(batches: SeededBatches) -> SeededBatches:
@@ -119,8 +129,7 @@ class VmapProgram:
         self._weights = [where[id(v)] for v in first.weights]
         self.x, self.y = on_device("x", trains[0].x), on_device("y", trains[0].y)
         self.x_val, self.y_val = on_device("x_val", x_val), on_device("y_val", y_val)
-        loss = first.loss if callable(first.loss) else keras.losses.get(first.loss)
-        self._epoch, self._step, self._evaluate = _compile(first, loss, jax, jnp)
+        self._epoch, self._step, self._evaluate = _compile(first, batch_loss(first.loss, jnp), jax, jnp)
         self.steps_done = 0
 
     def member_weights(self, k: int) -> list[np.ndarray]:

@@ -446,6 +446,20 @@ def test_holm_can_leave_a_part_open_that_its_own_interval_decides():
     assert all(r.verdict == r.adjusted_verdict or r.adjusted_verdict == INCONCLUSIVE for r in together.values())
 
 
+def test_the_note_gives_the_deciding_p_value_and_holm_level_and_flags_a_narrow_decision():
+    spread = np.array([-1.2649, -0.6325, 0.0, 0.6325, 1.2649])  # mean 0, sd 1 over 5 seeds
+    runs = []
+    for seed, d in enumerate(0.033 + 0.02 * spread):  # t = 3.69 over 5 seeds: p = 0.021 against 0.025
+        runs += [_run("a", seed, 0.7, pooling_1="avg", pooling_2="avg"),
+                 _run("m", seed, 0.7 + d, pooling_1="max", pooling_2="max")]
+    row = _judge("pooling-texture", runs)
+    assert row.adjusted_verdict == SUPPORTED
+    assert "p 0.021 at Holm's level 0.025 (narrowly: a few seeds more or fewer could change it)" in row.note
+    clear = _judge("pooling-texture", _pooling_sweep(seeds=5, effect=0.05))
+    assert clear.adjusted_verdict == SUPPORTED and "at Holm's level 0.025" in clear.note
+    assert "narrowly" not in clear.note
+
+
 def test_seeds_needed_is_the_first_look_that_decided():
     runs = _pooling_sweep(seeds=8, effect=0.2, seed_sd=0.0, configs=2)
     row = evaluate(runs, {**BIG, "claims": ["pooling-texture"], "seed_looks": [3, 5, 8]})[0]
