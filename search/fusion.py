@@ -1,12 +1,16 @@
 """Whether a trial's seeds train fused (`search.fused`) or one after another.
 
 `fuse_seeds=True` or `False` is the user's word. `"auto"` on a CPU keeps
-seeds one after another, by a rule fitted to `python -m benchmarks fused`:
-on the 2-core CPU a fused step cost per seed what the seed's own step costs
-(a 24 px CNN's step is compute, not per-step overhead), while tracing a
-program of K towers costs K lone tracings, and the unfused engine traces
-once per trial (search.reuse); the eyes sweep took 0.87x the time fused,
-and a measurement made under a changing load once chose fusion wrongly.
+seeds one after another, by a rule fitted to `python -m benchmarks fused`
+on the 2-core CPU. There a fused steady epoch cost 0.76x per seed what a
+lone one does (a 24 px CNN's step is mostly compute), but tracing a program
+of K towers costs K lone tracings while the unfused engine traces once per
+trial (search.reuse), so fusion pays only over many epochs: the whole eyes
+claims sweep (16 configurations x 5 seeds x 8 epochs) took 1/1.10 of the
+time fused, the same sweep cut to 3 epochs 1/0.87, and Hollywood at 64 px
+over 3 epochs 1/0.98. A gain of 10% at best against a loss of 13% is not
+worth guessing at, and a measurement made under a changing load once chose
+fusion wrongly; `fuse_seeds=True` is there for long sweeps of small models.
 
 On a GPU, where a small CNN's step is mostly overhead, auto measures
 instead of guessing, with runs the sweep needs anyway: the first trial with at
@@ -63,8 +67,9 @@ def initial_choice(fuse_seeds, backend: str, gpu: bool, median_stopping: bool, o
     if median_stopping:
         return FusionChoice(False, "median stopping judges each run on its own")
     if not gpu:
-        return FusionChoice(False, "on a CPU a fused step costs per seed what a lone one does, and tracing costs "
-                                   "more (benchmarks fused), so each seed trains on its own")
+        return FusionChoice(False, "on a CPU tracing K seeds as one program costs what it saves per epoch unless "
+                                   "runs are long (benchmarks fused: 1.10x at best, 0.87x at worst), so each seed "
+                                   "trains on its own; fuse_seeds=True for long sweeps of small models")
     return FusionChoice(None, "the first trial with 3 or more seeds runs one seed alone and the others fused; "
                               "the faster way trains the rest")
 
