@@ -120,10 +120,14 @@ class ArticleHyperModel(keras_tuner.HyperModel):
         gets a fresh model here, not the earlier weights (no checkpoints are
         kept), so it trains all `tuner/epochs` epochs from epoch 0: starting
         at the initial epoch would train a new model for only the remainder.
+        A run resumed from its checkpoint (search.checkpoints) passes
+        `initial_epoch`: the weights are the checkpoint's, and the data order
+        goes on from that epoch.
         """
         batch_size, epochs = self.batch_and_epochs(hp)
         x_val, y_val = validation_data
-        inputs = fit_inputs(x, y, x_val, y_val, batch_size, seed, keras.backend.backend())
+        inputs = fit_inputs(x, y, x_val, y_val, batch_size, seed, keras.backend.backend(),
+                            skip_epochs=kwargs.get("initial_epoch", 0))
         return model.fit(inputs.x, inputs.y, epochs=epochs, **inputs.kwargs, **kwargs)
 
 

@@ -65,9 +65,14 @@ class SeededBatches(keras.utils.PyDataset):
 
 
 def fit_inputs(x: np.ndarray, y: np.ndarray, x_val: np.ndarray, y_val: np.ndarray, batch_size: int,
-               seed: int, backend: str) -> FitInputs:
+               seed: int, backend: str, skip_epochs: int = 0) -> FitInputs:
+    """`skip_epochs`: the run resumes after that many epochs (search.checkpoints),
+    so its first epoch here gets the order the uninterrupted run's next one had."""
     if backend != "tensorflow":
-        return FitInputs(SeededBatches(x, y, batch_size, seed),
+        train_batches = SeededBatches(x, y, batch_size, seed)
+        for _ in range(skip_epochs):
+            train_batches.on_epoch_end()  # the one new order Keras asks for after each epoch
+        return FitInputs(train_batches,
                          kwargs={"validation_data": SeededBatches(x_val, y_val, batch_size, seed, shuffle=False),
                                  "shuffle": False})
     import tensorflow as tf
@@ -76,6 +81,11 @@ def fit_inputs(x: np.ndarray, y: np.ndarray, x_val: np.ndarray, y_val: np.ndarra
              .shuffle(len(y), seed=seed, reshuffle_each_iteration=True)
              .batch(batch_size)
              .prefetch(tf.data.AUTOTUNE))
+    # Each iterator made of `train` draws the next shuffle, and Keras' epoch
+    # iterator (steps_per_epoch unset) makes two per epoch: one as the epoch
+    # starts, the one it trains on, and one more as it ends, left unused.
+    for _ in range(2 * skip_epochs):
+        iter(train)
     val = tf.data.Dataset.from_tensor_slices((x_val, y_val)).batch(batch_size).prefetch(tf.data.AUTOTUNE)
     # The pipeline shuffles; `fit`'s own default (`shuffle=True`) would only
     # warn that it is ignored for a dataset.

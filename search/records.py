@@ -7,6 +7,7 @@ Layout (all readable with pandas or a text editor):
     runs/<sweep>/trials/<id>/seed_<s>.json    one run: status, hyperparameters, scores, error
     runs/<sweep>/trials/<id>/seed_<s>_history.csv      per-epoch metrics and learning rate
     runs/<sweep>/trials/<id>/seed_<s>_predictions.csv  validation predictions of the best epoch
+    runs/<sweep>/trials/<id>/seed_<s>.checkpoint/      a running run's last checkpoint (search.checkpoints)
     runs/<sweep>/tuner/                        Keras Tuner's own oracle state (for resuming)
 
 The report reads only these files, so it can be rebuilt without training.

@@ -7,7 +7,9 @@ shows the traceback as well.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
+import math
 import os
 import sys
 import warnings
@@ -73,6 +75,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="also write each run's curves and the HParams dashboard into RUN_DIR/tensorboard/")
     p.add_argument("--save-best-model", action="store_true",
                    help="save the best run's model (its best epoch) as RUN_DIR/best_model.keras")
+    p.add_argument("--checkpoint-every", metavar="SECONDS", type=_seconds_or_off,
+                   help="save a running run at an epoch's end once SECONDS have passed since its last save, so a "
+                        "killed sweep resumes it there (default 60; 0: every epoch; off: never)")
     p.add_argument("--describe", action="store_true", help="print the search space and model size, then exit")
     p.add_argument("--no-report", action="store_true", help="do not write the HTML report")
     p.add_argument("--quiet", action="store_true", help="no description or progress lines: only errors and the report path")
@@ -119,12 +124,13 @@ def main(argv: list[str] | None = None) -> int:
         return exc.exit_code
     except KeyboardInterrupt:
         if not args.worker or not args.quiet:  # the chief of local workers says it once for all
-            print("\ninterrupted: finished runs are saved; rerun the same command to resume", file=sys.stderr)
+            print("\ninterrupted: finished runs and running runs' last checkpoints are saved; "
+                  "rerun the same command to resume", file=sys.stderr)
         return 130
 
 
 def _main(args: argparse.Namespace) -> int:
-    from search.engine import RunOptions, describe, prepare, run_sweep
+    from search.engine import describe, prepare, run_sweep
     from search.sweep import load_sweep_file
 
     sweep_file = Path(args.sweep_file) if args.sweep_file else DEFAULT_SWEEP
@@ -146,13 +152,13 @@ def _main(args: argparse.Namespace) -> int:
         from search.engine import run_worker
 
         runs = run_worker(prepared, out, args.worker, args.worker_id, quiet=args.quiet,
-                          options=RunOptions(tensorboard=args.tensorboard, save_best_model=args.save_best_model))
+                          options=_options(args))
         if not args.quiet:
             print(f"worker done: {runs} runs; records in {out}", file=sys.stderr)
         return 0
     result = run_sweep(prepared, out, sweep_file=str(sweep_file), quiet=args.quiet, write_report=not args.no_report,
                        parallel=_parallel(args, sweep_file),
-                       options=RunOptions(tensorboard=args.tensorboard, save_best_model=args.save_best_model))
+                       options=_options(args))
     done = sum(r.status == "completed" for r in result.records)
     failed = sum(r.status == "failed" for r in result.records)
     print(f"{done} runs completed, {failed} failed; records in {result.run_dir}", file=sys.stderr)
@@ -167,6 +173,29 @@ def _main(args: argparse.Namespace) -> int:
     if result.report is not None:
         print(result.report)
     return 0
+
+
+def _seconds_or_off(text: str) -> float:
+    """--checkpoint-every's value: seconds, "off" being never (infinity)."""
+    if text == "off":
+        return math.inf
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = -1.0
+    if not seconds >= 0:
+        raise argparse.ArgumentTypeError(f"want seconds (0 or more) or 'off', got {text!r}")
+    return seconds
+
+
+def _options(args: argparse.Namespace) -> "RunOptions":
+    from search.engine import RunOptions
+
+    options = RunOptions(tensorboard=args.tensorboard, save_best_model=args.save_best_model)
+    if args.checkpoint_every is not None:
+        every = None if math.isinf(args.checkpoint_every) else args.checkpoint_every
+        options = dataclasses.replace(options, checkpoint_every_s=every)
+    return options
 
 
 def _check_parallel_flags(args: argparse.Namespace) -> None:
@@ -188,7 +217,8 @@ def _parallel(args: argparse.Namespace, sweep_file: Path):
     if not args.workers and not args.chief:
         return None
     worker_args = [str(sweep_file.resolve())]
-    for flag in ("data", "max_trials", "epochs", "image_size", "seeds", "precision", "resize", "fuse_seeds"):
+    for flag in ("data", "max_trials", "epochs", "image_size", "seeds", "precision", "resize", "fuse_seeds",
+                 "checkpoint_every"):
         value = getattr(args, flag)
         if value is not None:
             worker_args += [f"--{flag.replace('_', '-')}", str(value)]

@@ -29,6 +29,7 @@ from claims.knobs import knob_universe, record_values, used_knobs
 from search import device
 from search import keras_tuner_private as kt_private
 from search.callbacks import EpochLog
+from search.checkpoints import DEFAULT_EVERY_S, RunCheckpoint, checkpoint_dir, read_checkpoint, remove_checkpoint
 from search.data import ImageData, one_hot
 from search.errors import SweepError
 from search.fusion import FusionPolicy
@@ -49,6 +50,9 @@ class RunOptions:
 
     tensorboard: bool = False  # RUN_DIR/tensorboard/: each run's curves and the HParams dashboard
     save_best_model: bool = False  # RUN_DIR/best_model.keras: the best run's model at its best epoch
+    # A running run saves itself at an epoch's end once this many seconds have
+    # passed since its last save (search.checkpoints); None: never.
+    checkpoint_every_s: float | None = DEFAULT_EVERY_S
 
 
 BEST_MODEL = "best_model.keras"
@@ -181,6 +185,7 @@ class SweepTuner(keras_tuner.Tuner):
         start = time.perf_counter()
         log = EpochLog(self.sweep.objective, mode, on_epoch=self._epoch_progress(trial_id, seed, hp))
         predictions = None
+        checkpoint = None
         try:
             with device.precision(self.sweep.precision), used_knobs(hp) as used:
                 keras.utils.set_random_seed(seed)
@@ -198,9 +203,16 @@ class SweepTuner(keras_tuner.Tuner):
             pruner = self._median_stopping()
             if pruner is not None:
                 callbacks.append(pruner)
+            checkpoint = self._checkpoint(record, log, stopper, pruner)
+            resume = {}
+            if checkpoint is not None:
+                callbacks.append(checkpoint)  # last: it saves and restores the others' state
+                if checkpoint.resume is not None:
+                    resume = {"initial_epoch": checkpoint.resume.epoch}
+                    self.progress.say(f"trial {trial_id} seed {seed}: resumed after epoch {checkpoint.resume.epoch}")
             a = self.arrays
             self.hypermodel.fit(hp, model, a.x, a.y, validation_data=(a.x_val, a.y_val), seed=seed,
-                                callbacks=callbacks, verbose=0)
+                                callbacks=callbacks, verbose=0, **resume)
             self._score(record, log, stopper)
             if pruner is not None and pruner.stopped_epoch and record.status == "completed":
                 record.stopped_epoch, record.pruned = pruner.stopped_epoch, True
@@ -215,8 +227,19 @@ class SweepTuner(keras_tuner.Tuner):
                 kept.forget()  # a failed run's model may be in any state
             model = None
             gc.collect()
-        self._close(record, log, time.perf_counter() - start, predictions)
+        earlier = checkpoint.earlier_wall_s if checkpoint is not None else 0.0
+        self._close(record, log, earlier + time.perf_counter() - start, predictions)
         return record
+
+    def _checkpoint(self, record: RunRecord, log: EpochLog, stopper, pruner) -> RunCheckpoint | None:
+        """The run's checkpointing callback, holding its last checkpoint if one
+        of this configuration is on disk (search.checkpoints)."""
+        every = self.options.checkpoint_every_s
+        if every is None:
+            return None
+        folder = checkpoint_dir(self.records.run_path(record.trial_id, record.seed))
+        resume = read_checkpoint(folder, record.hyperparameters)
+        return RunCheckpoint(folder, record.hyperparameters, log, stopper, pruner, every_s=every, resume=resume)
 
     def _train_seeds(self, trial_id: str, hp, seeds: list[int]) -> dict[int, RunRecord]:
         """Train `seeds` alone or as fused programs, as the fusion policy groups them."""
@@ -307,6 +330,7 @@ class SweepTuner(keras_tuner.Tuner):
                 record.seconds_per_epoch = round(float(np.median([r["seconds"] for r in log.rows])), 4)
         record.finished = _now()
         self.records.write_run(record, predictions)
+        remove_checkpoint(checkpoint_dir(self.records.run_path(record.trial_id, record.seed)))  # the record is final
         self.records.write_summary()
         if self.options.tensorboard:
             from search import tensorboard_log

@@ -78,7 +78,7 @@ def test_ctrl_c_marks_sweep_json_interrupted(tmp_path, data, capsys, monkeypatch
     out = tmp_path / "run"
     assert main([str(sweep), "--out", str(out), "--quiet"]) == 130
     assert json.loads((out / "sweep.json").read_text())["status"] == "interrupted"
-    assert "interrupted: finished runs are saved" in capsys.readouterr().err
+    assert "interrupted: finished runs and running runs' last checkpoints are saved" in capsys.readouterr().err
 
 
 NOISE = ("absl", "cudart", "cpu_feature_guard", "oneDNN", "rebuild TensorFlow", "cuda drivers", "I0000", "W0000")
