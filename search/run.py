@@ -7,7 +7,6 @@ shows the traceback as well.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import logging
 import math
 import os
@@ -191,11 +190,10 @@ def _seconds_or_off(text: str) -> float:
 def _options(args: argparse.Namespace) -> "RunOptions":
     from search.engine import RunOptions
 
-    options = RunOptions(tensorboard=args.tensorboard, save_best_model=args.save_best_model)
-    if args.checkpoint_every is not None:
-        every = None if math.isinf(args.checkpoint_every) else args.checkpoint_every
-        options = dataclasses.replace(options, checkpoint_every_s=every)
-    return options
+    # --checkpoint-every unset keeps RunOptions' default interval; "off" (infinity) is None, never.
+    checkpoint = {} if args.checkpoint_every is None else {
+        "checkpoint_every_s": None if math.isinf(args.checkpoint_every) else args.checkpoint_every}
+    return RunOptions(tensorboard=args.tensorboard, save_best_model=args.save_best_model, **checkpoint)
 
 
 def _check_parallel_flags(args: argparse.Namespace) -> None:

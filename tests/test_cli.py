@@ -107,3 +107,19 @@ def test_bad_flag_and_no_traceback_in_a_real_process(tmp_path):
     assert res.returncode == 2
     assert "Traceback" not in res.stderr
     assert res.stderr.strip().splitlines()[-1].startswith(f"error: {sweep}:2: NameError")
+
+
+@pytest.mark.parametrize("flag, expected", [([], 60.0), (["--checkpoint-every", "0"], 0.0),
+                                            (["--checkpoint-every", "90"], 90.0),
+                                            (["--checkpoint-every", "off"], None)])
+def test_checkpoint_every_flag_reaches_the_run_options(flag, expected):
+    from search.run import _options, parse_args
+
+    assert _options(parse_args(["s.py", *flag])).checkpoint_every_s == expected
+
+
+def test_checkpoint_every_rejects_a_negative_interval(tmp_path, data, capsys):
+    sweep = write_sweep(tmp_path / "s.py", GOOD.format(data=str(data)))
+    with pytest.raises(SystemExit):
+        main([str(sweep), "--checkpoint-every", "-5"])
+    assert "want seconds (0 or more) or 'off', got '-5'" in capsys.readouterr().err
