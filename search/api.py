@@ -26,14 +26,18 @@ if TYPE_CHECKING:  # the real imports load TensorFlow, so only when needed
 
 
 def run_sweep(sweep: Union["Sweep", str, Path], out: str | Path | None = None, workers: int = 0, quiet: bool = False,
-              *, save_best_model: bool = False, tensorboard: bool = False, report: bool = True) -> "SweepResult":
+              *, save_best_model: bool = False, tensorboard: bool = False, report: bool = True,
+              checkpoint_every: float | None = 60.0) -> "SweepResult":
     """Run `sweep` (a Sweep, or a sweep file's path) into `out` (default runs/<name>) and return its result.
 
     `workers=N` trains N trials at once in N processes; they load the sweep
     from its file, so pass a path then. `save_best_model=True` writes the
     best run's model (at its best epoch) as RUN_DIR/best_model.keras;
     `tensorboard=True` writes RUN_DIR/tensorboard/ (curves and the HParams
-    dashboard); `report=False` skips report.html.
+    dashboard); `report=False` skips report.html. A running run saves a
+    checkpoint at an epoch's end once `checkpoint_every` seconds have passed
+    since its last one (0: every epoch; None: never), so a killed sweep
+    resumes mid-run, as `--checkpoint-every` on the command line.
     """
     import logging
 
@@ -55,6 +59,9 @@ def run_sweep(sweep: Union["Sweep", str, Path], out: str | Path | None = None, w
         raise SweepError(f"run_sweep wants a search.Sweep or a sweep file's path, not {type(sweep).__name__}")
     if not isinstance(workers, int) or isinstance(workers, bool) or workers < 0:
         raise SweepError(f"workers must be 0 or more, got {workers!r}")
+    if checkpoint_every is not None and (isinstance(checkpoint_every, bool)
+                                         or not isinstance(checkpoint_every, (int, float)) or not checkpoint_every >= 0):
+        raise SweepError(f"checkpoint_every must be seconds (0 or more) or None, got {checkpoint_every!r}")
     if workers and not sweep_file:
         raise SweepError("workers load the sweep from its file: pass the sweep file's path, "
                          "run_sweep('sweeps/my_sweep.py', workers=2)")
@@ -64,6 +71,7 @@ def run_sweep(sweep: Union["Sweep", str, Path], out: str | Path | None = None, w
         from search.engine import Parallel
 
         flags = [flag for flag, on in (("--tensorboard", tensorboard), ("--save-best-model", save_best_model)) if on]
+        flags += ["--checkpoint-every", "off" if checkpoint_every is None else str(checkpoint_every)]
         parallel = Parallel(workers, [sweep_file, *flags], LOOPBACK, 0)
     run_dir = Path(out) if out is not None else Path("runs") / sweep.name
     prepared = prepare(sweep)
@@ -72,7 +80,8 @@ def run_sweep(sweep: Union["Sweep", str, Path], out: str | Path | None = None, w
 
         print(describe(prepared), file=sys.stderr)
     return run_prepared(prepared, run_dir, sweep_file=sweep_file, quiet=quiet, write_report=report,
-                        parallel=parallel, options=RunOptions(tensorboard=tensorboard, save_best_model=save_best_model))
+                        parallel=parallel, options=RunOptions(tensorboard=tensorboard, save_best_model=save_best_model,
+                                                             checkpoint_every_s=checkpoint_every))
 
 
 def load_results(run_dir: str | Path) -> "pandas.DataFrame":

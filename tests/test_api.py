@@ -104,3 +104,35 @@ def _tags(path: Path) -> set[str]:
 def test_workers_need_a_sweep_file():
     with pytest.raises(SweepError, match="pass the sweep file's path"):
         search.run_sweep(search.Sweep(name="x", data=search.Digits(), hypermodel=search.DigitsCNN), workers=2)
+
+
+@pytest.mark.parametrize("every", [-1, "60", True, float("nan")])
+def test_checkpoint_every_must_be_seconds_or_none(every):
+    with pytest.raises(SweepError, match="checkpoint_every must be seconds"):
+        search.run_sweep(search.Sweep(name="x", data=search.Digits(), hypermodel=search.DigitsCNN),
+                         checkpoint_every=every)
+
+
+@pytest.mark.parametrize("every", [0, 90.5, None])
+def test_checkpoint_every_reaches_the_engine(every, monkeypatch, tmp_path):
+    import search.engine
+
+    seen = {}
+    monkeypatch.setattr(search.engine, "run_sweep", lambda *a, options, **k: seen.setdefault("options", options))
+    search.run_sweep(search.Sweep(name="x", data=search.Digits(), hypermodel=search.DigitsCNN), out=tmp_path,
+                     quiet=True, checkpoint_every=every)
+    assert seen["options"].checkpoint_every_s == every
+
+
+@pytest.mark.parametrize("every, flag", [(None, "off"), (0, "0")])
+def test_workers_get_the_checkpoint_interval(every, flag, monkeypatch, tmp_path):
+    import search.engine
+    from search.run import _options, parse_args
+
+    sweep_file = tmp_path / "s.py"
+    sweep_file.write_text("from search import *\nsweep = Sweep(name='x', data=Digits(), hypermodel=DigitsCNN)\n")
+    seen = {}
+    monkeypatch.setattr(search.engine, "run_sweep", lambda *a, parallel, **k: seen.setdefault("parallel", parallel))
+    search.run_sweep(sweep_file, out=tmp_path / "run", workers=2, quiet=True, checkpoint_every=every)
+    # What each worker's command line makes of its flags is the chief's own interval.
+    assert _options(parse_args(seen["parallel"].worker_args)).checkpoint_every_s == every
