@@ -118,8 +118,9 @@ class ArticleHyperModel(keras_tuner.HyperModel):
         Under Hyperband the oracle decides the epoch budget (`tuner/epochs`).
         A Hyperband trial that continues an earlier one (`tuner/initial_epoch`)
         gets a fresh model here, not the earlier weights (no checkpoint carries
-        over from one trial to another), so it trains all `tuner/epochs` epochs from epoch 0: starting
-        at the initial epoch would train a new model for only the remainder.
+        over from one trial to another), so it trains all `tuner/epochs`
+        epochs from epoch 0: starting at the initial epoch would train a new
+        model for only the remainder.
         A run resumed from its checkpoint (search.checkpoints) passes
         `initial_epoch`: the weights are the checkpoint's, and the data order
         goes on from that epoch.

@@ -134,5 +134,16 @@ def test_workers_get_the_checkpoint_interval(every, flag, monkeypatch, tmp_path)
     seen = {}
     monkeypatch.setattr(search.engine, "run_sweep", lambda *a, parallel, **k: seen.setdefault("parallel", parallel))
     search.run_sweep(sweep_file, out=tmp_path / "run", workers=2, quiet=True, checkpoint_every=every)
+    args = seen["parallel"].worker_args
+    assert args[args.index("--checkpoint-every") + 1] == flag
     # What each worker's command line makes of its flags is the chief's own interval.
-    assert _options(parse_args(seen["parallel"].worker_args)).checkpoint_every_s == every
+    assert _options(parse_args(args)).checkpoint_every_s == every
+
+
+def test_the_default_interval_is_the_engines():
+    """run_sweep spells the default out (search.checkpoints imports Keras, which the API loads late)."""
+    import inspect
+
+    from search.checkpoints import DEFAULT_EVERY_S
+
+    assert inspect.signature(search.run_sweep).parameters["checkpoint_every"].default == DEFAULT_EVERY_S
