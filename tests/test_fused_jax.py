@@ -79,9 +79,17 @@ def test_under_jax_vmapped_seeds_train_as_their_lone_runs(tmp_path):
         # learning rate decays every 4 steps, across epochs; early stopping per seed.
         assert (f["epochs_run"], f["stopped_epoch"], f["best_epoch"]) == (a["epochs_run"], a["stopped_epoch"],
                                                                           a["best_epoch"])
+        # Accuracies count images (one image moves them by 1/12 or 1/36) and the schedule is
+        # arithmetic, so those agree to rounding. The losses agree to float32 rounding of a batched
+        # convolution, which training amplifies: on an AMD EPYC (AVX-512), seed 0's losses matched
+        # to 1e-8 in epoch 1, then differed by 1.7e-4 (val_loss 5e-4, accuracies still equal)
+        # from epoch 2 on. Training the members on the wrong batch order (a mutation tried by hand)
+        # moved every seed's losses by 4e-2 or more in epoch 1.
+        tolerance = {"loss": 2e-3, "val_loss": 2e-3, "accuracy": 1e-6, "val_accuracy": 1e-6,
+                     "learning_rate": 1e-6, "lr_epoch_start": 1e-6}
         for row_a, row_f in zip(a["history"], f["history"]):
-            for key in ("loss", "accuracy", "val_loss", "val_accuracy", "learning_rate", "lr_epoch_start"):
-                assert math.isclose(row_f[key], row_a[key], rel_tol=1e-4, abs_tol=1e-7), \
+            for key, rel_tol in tolerance.items():
+                assert math.isclose(row_f[key], row_a[key], rel_tol=rel_tol, abs_tol=1e-7), \
                     (a["trial_id"], a["seed"], row_a["epoch"], key)
         assert f["score"] == pytest.approx(a["score"], rel=1e-6) and f["params"] == a["params"]
     assert len({r["epochs_run"] for r in fused}) > 1  # seeds stopped early at different epochs
