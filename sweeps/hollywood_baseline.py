@@ -5,8 +5,9 @@ The article trains HollywoodCNN (average pooling, ExponentialDecay(1e-4, 60,
 (patience 20) and reports 0.3667 validation accuracy, stopping near epoch
 63. Nothing is tuned: every seed runs the article's model, so the
 hollywood-baseline claim is judged on the spread over seeds. Hours on a
-CPU (55 s per epoch measured on 2 cores, so 5-8 hours for 5 seeds); minutes
-on a GPU.
+CPU: on 2 cores an epoch took 19 s (TensorFlow, cores to itself) to 55 s
+(cores shared), and runs stopped after 62-91 epochs, so 5 seeds take 2-7
+hours; minutes on a GPU.
 """
 
 from search import EarlyStopping, HollywoodCNN, ImageFolder, Sweep
