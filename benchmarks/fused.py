@@ -170,11 +170,12 @@ def _epoch_split(clocks) -> dict[str, Any]:
 
 def run_ours(sweep, out: Path, verdicts: bool = False) -> dict[str, Any]:
     """Prepare and run the sweep into `out`; claims.csv (when asked) is written after the clock stops."""
-    from search.engine import build_report, prepare, run_sweep
+    from search.engine import prepare, run_sweep
+    from search.study import judge_and_report
 
     with instrument_sweep_epochs() as timing:
         prepared, prepare_s = timed(prepare, sweep)
-        result, sweep_s = timed(run_sweep, prepared, out, quiet=True, write_report=False)
+        result, sweep_s = timed(run_sweep, prepared, out, quiet=True)
     records = result.records
     failed = [r.error for r in records if r.status != "completed"]
     if failed:
@@ -217,7 +218,7 @@ def run_ours(sweep, out: Path, verdicts: bool = False) -> dict[str, Any]:
     if verdicts:
         from claims.verdicts import read_claims_csv
 
-        build_report(out)
+        judge_and_report(out)
         row["verdicts"] = [(c.claim, c.verdict, c.adjusted_verdict) for c in read_claims_csv(out / "claims.csv")]
     return row
 
@@ -233,7 +234,7 @@ def run_plain(sweep, out: Path) -> dict[str, Any]:
     import keras_tuner as kt
 
     from benchmarks.common import clock_callback
-    from claims.schedule import schedule_claims
+    from search.schedule import schedule_claims
     from search.space import declare_space
     from search.tuner import training_arrays
 
@@ -459,7 +460,8 @@ def _fit_k(program: str, hm, hp, k: int, x, y, batch_size: int, steps: int) -> d
     import keras
 
     from search.callbacks import EpochLog
-    from search.fused import Member, tower_model
+    from search.fused import tower_model
+    from search.members import Member
     from search.fused_jax import VmapProgram
     from search.pipeline import SeededBatches
 

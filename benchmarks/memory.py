@@ -122,7 +122,7 @@ def _child(side: str, opts: dict) -> dict:
                 loaded_rss = current_rss()
                 d = prepared.data
                 data_bytes = int(d.x_train.nbytes + d.x_val.nbytes)
-                result = run_sweep(prepared, Path(tmp) / "ours", quiet=True, write_report=False)
+                result = run_sweep(prepared, Path(tmp) / "ours", quiet=True)
             sample()
             scores = [r.score for r in result.records]
         else:

@@ -50,7 +50,7 @@ def run(args) -> list[Measurement]:
         for k in range(1, args.trials + 1):
             step = dataclasses.replace(prepared, sweep=dataclasses.replace(prepared.sweep, max_trials=k))
             print(f"overhead: trial {k}/{args.trials}, ours", file=sys.stderr, flush=True)
-            result = run_sweep(step, out, quiet=True, write_report=False)
+            result = run_sweep(step, out, quiet=True)
             new = [r for r in result.records if r.trial_id not in done]
             if not new:
                 break  # the grid has fewer configurations than --trials

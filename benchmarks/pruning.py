@@ -37,7 +37,7 @@ def _full_sweep(args, out: Path) -> Path:
                         seeds=args.seeds)
     print(f"pruning: training {args.trials} configurations x {args.seeds} seed(s) x {args.epochs} epochs on {data}",
           file=sys.stderr, flush=True)
-    result = run_sweep(prepare(sweep), out, quiet=True, write_report=False)
+    result = run_sweep(prepare(sweep), out, quiet=True)
     failed = [r.error for r in result.records if r.status != "completed"]
     if failed:
         raise RuntimeError(f"the full sweep had failed runs: {failed[:3]}")

@@ -1,6 +1,6 @@
 """How long does the report take for a big sweep? 1,000 trials x 60 epochs.
 
-The engine builds the report at the end of every sweep, and people rebuild
+A study builds the report (search.study) at the end of every sweep, and people rebuild
 it while a sweep runs, so it must stay fast for large sweeps (target: under
 10 s on a 2-core machine). This writes a synthetic run directory with the
 project's own RunDirectory/RunRecord in a temporary folder, builds the

@@ -44,14 +44,15 @@ def _trials(records) -> list[dict]:
 
 
 def _ours(args, data: Path, out: Path) -> dict:
-    from search.engine import prepare, run_sweep
+    from search.engine import prepare
+    from search.study import run_study
 
     sweep = bench_sweep(data, model=args.model, image_size=args.image_size, trials=args.trials, epochs=args.epochs,
                         batch_size=args.batch_size, validation_split=args.validation_split, name="sweep",
                         median_stopping_after=args.median_stopping, seeds=args.seeds)
     with instrument_sweep_epochs() as timing:
         prepared, prepare_s = timed(prepare, sweep)
-        result, sweep_s = timed(run_sweep, prepared, out, quiet=True, write_report=args.with_report)
+        result, sweep_s = timed(run_study, prepared, out, quiet=True, write_report=args.with_report)
     records = result.records
     failed = [r.error for r in records if r.status != "completed"]
     if failed:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any, Callable
 
 from claims.contrasts import Contrast, ExtraPooling, Extremes, ModelChoice, PoolingType
 
@@ -28,6 +29,49 @@ FAIL_WHY = "1 run in 10: a failure rate below that would not change which learni
 SPEED_WHY = "2x (log 2 = 0.69): 'far slower' means at least twice the seconds per epoch"
 LR_WHY = "1e-6 of the initial rate: rounding of the logged float32 rate"
 HOLLYWOOD_WHY = "0.05: 'about 0.36' is read as within 5 points of the article's 0.3667 (9 of its 180 validation images)"
+
+
+# What each claim's contrast adds to a sweep's space, given the sweep's model
+# class (search.schedule merges it in). Read by duck typing, so the claims
+# need no model code: an article CNN has `blocks`, each with a `pooling`.
+Schedule = Callable[[Any], dict[str, list]]
+
+
+def _blocks(model: Any) -> tuple:
+    return tuple(getattr(model, "blocks", None) or ())
+
+
+def pooling_types(model: Any) -> dict[str, list]:
+    return {f"pooling_{i}": ["avg", "max"] for i, b in enumerate(_blocks(model), start=1) if b.pooling != "none"}
+
+
+def depth(model: Any) -> dict[str, list]:
+    blocks = _blocks(model)
+    return {"conv_blocks": [len(blocks), len(blocks) + 1]} if blocks else {}
+
+
+def extra_pooling(model: Any) -> dict[str, list]:
+    blocks = _blocks(model)
+    if not blocks:
+        return {}
+    last = blocks[-1].pooling
+    return {f"pooling_{len(blocks)}": [last, "none" if last != "none" else "max"]}
+
+
+def batch_sizes(model: Any) -> dict[str, list]:
+    return {"batch_size": [max(8, model.batch_size // 2), model.batch_size * 4]}
+
+
+def learning_rates(model: Any) -> dict[str, list]:
+    return {"learning_rate": [model.learning_rate / 10, model.learning_rate * 10]}
+
+
+def model_choice(model: Any) -> dict[str, list]:
+    return {"model": ["article", "vgg16"]} if _blocks(model) else {}
+
+
+def nothing(model: Any) -> dict[str, list]:
+    return {}
 
 
 @dataclass(frozen=True)
@@ -47,7 +91,8 @@ class Claim:
     source: str
     sentence: str
     parts: tuple[Part, ...]
-    needs: str  # what the sweep must vary, for the user and for `schedule`
+    needs: str  # what the sweep must vary, in words for the user
+    schedule: Schedule = nothing  # the same, as values added to a sweep's space (search.schedule)
     notes: str = ""
     untested: tuple[str, ...] = ()  # parts of the sentence no part measures
     reference: float | None = None  # an article value, for sign-0 parts
@@ -66,6 +111,7 @@ CLAIMS: tuple[Claim, ...] = (
         "Max pooling beats average pooling on images where texture and edges matter; average keeps background but blurs.",
         (Part("all-max beats all-average pooling", PoolingType("max"), "best_val_accuracy", +1, ACCURACY, ACCURACY_WHY),),
         needs="every pooling layer avg and max",
+        schedule=pooling_types,
         untested=("average keeps background but blurs",),
     ),
     Claim(
@@ -74,6 +120,7 @@ CLAIMS: tuple[Claim, ...] = (
         (Part("average-then-max beats all-average pooling", PoolingType("mixed"), "best_val_accuracy", +1,
               ACCURACY, ACCURACY_WHY),),
         needs="every pooling layer avg and max",
+        schedule=pooling_types,
         notes="the mix is article 004's: an average pooling layer first, max pooling after it",
     ),
     Claim(
@@ -84,6 +131,7 @@ CLAIMS: tuple[Claim, ...] = (
             Part("deeper overfits more", Extremes("conv_blocks"), "train_val_gap", +1, ACCURACY, GAP_WHY),
         ),
         needs="conv_blocks: the article's depth and one more",
+        schedule=depth,
         notes="depth is confounded with parameter count: an extra block doubles the filters and changes the "
               "dense layer's input",
         confounded_with_size=True,
@@ -94,6 +142,7 @@ CLAIMS: tuple[Claim, ...] = (
         (Part("an extra pooling layer lowers accuracy", ExtraPooling(), "best_val_accuracy", -1, ACCURACY,
               ACCURACY_WHY),),
         needs="the last conv block with and without pooling",
+        schedule=extra_pooling,
     ),
     Claim(
         "fit-rule", "004",
@@ -105,6 +154,7 @@ CLAIMS: tuple[Claim, ...] = (
                  GAP_WHY),
         ),
         needs="conv_blocks and the last block's pooling",
+        schedule=lambda m: {**depth(m), **extra_pooling(m)},
         untested=("whether the runs under- or overfit to begin with (the rule's condition)",),
         confounded_with_size=True,
     ),
@@ -118,6 +168,7 @@ CLAIMS: tuple[Claim, ...] = (
                  ACCURACY_WHY),
         ),
         needs="batch_size: a small and a large value",
+        schedule=batch_sizes,
         notes="epochs to converge: the first epoch at 95% of the median best validation accuracy of the runs "
               "compared (one target for all); a run that never gets there counts as its budget + 1",
         untested=("more steadily",),
@@ -132,6 +183,7 @@ CLAIMS: tuple[Claim, ...] = (
                  Extremes("learning_rate"), "did_not_converge", +1, 0.1, FAIL_WHY, accuracy_units=False),
         ),
         needs="learning_rate: a small and a large value",
+        schedule=learning_rates,
         untested=("a small rate may get stuck",),
     ),
     Claim(
@@ -168,6 +220,7 @@ CLAIMS: tuple[Claim, ...] = (
         (Part("VGG16 takes more seconds per epoch (log ratio)", ModelChoice(), "log_seconds_per_epoch", +1,
               math.log(2), SPEED_WHY, accuracy_units=False),),
         needs="model: article and vgg16",
+        schedule=model_choice,
         confounded_with_size=True,
     ),
 )

@@ -1,6 +1,6 @@
 """Render a run directory into one self-contained `report.html`.
 
-`write_report` is what the engine calls at the end of every sweep, and what
+`write_report` is what a study calls at the end of every sweep (search.study), and what
 `python -m reports RUN_DIR` calls to rebuild a report from disk alone. It
 computes every info record (see the section modules), draws the figures
 (`reports.plots`), and fills the Jinja2 template with autoescaping on: class

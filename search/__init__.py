@@ -5,7 +5,7 @@ A sweep file imports what it needs from here:
     from search import Sweep, ImageFolder, SneakersCNN
 
 and Python code runs a sweep and reads its results with
-`search.run_sweep(sweep)` and `search.load_results(run_dir)` (search.api).
+`search.run_sweep(sweep)` (search.api) and `search.load_results(run_dir)` (search.records).
 
 The names load on first use (PEP 562), so a command that never touches a
 model (`--help`, the run lock, the data check) does not pay for importing
@@ -27,11 +27,11 @@ _EXPORTS = {
     "Cifar10": "search.data", "ImageData": "search.data",
     "SneakersCNN": "search.hypermodels", "HollywoodCNN": "search.hypermodels", "Cifar10CNN": "search.hypermodels",
     "BreastCancerCNN": "search.hypermodels", "DigitsCNN": "search.hypermodels", "VGG16": "search.hypermodels",
-    "run_sweep": "search.api", "load_results": "search.api", "SweepResult": "search.engine",
+    "run_sweep": "search.api", "load_results": "search.records", "SweepResult": "search.engine",
 }
 
 # Modules that load without Keras (no start-up lines to filter).
-_NO_BACKEND = {"search.seeds", "search.errors", "search.api"}
+_NO_BACKEND = {"search.seeds", "search.errors", "search.api", "search.records"}
 
 __all__ = list(_EXPORTS)
 

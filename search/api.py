@@ -17,10 +17,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Union
 
 from search.errors import SweepError
+from search.records import load_results  # noqa: F401  (search.load_results; needs no TensorFlow)
 
 if TYPE_CHECKING:  # the real imports load TensorFlow, so only when needed
-    import pandas
-
     from search.engine import SweepResult
     from search.sweep import Sweep
 
@@ -48,7 +47,7 @@ def run_sweep(sweep: Union["Sweep", str, Path], out: str | Path | None = None, w
 
     import_backend_quietly()  # no TensorFlow start-up lines if this is what loads it
     from search.engine import RunOptions, prepare
-    from search.engine import run_sweep as run_prepared
+    from search.study import run_study
     from search.sweep import Sweep, load_sweep_file
 
     sweep_file = ""
@@ -79,23 +78,6 @@ def run_sweep(sweep: Union["Sweep", str, Path], out: str | Path | None = None, w
         from search.engine import describe
 
         print(describe(prepared), file=sys.stderr)
-    return run_prepared(prepared, run_dir, sweep_file=sweep_file, quiet=quiet, write_report=report,
+    return run_study(prepared, run_dir, sweep_file=sweep_file, quiet=quiet, write_report=report,
                         parallel=parallel, options=RunOptions(tensorboard=tensorboard, save_best_model=save_best_model,
                                                              checkpoint_every_s=checkpoint_every))
-
-
-def load_results(run_dir: str | Path) -> "pandas.DataFrame":
-    """Every run of a run directory as a DataFrame, one row per (trial, seed), columns as trials.csv.
-
-    Read from the run records themselves, so it is current also while the
-    sweep is still running. Needs no TensorFlow.
-    """
-    import pandas as pd
-
-    from search.records import RunDirectory
-
-    records = RunDirectory(run_dir)
-    if not (records.root / "sweep.json").exists():
-        raise SweepError(f"{records.root} is not a sweep's run directory (it has no sweep.json)")
-    rows = [r.summary_row() for r in records.read_runs()]
-    return pd.DataFrame(rows, columns=records.summary_columns(rows))

@@ -20,7 +20,7 @@ from typing import Callable
 import keras
 import keras_tuner
 
-from claims.schedule import schedule_claims
+from search.schedule import schedule_claims
 from search import device
 from search import keras_tuner_private as kt_private
 from search.data import ImageData
@@ -30,13 +30,13 @@ from search.hypermodels import ArticleHyperModel
 from search.lock import RunLock
 from search.own import OwnHyperModel, check_fits_data, is_article_model, model_name
 from search.progress import Progress
-from search.records import RunDirectory, RunRecord
+from search.records import RunDirectory, RunRecord, objective_mode, objective_sign
 from search.rounds import (Round, RoundLog, current_round, describe_plan, first_round, next_round, plan_json,
                            stop_reason, undecided_after)
 from search.seeds import Seeds, seed_looks
 from search.space import declare_space, default_model, describe_space
 from search.sweep import Range, Sweep
-from search.oracles import make_oracle, objective_mode
+from search.oracles import make_oracle
 from search.tuner import BEST_MODEL, BEST_MODEL_INFO, RunOptions, SweepTuner
 
 # Settings that define what a run directory's records mean; rerunning with a
@@ -73,7 +73,7 @@ class SweepResult:
     def best_trial_id(self) -> str | None:
         """The configuration with the best mean score over its completed seeds
         (what Keras Tuner scores a trial by here), first in trial order on a tie."""
-        sign = 1.0 if objective_mode(self.objective) == "max" else -1.0
+        sign = objective_sign(self.objective)
         scores: dict[str, list[float]] = {}
         for r in self.records:
             if r.status == "completed" and r.score is not None:
@@ -100,7 +100,7 @@ class SweepResult:
 
     def results(self):
         """Every run as a pandas DataFrame (the columns of trials.csv)."""
-        from search.api import load_results
+        from search.records import load_results
 
         return load_results(self.run_dir)
 
@@ -301,17 +301,16 @@ def sweep_metadata(prepared: Prepared, sweep_file: str, started: str, status: st
 
 
 def run_sweep(prepared: Prepared, out: Path, sweep_file: str = "", quiet: bool = False,
-              write_report: bool = True, parallel: "Parallel | None" = None,
-              options: RunOptions | None = None) -> SweepResult:
-    """Run the sweep in this process, or as the chief of `parallel` workers.
+              parallel: "Parallel | None" = None, options: RunOptions | None = None) -> SweepResult:
+    """Train the sweep in this process, or as the chief of `parallel` workers; its records are the result.
 
-    The engine's entry point for a prepared sweep (the command line, the
-    benchmarks); `search.run_sweep` is the one for users.
+    Judging and the report come after, from the records (search.study,
+    which both front ends call); `search.run_sweep` is the entry for users.
     """
     records = RunDirectory(out)
     records.prepare()
     with RunLock(records.root):
-        return _run_locked(prepared, records, sweep_file, quiet, write_report, parallel, options or RunOptions())
+        return _run_locked(prepared, records, sweep_file, quiet, parallel, options or RunOptions())
 
 
 @dataclass
@@ -327,7 +326,7 @@ class Parallel:
 
 
 def _run_locked(prepared: Prepared, records: RunDirectory, sweep_file: str, quiet: bool,
-                write_report: bool, parallel: Parallel | None, options: RunOptions) -> SweepResult:
+                parallel: Parallel | None, options: RunOptions) -> SweepResult:
     sweep = prepared.sweep
     _check_resumable(records, sweep)
     records.remove_temp_files()
@@ -366,10 +365,7 @@ def _run_locked(prepared: Prepared, records: RunDirectory, sweep_file: str, quie
         write_meta("interrupted")
         raise SweepError(f"{lost}; finished runs are saved: rerun the same command to resume", exit_code=1)
     write_meta("finished")
-    result = SweepResult(records.root, records.read_runs(), objective=sweep.objective)
-    if write_report:
-        result.report = build_report(records.root)
-    return result
+    return SweepResult(records.root, records.read_runs(), objective=sweep.objective)
 
 
 @dataclass
@@ -599,10 +595,3 @@ def run_worker(prepared: Prepared, out: Path, address: str, worker_id: str | Non
     except grpc.RpcError as exc:
         raise SweepError(f"lost the chief at {where} ({exc.code().name}); finished runs are saved", exit_code=1) from None
     return sum(1 for r in records.read_runs() if r.worker == worker_id)
-
-
-def build_report(run_dir: Path) -> Path:
-    """Claim verdicts (claims.csv) and the HTML report, from the records on disk."""
-    from reports.html import write_report
-
-    return write_report(run_dir)

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import keras
 import numpy as np
 
-from search.fused import Member, MemberView, begin_members, end_member_epoch
+from search.members import Member, MemberView, begin_members, end_member_epoch
 from search.pipeline import SeededBatches
 
 OBJECTIVES = {"loss", "accuracy", "val_loss", "val_accuracy"}

@@ -23,15 +23,11 @@ import keras_tuner
 
 from search import keras_tuner_private as kt_private
 from search.errors import SweepError
-from search.records import atomic_write_text, make_write_errors_fatal
+from search.records import atomic_write_text, make_write_errors_fatal, objective_mode
 from search.sweep import Sweep
 
 # A write that fails (a full disk) must stop the search, not fail one trial.
 make_write_errors_fatal(keras_tuner.errors.FatalError)
-
-
-def objective_mode(objective: str) -> str:
-    return "min" if objective.endswith("loss") else "max"
 
 
 class AtomicState(kt_private.TrialStateHook):

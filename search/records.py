@@ -29,6 +29,16 @@ from typing import Any
 
 from search.errors import SweepError
 
+
+def objective_mode(objective: str) -> str:
+    """Which way a sweep's objective is better: a loss lower, anything else higher. Decided here alone."""
+    return "min" if objective.endswith("loss") else "max"
+
+
+def objective_sign(objective: str) -> float:
+    """+1 when higher is better, -1 when lower is: `sign * score` is larger for the better run."""
+    return 1.0 if objective_mode(objective) == "max" else -1.0
+
 HISTORY_COLUMNS = ["epoch", "loss", "accuracy", "val_loss", "val_accuracy", "learning_rate", "lr_epoch_start", "seconds"]
 STATUSES = ("running", "completed", "failed")
 TEMP_SUFFIX = ".tmp"  # atomic_write_text's temporary files: `.<name>.<random>.tmp`
@@ -269,3 +279,19 @@ def _record_from_json(path: Path) -> RunRecord | None:
         return RunRecord(**data)
     except (OSError, json.JSONDecodeError, TypeError):
         return None
+
+
+def load_results(run_dir: str | Path):
+    """Every run of a run directory as a pandas DataFrame, one row per (trial, seed), columns as trials.csv.
+
+    Read from the run records themselves, so it is current also while the
+    sweep is still running. Needs no TensorFlow: the records are the layer
+    everything else reads.
+    """
+    import pandas as pd
+
+    records = RunDirectory(run_dir)
+    if not (records.root / "sweep.json").exists():
+        raise SweepError(f"{records.root} is not a sweep's run directory (it has no sweep.json)")
+    rows = [r.summary_row() for r in records.read_runs()]
+    return pd.DataFrame(rows, columns=records.summary_columns(rows))

@@ -129,7 +129,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _main(args: argparse.Namespace) -> int:
-    from search.engine import describe, prepare, run_sweep
+    from search.engine import describe, prepare
+    from search.study import run_study
     from search.sweep import load_sweep_file
 
     sweep_file = Path(args.sweep_file) if args.sweep_file else DEFAULT_SWEEP
@@ -155,9 +156,8 @@ def _main(args: argparse.Namespace) -> int:
         if not args.quiet:
             print(f"worker done: {runs} runs; records in {out}", file=sys.stderr)
         return 0
-    result = run_sweep(prepared, out, sweep_file=str(sweep_file), quiet=args.quiet, write_report=not args.no_report,
-                       parallel=_parallel(args, sweep_file),
-                       options=_options(args))
+    result = run_study(prepared, out, sweep_file=str(sweep_file), quiet=args.quiet, write_report=not args.no_report,
+                       parallel=_parallel(args, sweep_file), options=_options(args))
     done = sum(r.status == "completed" for r in result.records)
     failed = sum(r.status == "failed" for r in result.records)
     print(f"{done} runs completed, {failed} failed; records in {result.run_dir}", file=sys.stderr)

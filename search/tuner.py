@@ -25,7 +25,6 @@ import keras
 import keras_tuner
 import numpy as np
 
-from claims.knobs import knob_universe, record_values, used_knobs
 from search import device
 from search import keras_tuner_private as kt_private
 from search.callbacks import EpochLog
@@ -34,10 +33,11 @@ from search.data import ImageData, one_hot
 from search.errors import SweepError
 from search.fusion import FusionPolicy
 from search.hypermodels import ArticleHyperModel
-from search.oracles import objective_mode
+from search.knobs import knob_universe, record_values, used_knobs
+from search.members import Member
 from search.progress import Progress
 from search.pruning import MedianStoppingCallback, median_curve
-from search.records import RunDirectory, RunRecord, atomic_write_text
+from search.records import RunDirectory, RunRecord, atomic_write_text, objective_mode, objective_sign
 from search.reuse import TrialModel
 from search.rounds import Round, first_round
 from search.sweep import Sweep
@@ -191,7 +191,7 @@ class SweepTuner(keras_tuner.Tuner):
                 keras.utils.set_random_seed(seed)
                 model = self.hypermodel.build(hp)
             # Every knob of the model family, None where this model lacks it:
-            # Keras Tuner's values are not what the model had (claims.knobs).
+            # Keras Tuner's values are not what the model had (search.knobs).
             record.hyperparameters = record_values({k: _display_value(v) for k, v in hp.values.items()}, used,
                                                    self._knob_universe())
             record.params = int(model.count_params())
@@ -272,7 +272,7 @@ class SweepTuner(keras_tuner.Tuner):
             self.records.write_run(record)
         mode = objective_mode(self.sweep.objective)
         start = time.perf_counter()
-        members: list[fused.Member] = []
+        members: list[Member] = []
         a = self.arrays
         try:
             batch_size, epochs = self.hypermodel.batch_and_epochs(hp)
@@ -283,7 +283,7 @@ class SweepTuner(keras_tuner.Tuner):
                     model = self.hypermodel.build(hp)  # on TensorFlow the data order: as a lone run has them
                     trains.append(fit_inputs(a.x, a.y, a.x_val, a.y_val, batch_size, seed, keras.backend.backend()).x)
                     log = EpochLog(self.sweep.objective, mode, on_epoch=self._epoch_progress(trial_id, seed, hp))
-                    members.append(fused.Member(seed, model, log, self._early_stopping()))
+                    members.append(Member(seed, model, log, self._early_stopping()))
                 program = fused.fused_program(members, trains, a.x_val, a.y_val, batch_size, self.sweep.objective)
             program.fit(epochs)
         except SweepError as exc:  # the configuration itself is wrong: every seed fails alike
@@ -348,7 +348,7 @@ class SweepTuner(keras_tuner.Tuner):
         """
         from filelock import FileLock
 
-        sign = 1.0 if objective_mode(self.sweep.objective) == "max" else -1.0
+        sign = objective_sign(self.sweep.objective)
         root = self.records.root
         with FileLock(str(root / ".best_model.lock")):
             others = [r.score for r in self.records.read_runs()
@@ -369,7 +369,7 @@ class SweepTuner(keras_tuner.Tuner):
                  "objective": self.sweep.objective}, indent=2))
 
     def _knob_universe(self) -> list[str]:
-        """The knobs every record holds (claims.knobs): the article family's, or
+        """The knobs every record holds (search.knobs): the article family's, or
         for your own model only the ones it declares (no empty article columns)."""
         if getattr(self.hypermodel, "article", "") == "own":
             return []
@@ -387,7 +387,7 @@ class SweepTuner(keras_tuner.Tuner):
         rule = self.sweep.median_stopping
         if rule is None:
             return None
-        sign = 1.0 if objective_mode(self.sweep.objective) == "max" else -1.0
+        sign = objective_sign(self.sweep.objective)
         curve = median_curve(self.records.read_runs(), self.sweep.objective, sign)
         return MedianStoppingCallback(rule, curve, self.sweep.objective, sign)
 
@@ -440,7 +440,7 @@ def _same_config(record: RunRecord, hp) -> bool:
     oracle may give an old id a new configuration, which must be trained,
     not answered with the old record.
     """
-    # None: a knob this run's model does not have (claims.knobs); its value cannot differ.
+    # None: a knob this run's model does not have (search.knobs); its value cannot differ.
     shared = {k for k in set(record.hyperparameters) & set(hp.values) if record.hyperparameters[k] is not None}
     return all(record.hyperparameters[k] == _display_value(hp.values[k]) for k in shared if not k.startswith("tuner/"))
 

@@ -114,11 +114,11 @@ def test_checkpoint_every_must_be_seconds_or_none(every):
 
 
 @pytest.mark.parametrize("every", [0, 90.5, None])
-def test_checkpoint_every_reaches_the_engine(every, monkeypatch, tmp_path):
-    import search.engine
+def test_checkpoint_every_reaches_the_study(every, monkeypatch, tmp_path):
+    import search.study
 
     seen = {}
-    monkeypatch.setattr(search.engine, "run_sweep", lambda *a, options, **k: seen.setdefault("options", options))
+    monkeypatch.setattr(search.study, "run_study", lambda *a, options, **k: seen.setdefault("options", options))
     search.run_sweep(search.Sweep(name="x", data=search.Digits(), hypermodel=search.DigitsCNN), out=tmp_path,
                      quiet=True, checkpoint_every=every)
     assert seen["options"].checkpoint_every_s == every
@@ -126,13 +126,13 @@ def test_checkpoint_every_reaches_the_engine(every, monkeypatch, tmp_path):
 
 @pytest.mark.parametrize("every, flag", [(None, "off"), (0, "0")])
 def test_workers_get_the_checkpoint_interval(every, flag, monkeypatch, tmp_path):
-    import search.engine
+    import search.study
     from search.run import _options, parse_args
 
     sweep_file = tmp_path / "s.py"
     sweep_file.write_text("from search import *\nsweep = Sweep(name='x', data=Digits(), hypermodel=DigitsCNN)\n")
     seen = {}
-    monkeypatch.setattr(search.engine, "run_sweep", lambda *a, parallel, **k: seen.setdefault("parallel", parallel))
+    monkeypatch.setattr(search.study, "run_study", lambda *a, parallel, **k: seen.setdefault("parallel", parallel))
     search.run_sweep(sweep_file, out=tmp_path / "run", workers=2, quiet=True, checkpoint_every=every)
     args = seen["parallel"].worker_args
     assert args[args.index("--checkpoint-every") + 1] == flag

@@ -45,7 +45,7 @@ def counted(self, epochs, extra_callbacks=None):
     fits.append(len(self.members))
     return real_fit(self, epochs, extra_callbacks)
 fused_jax.VmapProgram.fit = counted
-run_sweep(prepare(load_sweep_file(lone_file)), f"{out}/lone", quiet=True, write_report=False)
+run_sweep(prepare(load_sweep_file(lone_file)), f"{out}/lone", quiet=True)
 code = main([fused_file, "--out", f"{out}/fused", "--no-report"])
 result = {"code": code, "vmap_fits": fits}
 for side in ("lone", "fused"):

@@ -18,7 +18,8 @@ import pytest
 
 from search import keras_tuner_private as kt_private
 from search.distributed import Address, device_share, requeue_trial_of
-from search.engine import prepare, run_sweep
+from search.engine import prepare
+from search.study import run_study as run_sweep
 from search.errors import SweepError
 from search.records import RunDirectory
 from search.sweep import load_sweep_file
