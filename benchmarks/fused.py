@@ -470,7 +470,7 @@ def _fit_k(program: str, hm, hp, k: int, x, y, batch_size: int, steps: int) -> d
         keras.utils.set_random_seed(seed)
         models.append(hm.build(hp))
     if program == "vmap":
-        members = [Member(seed, m, EpochLog("val_accuracy", "max")) for seed, m in enumerate(models)]
+        members = [Member(seed, m, EpochLog("val_accuracy")) for seed, m in enumerate(models)]
         prog = VmapProgram(members, [SeededBatches(x, y, batch_size, seed) for seed in range(k)],
                            x[:batch_size], y[:batch_size], batch_size)  # one validation batch per epoch
         fit = lambda: prog.fit(1)  # noqa: E731

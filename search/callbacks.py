@@ -22,6 +22,8 @@ from typing import Callable
 import keras
 import numpy as np
 
+from search.records import objective_sign
+
 
 def current_learning_rate(optimizer) -> float:
     """The rate the optimizer applies at its current step (schedules included)."""
@@ -29,10 +31,10 @@ def current_learning_rate(optimizer) -> float:
 
 
 class EpochLog(keras.callbacks.Callback):
-    def __init__(self, objective: str, mode: str, on_epoch: Callable[[int, dict], None] | None = None):
+    def __init__(self, objective: str, on_epoch: Callable[[int, dict], None] | None = None):
         super().__init__()
         self.objective = objective
-        self.sign = 1.0 if mode == "max" else -1.0
+        self.sign = objective_sign(objective)
         self.on_epoch = on_epoch
         self.rows: list[dict[str, float]] = []
         self.best_value: float | None = None

@@ -39,6 +39,7 @@ def objective_sign(objective: str) -> float:
     """+1 when higher is better, -1 when lower is: `sign * score` is larger for the better run."""
     return 1.0 if objective_mode(objective) == "max" else -1.0
 
+
 HISTORY_COLUMNS = ["epoch", "loss", "accuracy", "val_loss", "val_accuracy", "learning_rate", "lr_epoch_start", "seconds"]
 STATUSES = ("running", "completed", "failed")
 TEMP_SUFFIX = ".tmp"  # atomic_write_text's temporary files: `.<name>.<random>.tmp`

@@ -181,9 +181,8 @@ class SweepTuner(keras_tuner.Tuner):
         record = RunRecord(trial_id=trial_id, seed=seed, status="running", hyperparameters=values,
                            objective=self.sweep.objective, worker=self.worker, started=_now())
         self.records.write_run(record)
-        mode = objective_mode(self.sweep.objective)
         start = time.perf_counter()
-        log = EpochLog(self.sweep.objective, mode, on_epoch=self._epoch_progress(trial_id, seed, hp))
+        log = EpochLog(self.sweep.objective, on_epoch=self._epoch_progress(trial_id, seed, hp))
         predictions = None
         checkpoint = None
         try:
@@ -270,7 +269,6 @@ class SweepTuner(keras_tuner.Tuner):
                    for s in seeds}
         for record in records.values():
             self.records.write_run(record)
-        mode = objective_mode(self.sweep.objective)
         start = time.perf_counter()
         members: list[Member] = []
         a = self.arrays
@@ -282,7 +280,7 @@ class SweepTuner(keras_tuner.Tuner):
                     keras.utils.set_random_seed(seed)  # the model's initial weights and dropout seeds, and
                     model = self.hypermodel.build(hp)  # on TensorFlow the data order: as a lone run has them
                     trains.append(fit_inputs(a.x, a.y, a.x_val, a.y_val, batch_size, seed, keras.backend.backend()).x)
-                    log = EpochLog(self.sweep.objective, mode, on_epoch=self._epoch_progress(trial_id, seed, hp))
+                    log = EpochLog(self.sweep.objective, on_epoch=self._epoch_progress(trial_id, seed, hp))
                     members.append(Member(seed, model, log, self._early_stopping()))
                 program = fused.fused_program(members, trains, a.x_val, a.y_val, batch_size, self.sweep.objective)
             program.fit(epochs)

@@ -136,7 +136,7 @@ def test_checkpoints_wait_their_interval(tmp_path):
     model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
     x, y = np.random.RandomState(0).rand(16, 3).astype("float32"), np.arange(16) % 2
     folder = tmp_path / "seed_0.checkpoint"
-    log = EpochLog("val_accuracy", "max")
+    log = EpochLog("val_accuracy")
     model.fit(x, y, validation_data=(x, y), epochs=3, verbose=0,
               callbacks=[log, RunCheckpoint(folder, {}, log, every_s=60.0)])
     assert not folder.exists()
