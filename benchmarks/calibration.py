@@ -88,7 +88,7 @@ def _meta(looks: tuple[int, ...]) -> dict[str, Any]:
 
 def draw_sweep(world: World, seeds: int, rng: np.random.Generator):
     """Run records of one synthetic sweep, and its seed x setting pair differences per part (for the old rule)."""
-    from search.records import RunRecord
+    from rundir.records import RunRecord
 
     sd_slope = math.sqrt(world.rho) * world.sd  # the seed's own effect on a contrast
     sd_run = math.sqrt((1 - world.rho) / 2) * world.sd  # each run's own noise (a difference has two)
@@ -247,7 +247,7 @@ def compare_schedules(world: World, effect_label: str, sweeps: int, schedules: l
 def simulate(world: World, effect_m: float, sweeps: int, design: str, rng: np.random.Generator,
              fixed: int = FIXED_SEEDS, auto: tuple[int, int] = AUTO) -> Tally | tuple[Tally, Tally]:
     """A fixed design's tally; for "auto", this rule's and the previous one's on the very same sweeps."""
-    from search.seeds import Seeds
+    from search.sweep.seeds import Seeds
 
     if design == FIXED:
         tally = Tally()
@@ -364,8 +364,8 @@ def replay(folder: Path, resamples: int, rng: np.random.Generator) -> list[Measu
     """Resample a finished sweep's seeds with replacement; how often each decided claim keeps its verdict."""
     from claims.stats import DEFINITIVE, NOT_MEASURABLE
     from claims.verdicts import evaluate
-    from search.errors import SweepError
-    from search.records import RunDirectory
+    from rundir.errors import SweepError
+    from rundir.records import RunDirectory
 
     directory = RunDirectory(folder)
     try:

@@ -90,8 +90,7 @@ def machine() -> dict[str, Any]:
     except ImportError:  # pragma: no cover - tensorflow is a dependency
         pass
     try:
-        from search import device
-
+        from search.training import device
         info["device"] = device.describe_device()
     except Exception:  # informative only
         pass
@@ -228,7 +227,7 @@ def summary_table(lines: list[str]) -> str:
 
 
 def hypermodel_class(name: str):
-    from search.hypermodels import HYPERMODELS
+    from search.models.articles import HYPERMODELS
 
     if name not in HYPERMODELS:
         raise SystemExit(f"error: unknown model {name!r}; choose one of {', '.join(HYPERMODELS)}")
@@ -246,9 +245,9 @@ def bench_sweep(data: Path, *, model: str, image_size: int, trials: int, epochs:
                 validation_split: float, name: str = "bench", median_stopping_after: int = 0, seeds: int = 1):
     """The sweep both sides run: a grid over BENCH_SPACE, one seed (unless
     told), no early stopping."""
-    from search.data import ImageFolder
-    from search.pruning import MedianStopping
-    from search.sweep import Sweep
+    from search.data.sources import ImageFolder
+    from search.training.pruning import MedianStopping
+    from search.sweep.spec import Sweep
 
     return Sweep(
         name=name,
@@ -358,7 +357,7 @@ def warm_up_keras() -> None:
 class instrument_sweep_epochs:
     """Time every epoch of every run our sweep trains, from outside the engine.
 
-    `search.tuner` builds one `EpochLog` per run; inside this context it
+    `search.sweep.tuner` builds one `EpochLog` per run; inside this context it
     builds a subclass that also fills an `EpochClock` (the end timestamp is
     taken after EpochLog's own work: copying the best weights, progress),
     calls `on_run_start` as a run starts (before its model is built) and
@@ -372,7 +371,7 @@ class instrument_sweep_epochs:
         self.on_run_start = on_run_start
 
     def __enter__(self):
-        import search.tuner as tuner_module
+        import search.sweep.tuner as tuner_module
 
         self._module = tuner_module
         self._original = tuner_module.EpochLog

@@ -2,7 +2,7 @@
 
 The check has two costs: what decoding now does per file for it (keep the
 size, format and mode PIL parsed, and the file's stat) and the check itself
-(`search.datacheck.check_data`: the cue classifiers, the brightness and
+(`search.data.datacheck.check_data`: the cue classifiers, the brightness and
 perceptual hashes, content hashes of files of equal size, the duplicate
 search, the thumbnails). The baseline is
 decoding as it was before the check: PIL open, JPEG draft, convert, resize,
@@ -42,7 +42,7 @@ TARGET = "<= 0.1"
 
 
 def plain_decode(paths: list[Path], size: int, workers: int = 8) -> np.ndarray:
-    """Decoding as search.images did before the data check: no hash, no properties."""
+    """Decoding as search.data.images did before the data check: no hash, no properties."""
     from PIL import Image
 
     out = np.empty((len(paths), size, size, 3), dtype=np.uint8)
@@ -61,9 +61,9 @@ def plain_decode(paths: list[Path], size: int, workers: int = 8) -> np.ndarray:
 def run(args) -> list[Measurement]:
     import keras_tuner  # noqa: F401  (as in a sweep: scikit-learn's model selection is loaded)
 
-    from search.data import ImageFolder, _index_folder
-    from search.datacheck import check_data
-    from search.images import decode_files
+    from search.data.sources import ImageFolder, _index_folder
+    from search.data.datacheck import check_data
+    from search.data.images import decode_files
 
     folder = require_folder("datacheck", args.data)
     warm_page_cache(folder)
@@ -89,8 +89,8 @@ def run(args) -> list[Measurement]:
             data=f"{folder} ({len(paths)} images)",
             metric="CPU seconds: decoding (with file properties) vs decoding + the check",
             unit="s",
-            baseline_is="search.images.decode_files: the sweep's decoding (8 threads)",
-            ours_is="decode_files + search.datacheck.check_data",
+            baseline_is="search.data.images.decode_files: the sweep's decoding (8 threads)",
+            ours_is="decode_files + search.data.datacheck.check_data",
             baseline=decoded,
             ours=decoded + checked,
             ratio=ratio,

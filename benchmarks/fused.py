@@ -1,4 +1,4 @@
-"""Fused seeds (search.fused): a trial's seeds as the towers of one program.
+"""Fused seeds (search.training.fused): a trial's seeds as the towers of one program.
 
 CPU mode (default), each comparison in one process, sides alternating order
 with --repeat:
@@ -32,8 +32,8 @@ with --repeat:
                       same device; target >= 10x, with the mean and SD of
                       every run's best score on each side
   fused.gpu.max_k     programs of K = 2, 4, ... copies of the Hollywood
-                      model (search.fused.tower_model, and on JAX the
-                      vmapped program of search.fused_jax, which
+                      model (search.training.fused.tower_model, and on JAX the
+                      vmapped program of search.training.fused_jax, which
                       fuse_seeds=True trains there; K = 1: the model
                       alone) fitted for
                       --k-steps steps each until out of memory or --max-k:
@@ -106,8 +106,7 @@ def say(text: str) -> None:
 
 
 def gpu_found() -> tuple[bool, str]:
-    from search import device
-
+    from search.training import device
     described = device.describe_device()
     return device.gpu_count() > 0, described
 
@@ -147,7 +146,7 @@ def _is_out_of_memory(exc: BaseException) -> bool:
 
 def load_sweep(file: Path, data: Path, *, image_size=None, epochs=None, seeds=None, trials=None, fuse=None):
     """The sweep file with command-line overrides, as `python -m search.run` applies them."""
-    from search.sweep import load_sweep_file
+    from search.sweep.spec import load_sweep_file
 
     return load_sweep_file(file).with_overrides(data=str(data), image_size=image_size, epochs=epochs, seeds=seeds,
                                                 max_trials=trials or None, fuse_seeds=fuse)
@@ -170,7 +169,7 @@ def _epoch_split(clocks) -> dict[str, Any]:
 
 def run_ours(sweep, out: Path, verdicts: bool = False) -> dict[str, Any]:
     """Prepare and run the sweep into `out`; claims.csv (when asked) is written after the clock stops."""
-    from search.engine import prepare, run_sweep
+    from search.sweep.engine import prepare, run_sweep
     from search.study import judge_and_report
 
     with instrument_sweep_epochs() as timing:
@@ -198,7 +197,7 @@ def run_ours(sweep, out: Path, verdicts: bool = False) -> dict[str, Any]:
     else:
         from dataclasses import asdict
 
-        from search.fusion import sweep_choice
+        from search.training.fusion import sweep_choice
 
         choice = asdict(sweep_choice(prepared.sweep, prepared.hypermodel))
     row = {
@@ -234,9 +233,9 @@ def run_plain(sweep, out: Path) -> dict[str, Any]:
     import keras_tuner as kt
 
     from benchmarks.common import clock_callback
-    from search.schedule import schedule_claims
-    from search.space import declare_space
-    from search.tuner import training_arrays
+    from search.sweep.schedule import schedule_claims
+    from search.sweep.space import declare_space
+    from search.sweep.tuner import training_arrays
 
     start = time.perf_counter()
     data = sweep.data.load(sweep.image_size, sweep.resize)
@@ -459,11 +458,11 @@ def _fit_k(program: str, hm, hp, k: int, x, y, batch_size: int, steps: int) -> d
     """Build K seeds' models as `program` ("tower" or "vmap") and fit it twice for `steps` steps."""
     import keras
 
-    from search.callbacks import EpochLog
-    from search.fused import tower_model
-    from search.members import Member
-    from search.fused_jax import VmapProgram
-    from search.pipeline import SeededBatches
+    from search.training.callbacks import EpochLog
+    from search.training.fused import tower_model
+    from search.training.members import Member
+    from search.training.fused_jax import VmapProgram
+    from search.data.pipeline import SeededBatches
 
     models = []
     for seed in range(k):
@@ -489,14 +488,14 @@ def _fit_k(program: str, hm, hp, k: int, x, y, batch_size: int, steps: int) -> d
 def k_scaling(sweep, max_k: int, steps: int, gpu: bool, described: str,
               programs: tuple[str, ...] | None = None) -> Measurement:
     """The largest K whose program of K seeds fits, and per K its memory and compile/steady split: the
-    towers on any backend, and on JAX the vmapped program too (search.fused_jax), which fuse_seeds uses
+    towers on any backend, and on JAX the vmapped program too (search.training.fused_jax), which fuse_seeds uses
     there for the article models."""
     import keras
     import numpy as np
 
-    from search.engine import prepare
-    from search.space import declare_space
-    from search.tuner import training_arrays
+    from search.sweep.engine import prepare
+    from search.sweep.space import declare_space
+    from search.sweep.tuner import training_arrays
 
     prepared = prepare(sweep)
     hm = prepared.hypermodel

@@ -112,7 +112,7 @@ def _child(side: str, opts: dict) -> dict:
 
     with tempfile.TemporaryDirectory(prefix="bench_memory_") as tmp:
         if side == "ours":
-            from search.engine import prepare, run_sweep
+            from search.sweep.engine import prepare, run_sweep
 
             sweep = bench_sweep(Path(args.data), model=args.model, image_size=args.image_size, trials=args.trials,
                                 epochs=args.epochs, batch_size=args.batch_size,

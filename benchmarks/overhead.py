@@ -31,8 +31,8 @@ def run(args) -> list[Measurement]:
     import keras_tuner as kt
 
     from benchmarks.baseline import bare_fit
-    from search.engine import prepare, run_sweep
-    from search.tuner import training_arrays
+    from search.sweep.engine import prepare, run_sweep
+    from search.sweep.tuner import training_arrays
 
     data = require_folder("overhead", args.data)
     epochs = max(args.epochs, 2)  # one steady-state epoch at least
@@ -93,7 +93,7 @@ def run(args) -> list[Measurement]:
         metric="seconds per steady-state epoch (median, first epoch of each run excluded)",
         unit="s",
         baseline_is=f"bare model.fit on the same uint8 arrays, batch {args.batch_size}, same model and seed",
-        ours_is="epoch inside our sweep (search.engine.run_sweep, records written)",
+        ours_is="epoch inside our sweep (search.sweep.engine.run_sweep, records written)",
         baseline=base_value,
         ours=ours_value,
         ratio=ratio,

@@ -35,7 +35,7 @@ def run(args) -> list[Measurement]:
     import keras_tuner as kt
 
     from benchmarks.baseline import bare_fit
-    from search.data import ImageFolder, one_hot
+    from search.data.sources import ImageFolder, one_hot
 
     data = require_folder("precision", args.data)
     loaded = ImageFolder(str(data), validation_split=0.2, seed=123, label_mode="categorical").load(args.image_size)

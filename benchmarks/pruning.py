@@ -29,7 +29,7 @@ TARGET = ">= 2"
 
 
 def _full_sweep(args, out: Path) -> Path:
-    from search.engine import prepare, run_sweep
+    from search.sweep.engine import prepare, run_sweep
 
     data = require_folder("pruning", args.data)
     sweep = bench_sweep(data, model=args.model, image_size=args.image_size, trials=args.trials, epochs=args.epochs,
@@ -56,7 +56,7 @@ def _after_epochs(text: str) -> list[int]:
 
 def run(args) -> list[Measurement]:
     from reports.runs import load_runs
-    from search.pruning import MedianStopping, replay
+    from search.training.pruning import MedianStopping, replay
 
     afters = _after_epochs(args.after_epochs)
     with tempfile.TemporaryDirectory(prefix="bench_pruning_") as tmp:

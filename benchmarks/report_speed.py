@@ -33,7 +33,7 @@ LIMIT_S = 10.0
 
 def measure(trials: int = 1000, epochs: int = 60, seeds: int = 1, repeat: int = 1, cli: bool = True) -> dict:
     """Time the report of a synthetic sweep; `cli=False` skips the cold `python -m reports` run."""
-    import search.records  # noqa: F401  (untimed: the engine has it loaded already)
+    import rundir.records  # noqa: F401  (untimed: the engine has it loaded already)
 
     start = time.perf_counter()
     import reports.html  # timed: matplotlib, pandas, scipy, jinja2 and the report modules

@@ -44,7 +44,7 @@ def _trials(records) -> list[dict]:
 
 
 def _ours(args, data: Path, out: Path) -> dict:
-    from search.engine import prepare
+    from search.sweep.engine import prepare
     from search.study import run_study
 
     sweep = bench_sweep(data, model=args.model, image_size=args.image_size, trials=args.trials, epochs=args.epochs,
@@ -133,7 +133,7 @@ def run(args) -> list[Measurement]:
         unit="s",
         baseline_is="plain Keras Tuner: image_dataset_from_directory + cache + prefetch, kt.GridSearch, "
                     f"executions_per_trial={args.seeds}, default best-epoch checkpointing",
-        ours_is=f"search.engine.prepare + run_sweep (seeds={args.seeds}, records on disk"
+        ours_is=f"search.sweep.engine.prepare + run_sweep (seeds={args.seeds}, records on disk"
                 + (", HTML report" if args.with_report else ", no HTML report")
                 + (f", median stopping from epoch {args.median_stopping}" if args.median_stopping else "") + ")",
         baseline=base_s,

@@ -50,7 +50,7 @@ def _sweep_file(args, data: Path, folder: Path) -> Path:
 
 
 def _run(sweep_file: Path, out: Path, workers: int) -> dict:
-    from search.records import RunDirectory
+    from rundir.records import RunDirectory
 
     argv = [sys.executable, "-m", "search.run", str(sweep_file), "--out", str(out), "--quiet", "--no-report"]
     if workers:
@@ -73,7 +73,7 @@ def _run(sweep_file: Path, out: Path, workers: int) -> dict:
 
 
 def run(args) -> list[Measurement]:
-    from search.distributed import cpu_threads_per_worker
+    from search.sweep.distributed import cpu_threads_per_worker
 
     data = require_folder("workers", args.data)
     counts = [int(n) for n in str(args.worker_counts).split(",") if n.strip()]

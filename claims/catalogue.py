@@ -32,7 +32,7 @@ HOLLYWOOD_WHY = "0.05: 'about 0.36' is read as within 5 points of the article's 
 
 
 # What each claim's contrast adds to a sweep's space, given the sweep's model
-# class (search.schedule merges it in). Read by duck typing, so the claims
+# class (search.sweep.schedule merges it in). Read by duck typing, so the claims
 # need no model code: an article CNN has `blocks`, each with a `pooling`.
 Schedule = Callable[[Any], dict[str, list]]
 
@@ -92,7 +92,7 @@ class Claim:
     sentence: str
     parts: tuple[Part, ...]
     needs: str  # what the sweep must vary, in words for the user
-    schedule: Schedule = nothing  # the same, as values added to a sweep's space (search.schedule)
+    schedule: Schedule = nothing  # the same, as values added to a sweep's space (search.sweep.schedule)
     notes: str = ""
     untested: tuple[str, ...] = ()  # parts of the sentence no part measures
     reference: float | None = None  # an article value, for sign-0 parts

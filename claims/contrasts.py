@@ -6,7 +6,7 @@ share the seed and every knob the contrast does not vary, so a difference
 can be blamed on the contrast alone.
 
 Records hold every knob of the model family, with None for a knob this
-run's model does not have (`search.knobs`): `pooling_4` of a 3-block model,
+run's model does not have (`search.sweep.knobs`): `pooling_4` of a 3-block model,
 `conv_blocks` of a VGG16 run, `weights` of an article-CNN run. Comparing
 two depths therefore also varies the pooling knobs of the blocks only the
 deeper side has, and comparing two models varies the knobs only one of

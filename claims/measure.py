@@ -18,7 +18,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from search.records import RunRecord
+from rundir.records import RunRecord
 
 TARGET_SHARE = 0.95  # "converged": 95% of a good run's best validation accuracy
 

@@ -37,7 +37,7 @@ from claims.stats import (
     NOT_TESTED, SUPPORTED, Interval, PValues, decide, holm_levels, holm_thresholds, look_null, look_weights,
     p_values, sequential, t_interval,
 )
-from search.records import RunRecord, atomic_write_text, to_csv
+from rundir.records import RunRecord, atomic_write_text, to_csv
 
 COLUMNS = ["claim", "verdict", "adjusted_verdict", "decided_by", "effect", "ci_low", "ci_high", "seeds", "runs",
            "margin", "seeds_needed", "metric", "note", "source", "sentence", "differences"]

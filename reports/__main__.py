@@ -12,7 +12,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from search.errors import SweepError
+from rundir.errors import SweepError
 
 
 def main(argv: list[str] | None = None) -> int:

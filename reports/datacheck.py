@@ -4,7 +4,7 @@ It sits right after the summary because it decides how far to trust
 everything below it: a class that can be told apart by its file size, or
 validation images copied from training, make every accuracy higher than
 the content allows. The record reads only the JSON the sweep saved
-(`search.datacheck`), so a report rebuilt later needs no data folder.
+(`search.data.datacheck`), so a report rebuilt later needs no data folder.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from search.datacheck import CHECK_FILE
+from rundir.records import CHECK_FILE
 
 
 @dataclass

@@ -30,7 +30,7 @@ from reports.runs import SweepRuns, best_run, load_runs
 from reports.samples import SampleGridInfo, sample_grid_info
 from reports.table import TrialsTableInfo, trials_table_info
 from claims.verdicts import evaluate, write_claims_csv
-from search.records import atomic_write_text
+from rundir.records import atomic_write_text
 
 REPORT_NAME = "report.html"
 TEMPLATE = "report.html.j2"

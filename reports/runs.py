@@ -1,7 +1,7 @@
 """Load a run directory into one table of runs plus the sweep's metadata.
 
 Every section of the report starts from `SweepRuns`: the records are read
-once (through `search.records.RunDirectory`, so half-written files are
+once (through `rundir.records.RunDirectory`, so half-written files are
 skipped the same way the engine skips them) and flattened into a pandas
 DataFrame with one row per (trial, seed). Sections then group and filter
 that frame instead of re-reading files, which keeps a 1,000-trial report fast.
@@ -16,8 +16,8 @@ from typing import Any
 
 import pandas as pd
 
-from search.errors import SweepError
-from search.records import RunDirectory, RunRecord
+from rundir.errors import SweepError
+from rundir.records import RunDirectory, RunRecord
 
 # Keras Tuner's Hyperband bookkeeping: `tuner/trial_id` names the parent trial
 # and differs between otherwise identical runs, so it is never a setting.

@@ -17,7 +17,7 @@ from typing import Any, Sequence
 
 from PIL import Image
 
-from search.records import RunDirectory, RunRecord
+from rundir.records import RunDirectory, RunRecord
 
 DEFAULT_CLASSES = ("cat", "dog", "bird")
 

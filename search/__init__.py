@@ -5,7 +5,7 @@ A sweep file imports what it needs from here:
     from search import Sweep, ImageFolder, SneakersCNN
 
 and Python code runs a sweep and reads its results with
-`search.run_sweep(sweep)` (search.api) and `search.load_results(run_dir)` (search.records).
+`search.run_sweep(sweep)` (search.api) and `search.load_results(run_dir)` (rundir.records).
 
 The names load on first use (PEP 562), so a command that never touches a
 model (`--help`, the run lock, the data check) does not pay for importing
@@ -21,17 +21,17 @@ import sys as _sys
 _os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 _EXPORTS = {
-    "Sweep": "search.sweep", "Range": "search.sweep", "EarlyStopping": "search.sweep",
-    "MedianStopping": "search.pruning", "Seeds": "search.seeds", "SweepError": "search.errors",
-    "ImageFolder": "search.data", "TrainTestFolders": "search.data", "Digits": "search.data",
-    "Cifar10": "search.data", "ImageData": "search.data",
-    "SneakersCNN": "search.hypermodels", "HollywoodCNN": "search.hypermodels", "Cifar10CNN": "search.hypermodels",
-    "BreastCancerCNN": "search.hypermodels", "DigitsCNN": "search.hypermodels", "VGG16": "search.hypermodels",
-    "run_sweep": "search.api", "load_results": "search.records", "SweepResult": "search.engine",
+    "Sweep": "search.sweep.spec", "Range": "search.sweep.spec", "EarlyStopping": "search.sweep.spec",
+    "MedianStopping": "search.training.pruning", "Seeds": "search.sweep.seeds", "SweepError": "rundir.errors",
+    "ImageFolder": "search.data.sources", "TrainTestFolders": "search.data.sources", "Digits": "search.data.sources",
+    "Cifar10": "search.data.sources", "ImageData": "search.data.sources",
+    "SneakersCNN": "search.models.articles", "HollywoodCNN": "search.models.articles", "Cifar10CNN": "search.models.articles",
+    "BreastCancerCNN": "search.models.articles", "DigitsCNN": "search.models.articles", "VGG16": "search.models.articles",
+    "run_sweep": "search.api", "load_results": "rundir.records", "SweepResult": "search.sweep.engine",
 }
 
 # Modules that load without Keras (no start-up lines to filter).
-_NO_BACKEND = {"search.seeds", "search.errors", "search.api", "search.records"}
+_NO_BACKEND = {"search.sweep.seeds", "rundir.errors", "search.api", "rundir.records"}
 
 __all__ = list(_EXPORTS)
 

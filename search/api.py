@@ -16,12 +16,12 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Union
 
-from search.errors import SweepError
-from search.records import load_results  # noqa: F401  (search.load_results; needs no TensorFlow)
+from rundir.errors import SweepError
+from rundir.records import load_results  # noqa: F401  (search.load_results; needs no TensorFlow)
 
 if TYPE_CHECKING:  # the real imports load TensorFlow, so only when needed
-    from search.engine import SweepResult
-    from search.sweep import Sweep
+    from search.sweep.engine import SweepResult
+    from search.sweep.spec import Sweep
 
 
 def run_sweep(sweep: Union["Sweep", str, Path], out: str | Path | None = None, workers: int = 0, quiet: bool = False,
@@ -46,9 +46,9 @@ def run_sweep(sweep: Union["Sweep", str, Path], out: str | Path | None = None, w
     from search.quiet import import_backend_quietly
 
     import_backend_quietly()  # no TensorFlow start-up lines if this is what loads it
-    from search.engine import RunOptions, prepare
+    from search.sweep.engine import RunOptions, prepare
     from search.study import run_study
-    from search.sweep import Sweep, load_sweep_file
+    from search.sweep.spec import Sweep, load_sweep_file
 
     sweep_file = ""
     if isinstance(sweep, (str, Path)):
@@ -66,8 +66,8 @@ def run_sweep(sweep: Union["Sweep", str, Path], out: str | Path | None = None, w
                          "run_sweep('sweeps/my_sweep.py', workers=2)")
     parallel = None
     if workers:
-        from search.distributed import LOOPBACK
-        from search.engine import Parallel
+        from search.sweep.distributed import LOOPBACK
+        from search.sweep.engine import Parallel
 
         flags = [flag for flag, on in (("--tensorboard", tensorboard), ("--save-best-model", save_best_model)) if on]
         flags += ["--checkpoint-every", "off" if checkpoint_every is None else str(checkpoint_every)]
@@ -75,7 +75,7 @@ def run_sweep(sweep: Union["Sweep", str, Path], out: str | Path | None = None, w
     run_dir = Path(out) if out is not None else Path("runs") / sweep.name
     prepared = prepare(sweep)
     if not quiet:
-        from search.engine import describe
+        from search.sweep.engine import describe
 
         print(describe(prepared), file=sys.stderr)
     return run_study(prepared, run_dir, sweep_file=sweep_file, quiet=quiet, write_report=report,

@@ -1,7 +1,7 @@
 """`python -m search.check DATA`: check an image folder before sweeping on it.
 
 Decodes the folder as a sweep would (same split, size and resize) and runs
-`search.datacheck`: one `warning:` line per problem, then plain facts
+`search.data.datacheck`: one `warning:` line per problem, then plain facts
 (resolution of the validation set, how long it took). Mistakes print one
 `error:` line and exit with status 2, as `search.run` does. Exit status 0
 whether or not there were warnings: they are advice, not failures.
@@ -22,7 +22,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    from search.images import RESIZE_MODES
+    from search.data.images import RESIZE_MODES
 
     p = _Parser(prog="python -m search.check", description="Check an image folder for shortcut cues, duplicates, "
                 "a too small validation set and class imbalance.")
@@ -39,7 +39,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def source_for(folder: Path, validation_split: float, seed: int):
     """TrainTestFolders when the folder holds train/ and test/, else an ImageFolder split."""
-    from search.data import ImageFolder, TrainTestFolders
+    from search.data.sources import ImageFolder, TrainTestFolders
 
     if (folder / "train").is_dir() and (folder / "test").is_dir():
         return TrainTestFolders(folder)
@@ -50,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     warnings.showwarning = lambda message, *rest, **kw: print(f"warning: {message}", file=sys.stderr)
-    from search.errors import SweepError
+    from rundir.errors import SweepError
 
     try:
         return _main(args)
@@ -65,8 +65,8 @@ def _main(args: argparse.Namespace) -> int:
     import json
     import time
 
-    from search.datacheck import check_data
-    from search.errors import SweepError
+    from search.data.datacheck import check_data
+    from rundir.errors import SweepError
 
     if args.image_size < 4:
         raise SweepError(f"--image-size must be at least 4, not {args.image_size}")

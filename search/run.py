@@ -109,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
     # warning about that is expected here and says nothing the user can act on.
     logging.getLogger("tensorflow").setLevel(logging.ERROR)
     warnings.showwarning = _one_line_warnings
-    from search.errors import SweepError
+    from rundir.errors import SweepError
 
     try:
         from search.quiet import import_backend_quietly
@@ -129,9 +129,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _main(args: argparse.Namespace) -> int:
-    from search.engine import describe, prepare
+    from search.sweep.engine import describe, prepare
     from search.study import run_study
-    from search.sweep import load_sweep_file
+    from search.sweep.spec import load_sweep_file
 
     sweep_file = Path(args.sweep_file) if args.sweep_file else DEFAULT_SWEEP
     sweep = load_sweep_file(sweep_file).with_overrides(
@@ -149,7 +149,7 @@ def _main(args: argparse.Namespace) -> int:
         return 0
     out = Path(args.out) if args.out else Path("runs") / sweep.name
     if args.worker:
-        from search.engine import run_worker
+        from search.sweep.engine import run_worker
 
         runs = run_worker(prepared, out, args.worker, args.worker_id, quiet=args.quiet,
                           options=_options(args))
@@ -188,7 +188,7 @@ def _seconds_or_off(text: str) -> float:
 
 
 def _options(args: argparse.Namespace) -> "RunOptions":
-    from search.engine import RunOptions
+    from search.sweep.engine import RunOptions
 
     # --checkpoint-every unset keeps RunOptions' default interval; "off" (infinity) is None, never.
     checkpoint = {} if args.checkpoint_every is None else {
@@ -197,7 +197,7 @@ def _options(args: argparse.Namespace) -> "RunOptions":
 
 
 def _check_parallel_flags(args: argparse.Namespace) -> None:
-    from search.errors import SweepError
+    from rundir.errors import SweepError
 
     if args.workers < 0:
         raise SweepError(f"--workers must be 0 or more, got {args.workers}")
@@ -209,8 +209,8 @@ def _check_parallel_flags(args: argparse.Namespace) -> None:
 
 def _parallel(args: argparse.Namespace, sweep_file: Path):
     """The chief's settings, or None for a plain single-process sweep."""
-    from search.distributed import LOOPBACK, Address
-    from search.engine import Parallel
+    from search.sweep.distributed import LOOPBACK, Address
+    from search.sweep.engine import Parallel
 
     if not args.workers and not args.chief:
         return None

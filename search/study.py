@@ -1,6 +1,6 @@
 """One study from start to end: train the sweep, then judge its claims and draw its report.
 
-The one owner of train -> judge -> report. The engine (search.engine) only
+The one owner of train -> judge -> report. The engine (search.sweep.engine) only
 trains and leaves its records on disk; the verdicts (claims.csv) and the
 report (report.html) are made from those records alone, here, so both
 front ends (the command line, search.run_sweep) end a sweep the same way
@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from search.engine import Parallel, Prepared, RunOptions, SweepResult
-from search.engine import run_sweep as train
+from search.sweep.engine import Parallel, Prepared, RunOptions, SweepResult
+from search.sweep.engine import run_sweep as train
 
 
 def run_study(prepared: Prepared, out: Path, *, sweep_file: str = "", quiet: bool = False, write_report: bool = True,

@@ -12,7 +12,7 @@ import pytest
 
 import search
 from conftest import TINY, make_image_folder
-from search.errors import SweepError
+from rundir.errors import SweepError
 
 
 @pytest.fixture(scope="module")
@@ -141,9 +141,9 @@ def test_workers_get_the_checkpoint_interval(every, flag, monkeypatch, tmp_path)
 
 
 def test_the_default_interval_is_the_engines():
-    """run_sweep spells the default out (search.checkpoints imports Keras, which the API loads late)."""
+    """run_sweep spells the default out (search.training.checkpoints imports Keras, which the API loads late)."""
     import inspect
 
-    from search.checkpoints import DEFAULT_EVERY_S
+    from search.training.checkpoints import DEFAULT_EVERY_S
 
     assert inspect.signature(search.run_sweep).parameters["checkpoint_every"].default == DEFAULT_EVERY_S

@@ -39,6 +39,6 @@ def test_tiny_sweep_runs_under_other_backends(backend, tmp_path):
     assert res.returncode == 0, res.stderr[-2000:]
     table = pd.read_csv(tmp_path / "run" / "trials.csv")
     assert list(table["status"]) == ["completed"] * 4
-    # torch keeps seeds apart even with fuse_seeds=True (search.fusion).
+    # torch keeps seeds apart even with fuse_seeds=True (search.training.fusion).
     assert list(table["fused"]) == [1] * 4
     assert f"backend    {backend}" in res.stderr

@@ -17,8 +17,8 @@ import pytest
 from PIL import Image, ImageDraw
 
 from conftest import make_image_folder
-from search.data import ImageFolder
-from search.images import SkippedFileWarning
+from search.data.sources import ImageFolder
+from search.data.images import SkippedFileWarning
 
 
 def load_with_warnings(root: Path, size: int = 16, timeout_s: float = 60) -> tuple:

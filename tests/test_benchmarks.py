@@ -152,7 +152,7 @@ def test_fused_hollywood_part_reports_what_auto_chose(toy_folder, tmp_path, caps
     m = measured["fused.hollywood"]
     assert m["image_size"] == 40 and m["trials"] == 1 and m["ours"] > 0 and m["baseline"] > 0
     d = m["details"]
-    # On a CPU auto keeps seeds one after another, by rule (search.fusion), and says why.
+    # On a CPU auto keeps seeds one after another, by rule (search.training.fusion), and says why.
     assert d["auto_fused"] is False and "on a CPU" in d["auto_reason"]
     assert d["auto_fused_counts"] == {"1": 2}
     assert d["off_fused_counts"] == {"1": 2}

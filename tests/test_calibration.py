@@ -6,7 +6,7 @@ import json
 
 from benchmarks.__main__ import main
 from claims.stats import SUPPORTED
-from search.records import RunDirectory, RunRecord
+from rundir.records import RunDirectory, RunRecord
 
 
 def _lines(capsys) -> list[dict]:

@@ -8,7 +8,7 @@ resumed sweep's every logged number must equal an uninterrupted sweep's:
 weights, Adam's moments and step (the decaying learning rate), dropout's
 seed states, the data order from that epoch on, and early stopping's
 patience count all have to come back for that. On TensorFlow (a tf.data
-shuffle) and on JAX (the PyDataset of search.pipeline, as on torch).
+shuffle) and on JAX (the PyDataset of search.data.pipeline, as on torch).
 """
 
 from __future__ import annotations
@@ -26,8 +26,8 @@ import pandas as pd
 import pytest
 
 from conftest import ROOT, make_image_folder, write_sweep
-from search.checkpoints import LATEST, RunCheckpoint, checkpoint_dir, read_checkpoint
-from search.records import RunDirectory
+from search.training.checkpoints import LATEST, RunCheckpoint, checkpoint_dir, read_checkpoint
+from rundir.records import RunDirectory
 
 SWEEP = """
 sweep = Sweep(
@@ -130,7 +130,7 @@ def test_checkpoints_wait_their_interval(tmp_path):
     """A run of short epochs saves nothing (default interval), so it pays nothing."""
     import keras
 
-    from search.callbacks import EpochLog
+    from search.training.callbacks import EpochLog
 
     model = keras.Sequential([keras.Input((3,)), keras.layers.Dropout(0.2), keras.layers.Dense(2)])
     model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])

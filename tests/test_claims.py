@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from claims.catalogue import BY_ID, CLAIMS
-from search.schedule import schedule_claims
+from search.sweep.schedule import schedule_claims
 from claims.stats import (
     CONTRADICTED, INCONCLUSIVE, NO_DIFFERENCE, NOT_MEASURABLE, NOT_REQUESTED, NOT_TESTED, SUPPORTED, PValues, decide,
     Interval, holm_levels, look_null, look_weights, p_values, sequential, t_interval,
@@ -17,8 +17,8 @@ from claims.verdicts import (
     COLUMNS, ClaimRow, evaluate, evaluate_claim, per_seed_differences, read_claims_csv, undecided, write_claims_csv,
 )
 from search import Digits, SneakersCNN, Sweep, TrainTestFolders
-from search.errors import SweepError
-from search.records import RunRecord
+from rundir.errors import SweepError
+from rundir.records import RunRecord
 
 BIG = {"data": {"n_val": 10_000, "n_train": 50_000, "class_counts": {"a": {"val": 5000}, "b": {"val": 5000}}}}
 
@@ -514,7 +514,7 @@ def test_unknown_claim_in_a_sweep_file():
 def test_records_hold_every_knob_with_none_where_the_model_lacks_it():
     import keras_tuner
 
-    from search.knobs import knob_universe, record_values, used_knobs
+    from search.sweep.knobs import knob_universe, record_values, used_knobs
 
     universe = knob_universe(SneakersCNN, {"conv_blocks": [3, 4]})
     assert {"pooling_1", "pooling_4", "conv_blocks", "dense_units", "weights", "model", "batch_size"} <= set(universe)

@@ -16,7 +16,7 @@ import pandas as pd
 from claims.stats import NOT_REQUESTED, NOT_TESTED
 from claims.verdicts import evaluate, write_claims_csv
 from conftest import make_image_folder, write_sweep
-from search.records import RunDirectory
+from rundir.records import RunDirectory
 from search.run import main
 
 DEPTH_CLAIMS = ("depth-overfit", "fit-rule", "more-pooling-hurts")

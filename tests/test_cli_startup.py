@@ -68,8 +68,7 @@ def test_max_trials_with_hyperband_warns(tmp_path, data, capsys):
 
 
 def test_ctrl_c_marks_sweep_json_interrupted(tmp_path, data, capsys, monkeypatch):
-    from search import engine
-
+    from search.sweep import engine
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 

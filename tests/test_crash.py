@@ -24,7 +24,7 @@ from pathlib import Path
 import pandas as pd
 
 from conftest import ROOT, make_image_folder, write_sweep
-from search.records import RunDirectory
+from rundir.records import RunDirectory
 
 SEED = 20240611  # change it (or set CRASH_TEST_SEED) to try other kill points
 

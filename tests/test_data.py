@@ -10,9 +10,9 @@ import pytest
 from PIL import Image
 
 from conftest import make_image_folder, make_train_test
-from search.data import Digits, ImageFolder, TrainTestFolders
-from search.errors import SweepError
-from search.images import SkippedFileWarning
+from search.data.sources import Digits, ImageFolder, TrainTestFolders
+from rundir.errors import SweepError
+from search.data.images import SkippedFileWarning
 
 
 def skipped_messages(record) -> list[str]:
@@ -144,7 +144,7 @@ def test_digits_ship_with_scikit_learn():
 
 
 def test_cifar10_offline_message(offline):
-    from search.data import Cifar10
+    from search.data.sources import Cifar10
 
     with pytest.raises(SweepError, match=r"CIFAR-10 needs a download .* pass --data PATH"):
         Cifar10().load(32)

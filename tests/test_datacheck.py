@@ -18,8 +18,9 @@ from PIL import Image
 
 from conftest import write_sweep
 from search.check import main as check_main
-from search.data import Digits, ImageFolder, TrainTestFolders
-from search.datacheck import NEAR_BITS, CHECK_FILE, _near_pairs, cached_check, check_data, perceptual_hashes, popcount
+from search.data.sources import Digits, ImageFolder, TrainTestFolders
+from rundir.records import CHECK_FILE
+from search.data.datacheck import NEAR_BITS, _near_pairs, cached_check, check_data, perceptual_hashes, popcount
 
 
 def smooth_image(rng: np.random.Generator, width: int, height: int) -> np.ndarray:
@@ -227,10 +228,10 @@ def test_a_sweep_warns_before_training_and_its_report_shows_the_check(tmp_path, 
 
 
 def test_resize_is_part_of_the_fingerprint_and_old_run_directories_resume(tmp_path):
-    from search.engine import _check_resumable, fingerprint
-    from search.errors import SweepError
-    from search.records import RunDirectory
-    from search.sweep import load_sweep_file
+    from search.sweep.engine import _check_resumable, fingerprint
+    from rundir.errors import SweepError
+    from rundir.records import RunDirectory
+    from search.sweep.spec import load_sweep_file
 
     root = random_folder(tmp_path / "d", {"a": (20, 20), "b": (20, 20)}, per_class=4)
     sweep = load_sweep_file(write_sweep(tmp_path / "s.py", SWEEP.format(data=str(root))))

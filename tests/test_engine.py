@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from conftest import TINY, make_image_folder, write_sweep
-from search.records import HISTORY_COLUMNS, RunDirectory
+from rundir.records import HISTORY_COLUMNS, RunDirectory
 from search.run import main
 
 
@@ -156,7 +156,7 @@ def test_the_search_keeps_start_up_objects_out_of_each_collection(tiny_sweep, tm
     time, and thawed when the search returns."""
     import gc
 
-    from search.tuner import SweepTuner
+    from search.sweep.tuner import SweepTuner
 
     frozen = []
     run_trial = SweepTuner.run_trial

@@ -9,9 +9,9 @@ import tempfile
 import pytest
 
 from conftest import make_image_folder, two_config_sweep, write_sweep
-from search import records as records_module
-from search.errors import SweepError
-from search.records import RunDirectory, RunRecord
+from rundir import records as records_module
+from rundir.errors import SweepError
+from rundir.records import RunDirectory, RunRecord
 from search.run import main
 
 NO_SPACE = OSError(errno.ENOSPC, "No space left on device")

@@ -15,12 +15,12 @@ import pytest
 
 from conftest import ROOT, make_image_folder, write_sweep
 from search import DigitsCNN, EarlyStopping, ImageFolder, Sweep
-from search.engine import prepare, run_sweep
-from search.errors import SweepError
-from search.fusion import FILE, FusionChoice, FusionPolicy, measured_choice
-from search.records import RunDirectory, RunRecord
+from search.sweep.engine import prepare, run_sweep
+from rundir.errors import SweepError
+from search.training.fusion import FILE, FusionChoice, FusionPolicy, measured_choice
+from rundir.records import RunDirectory, RunRecord
 from search.run import main
-from search.sweep import load_sweep_file
+from search.sweep.spec import load_sweep_file
 
 
 @pytest.fixture(scope="module")
@@ -116,8 +116,7 @@ def test_auto_measures_one_seed_alone_against_the_rest_fused_and_keeps_the_faste
 
 
 def test_a_program_too_big_for_memory_trains_its_seeds_in_smaller_ones(folder, tmp_path, monkeypatch, capsys):
-    from search import fused
-
+    from search.training import fused
     real = fused.fused_program
 
     def at_most_two(members, *args):
@@ -135,8 +134,7 @@ def test_a_program_too_big_for_memory_trains_its_seeds_in_smaller_ones(folder, t
 
 
 def test_auto_on_a_gpu_measures_on_the_first_trial_and_the_rest_follow(folder, tmp_path, monkeypatch, capsys):
-    from search import device
-
+    from search.training import device
     monkeypatch.setattr(device, "gpu_count", lambda: 1)  # the choice a GPU machine makes; training stays on the CPU
     out = tmp_path / "run"
     run_sweep(prepare(_sweep(folder, "auto", space={"batch_size": 8, "pooling_1": ["max", "avg"]}, epochs=2,
@@ -158,7 +156,7 @@ def test_fuse_seeds_takes_auto_true_or_false(folder, capsys):
         _sweep(folder, "yes")
     with pytest.raises(SweepError, match="fuse_seeds must be"):
         _sweep(folder, 1)
-    from search.pruning import MedianStopping
+    from search.training.pruning import MedianStopping
 
     with pytest.raises(SweepError, match="median_stopping judges each run alone"):
         _sweep(folder, True, median_stopping=MedianStopping())

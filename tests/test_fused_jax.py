@@ -32,11 +32,11 @@ sweep = Sweep(
 # seeds in-process, the fused ones through the command line's main, then the GPU benchmark's K climb.
 SCRIPT = r"""
 import dataclasses, json, sys
-from search import fused_jax
-from search.engine import prepare, run_sweep
-from search.records import RunDirectory
+from search.training import fused_jax
+from search.sweep.engine import prepare, run_sweep
+from rundir.records import RunDirectory
 from search.run import main
-from search.sweep import load_sweep_file
+from search.sweep.spec import load_sweep_file
 
 lone_file, fused_file, out = sys.argv[1:]
 fits = []

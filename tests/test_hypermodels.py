@@ -6,8 +6,8 @@ import keras
 import keras_tuner
 import pytest
 
-from search.errors import SweepError
-from search.hypermodels import (
+from rundir.errors import SweepError
+from search.models.articles import (
     VGG16,
     BreastCancerCNN,
     Cifar10CNN,

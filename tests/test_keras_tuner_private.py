@@ -11,15 +11,13 @@ import keras_tuner
 import pytest
 
 from conftest import ROOT
-from search import keras_tuner_private as kt_private
-
-
+from search.sweep import keras_tuner_private as kt_private
 @pytest.mark.parametrize("private", kt_private.PRIVATE_NAMES, ids=lambda p: f"{p.owner}.{p.name}")
 def test_each_private_name_still_exists(private):
     owner = private.where()
     assert hasattr(owner, private.name), (
         f"Keras Tuner {keras_tuner.__version__} has no {private.owner}.{private.name} ({private.why}); "
-        "update search/keras_tuner_private.py"
+        "update search/sweep/keras_tuner_private.py"
     )
     assert private.why
 
@@ -47,12 +45,12 @@ def test_no_module_outside_the_seam_imports_keras_tuner_src():
 
 
 def test_the_grid_resume_cites_the_upstream_issue():
-    assert "keras-team/keras-tuner#1055" in (ROOT / "search" / "oracles.py").read_text()
+    assert "keras-team/keras-tuner#1055" in (ROOT / "search" / "sweep" / "oracles.py").read_text()
 
 
 def test_a_failed_write_inside_a_sweep_is_keras_tuners_public_fatal_error(tmp_path):
-    import search.oracles  # noqa: F401  (registers Keras Tuner's FatalError)
-    from search.records import RecordWriteError, atomic_write_text
+    import search.sweep.oracles  # noqa: F401  (registers Keras Tuner's FatalError)
+    from rundir.records import RecordWriteError, atomic_write_text
 
     blocker = tmp_path / "file"
     blocker.write_text("")
@@ -64,7 +62,7 @@ def test_a_failed_write_inside_a_sweep_is_keras_tuners_public_fatal_error(tmp_pa
 def test_the_failure_limit_is_read_from_the_oracle_state(tmp_path):
     from keras_tuner.engine.trial import TrialStatus
 
-    from search.engine import longest_failure_streak
+    from search.sweep.engine import longest_failure_streak
 
     hp = keras_tuner.HyperParameters()
     hp.Int("x", 0, 9)

@@ -10,19 +10,19 @@ from pathlib import Path
 
 import pytest
 
-from search.errors import SweepError
-from search.lock import LOCK_NAME, RunLock
+from rundir.errors import SweepError
+from rundir.lock import LOCK_NAME, RunLock
 
 ROOT = Path(__file__).resolve().parents[1]
 
 # A process that takes the lock on argv[1], says "ran" or "refused: ...", and
 # holds the lock for argv[2] seconds. With argv[3], it first says "ready" and
 # waits for that file to appear, so that two of them try at the same moment.
-# `search.lock` needs no TensorFlow, so these start in a fraction of a second.
+# `rundir.lock` needs no TensorFlow, so these start in a fraction of a second.
 HOLD = """
 import os, sys, time
-from search.errors import SweepError
-from search.lock import RunLock
+from rundir.errors import SweepError
+from rundir.lock import RunLock
 if len(sys.argv) > 3:
     print("ready", flush=True)
     while not os.path.exists(sys.argv[3]):

@@ -11,9 +11,9 @@ import pytest
 
 from conftest import ROOT, make_image_folder
 from search import ImageFolder, Sweep
-from search.engine import prepare, run_sweep
-from search.errors import SweepError
-from search.records import RunDirectory
+from search.sweep.engine import prepare, run_sweep
+from rundir.errors import SweepError
+from rundir.records import RunDirectory
 from search.run import main
 
 

@@ -16,13 +16,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from search import keras_tuner_private as kt_private
-from search.distributed import Address, device_share, requeue_trial_of
-from search.engine import prepare
+from search.sweep import keras_tuner_private as kt_private
+from search.sweep.distributed import Address, device_share, requeue_trial_of
+from search.sweep.engine import prepare
 from search.study import run_study as run_sweep
-from search.errors import SweepError
-from search.records import RunDirectory
-from search.sweep import load_sweep_file
+from rundir.errors import SweepError
+from rundir.records import RunDirectory
+from search.sweep.spec import load_sweep_file
 from conftest import ROOT, make_image_folder, write_sweep
 
 SWEEP = """
@@ -203,8 +203,7 @@ def test_bad_parallel_flags_are_one_line_errors(sweep_file, tmp_path, capsys, ar
 
 
 def test_a_worker_without_a_chief_says_so():
-    from search import distributed
-
+    from search.sweep import distributed
     with pytest.raises(SweepError, match="no chief answered at 127.0.0.1:9"):
         distributed.wait_for_chief(Address("127.0.0.1", 9), timeout=1)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from search.pipeline import fit_inputs
+from search.data.pipeline import fit_inputs
 
 X = np.arange(10, dtype=np.uint8).reshape(10, 1, 1, 1) * np.ones((1, 2, 2, 3), np.uint8)
 Y = np.arange(10)

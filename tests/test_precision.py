@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 
 from conftest import make_image_folder, write_sweep
-from search import device
-from search.errors import SweepError
-from search.hypermodels import DigitsCNN, VGG16
-from search.records import RunDirectory
+from search.training import device
+from rundir.errors import SweepError
+from search.models.articles import DigitsCNN, VGG16
+from rundir.records import RunDirectory
 from search.run import main
 
 

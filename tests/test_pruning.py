@@ -7,9 +7,9 @@ from types import SimpleNamespace
 import pytest
 
 from conftest import make_image_folder, write_sweep
-from search.errors import SweepError
-from search.pruning import MedianStopping, MedianStoppingCallback, best_so_far, median_curve, replay
-from search.records import RunDirectory, RunRecord
+from rundir.errors import SweepError
+from search.training.pruning import MedianStopping, MedianStoppingCallback, best_so_far, median_curve, replay
+from rundir.records import RunDirectory, RunRecord
 from search.run import main
 
 

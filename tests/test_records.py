@@ -6,8 +6,8 @@ import stat
 
 import keras_tuner
 
-from search.records import RunDirectory, RunRecord, atomic_write_text
-from search.tuner import _same_config
+from rundir.records import RunDirectory, RunRecord, atomic_write_text
+from search.sweep.tuner import _same_config
 
 
 def test_records_are_readable_by_others(tmp_path):

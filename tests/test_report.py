@@ -30,8 +30,8 @@ from reports.runs import best_run, load_runs, trial_scores
 from reports.samples import sample_grid_info
 from reports.synthetic import make_record, predictions, sweep_meta, write_synthetic_run
 from reports.table import trials_table_info
-from search.errors import SweepError
-from search.records import RunDirectory
+from rundir.errors import SweepError
+from rundir.records import RunDirectory
 
 ROOT = Path(__file__).resolve().parents[1]
 HOSTILE = "<script>alert(1)</script>"

@@ -13,9 +13,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from search.data import ImageFolder
-from search.errors import SweepError
-from search.images import decode_file, decode_image
+from search.data.sources import ImageFolder
+from rundir.errors import SweepError
+from search.data.images import decode_file, decode_image
 
 RED, GREEN, BLUE = (255, 0, 0), (0, 255, 0), (0, 0, 255)
 

@@ -8,11 +8,11 @@ import keras_tuner
 import numpy as np
 
 from conftest import TINY, make_image_folder, write_sweep
-from search import reuse
-from search.hypermodels import DigitsCNN
-from search.pipeline import fit_inputs
-from search.records import RunDirectory
-from search.reuse import TrialModel, adopt_state
+from search.training import reuse
+from search.models.articles import DigitsCNN
+from search.data.pipeline import fit_inputs
+from rundir.records import RunDirectory
+from search.training.reuse import TrialModel, adopt_state
 from search.run import main
 
 RNG = np.random.RandomState(0)
@@ -86,7 +86,7 @@ def test_a_sweep_with_reuse_records_what_fresh_models_record(tmp_path, monkeypat
         return model
 
     monkeypatch.setattr(reuse.TrialModel, "take", counting_take)
-    # Seeds one after another (not fused: search.fused trains them as one program instead).
+    # Seeds one after another (not fused: search.training.fused trains them as one program instead).
     assert main([str(sweep), "--out", str(tmp_path / "kept"), "--no-report", "--quiet", "--fuse-seeds", "off"]) == 0
     assert reused == [False, True, True] * 2  # seeds 1 and 2 of each trial trained the kept model
 

@@ -24,16 +24,16 @@ import pytest
 
 from claims.verdicts import ClaimRow
 from conftest import ROOT, TINY, make_image_folder, write_sweep
-from search import keras_tuner_private as kt_private
-from search.distributed import RoundOracle
-from search.engine import prepare, sweep_metadata
-from search.errors import SweepError
-from search.records import RunDirectory, RunRecord
-from search.rounds import (Round, RoundLog, current_round, first_round, next_round, requested_undecided,
+from search.sweep import keras_tuner_private as kt_private
+from search.sweep.distributed import RoundOracle
+from search.sweep.engine import prepare, sweep_metadata
+from rundir.errors import SweepError
+from rundir.records import RunDirectory, RunRecord
+from search.sweep.rounds import (Round, RoundLog, current_round, first_round, next_round, requested_undecided,
                            runs_of_look, stop_reason, undecided_after)
 from search.run import main
-from search.seeds import Seeds
-from search.sweep import Sweep
+from search.sweep.seeds import Seeds
+from search.sweep.spec import Sweep
 
 # 2 configurations (the learning rates 1e-4 and 1e-2 the claim adds) of the
 # demo CNN, 1 epoch, seeds 0-1 (one fused program per configuration) then
@@ -173,7 +173,7 @@ def test_the_seed_plan_is_in_sweep_json_for_fixed_seeds_too(tmp_path, capsys):
     assert main([str(sweep), "--seeds", "auto", "--describe"]) == 0
     assert "2 trials x 3 seeds (Seeds(min=3, max=20) adds rounds only for undecided claims; this sweep has none)" \
         in capsys.readouterr().out
-    from search.sweep import load_sweep_file
+    from search.sweep.spec import load_sweep_file
 
     meta = sweep_metadata(prepare(load_sweep_file(sweep)), str(sweep), "now", "running")
     assert meta["seeds"] == 2 and meta["seed_looks"] == [2] and meta["claims"] == []
@@ -278,7 +278,7 @@ def test_workers_train_each_rounds_seeds(rounds_sweep, tmp_path):
     assert proc.returncode == 0, proc.stderr[-3000:]
     runs = _check_rounds_on_disk(out)
     assert {r.worker for r in runs} <= {"w1", "w2"} and {r.worker for r in runs if r.seed == 2} <= {"w1", "w2"}
-    # A round's seeds of a configuration are one program, trained by one worker (search.fused).
+    # A round's seeds of a configuration are one program, trained by one worker (search.training.fused).
     assert {(r.seed, r.fused) for r in runs} == {(0, 2), (1, 2), (2, 1)}
     assert "round 2: seed 2, because learning-rate is undecided" in proc.stderr
     assert proc.stderr.count("round 2 run") == CONFIGS  # the chief shows each new run once

@@ -17,11 +17,11 @@ import keras_tuner
 import pytest
 
 from conftest import make_image_folder, two_config_sweep, write_sweep
-from search import keras_tuner_private as kt_private
-from search import records as records_module
-from search.errors import SweepError
-from search.oracles import ResumableGridSearchOracle
-from search.records import RunDirectory
+from search.sweep import keras_tuner_private as kt_private
+from rundir import records as records_module
+from rundir.errors import SweepError
+from search.sweep.oracles import ResumableGridSearchOracle
+from rundir.records import RunDirectory
 from search.run import main
 
 

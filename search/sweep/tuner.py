@@ -25,22 +25,22 @@ import keras
 import keras_tuner
 import numpy as np
 
-from search import device
-from search import keras_tuner_private as kt_private
-from search.callbacks import EpochLog
-from search.checkpoints import DEFAULT_EVERY_S, RunCheckpoint, checkpoint_dir, read_checkpoint, remove_checkpoint
-from search.data import ImageData, one_hot
-from search.errors import SweepError
-from search.fusion import FusionPolicy
-from search.hypermodels import ArticleHyperModel
-from search.knobs import knob_universe, record_values, used_knobs
-from search.members import Member
-from search.progress import Progress
-from search.pruning import MedianStoppingCallback, median_curve
-from search.records import RunDirectory, RunRecord, atomic_write_text, objective_mode, objective_sign
-from search.reuse import TrialModel
-from search.rounds import Round, first_round
-from search.sweep import Sweep
+from search.training import device
+from search.sweep import keras_tuner_private as kt_private
+from search.training.callbacks import EpochLog
+from search.training.checkpoints import DEFAULT_EVERY_S, RunCheckpoint, checkpoint_dir, read_checkpoint, remove_checkpoint
+from search.data.sources import ImageData, one_hot
+from rundir.errors import SweepError
+from search.training.fusion import FusionPolicy
+from search.models.articles import ArticleHyperModel
+from search.sweep.knobs import knob_universe, record_values, used_knobs
+from search.training.members import Member
+from search.sweep.progress import Progress
+from search.training.pruning import MedianStoppingCallback, median_curve
+from rundir.records import RunDirectory, RunRecord, atomic_write_text, objective_mode, objective_sign
+from search.training.reuse import TrialModel
+from search.sweep.rounds import Round, first_round
+from search.sweep.spec import Sweep
 
 
 @dataclass(frozen=True)
@@ -51,7 +51,7 @@ class RunOptions:
     tensorboard: bool = False  # RUN_DIR/tensorboard/: each run's curves and the HParams dashboard
     save_best_model: bool = False  # RUN_DIR/best_model.keras: the best run's model at its best epoch
     # A running run saves itself at an epoch's end once this many seconds have
-    # passed since its last save (search.checkpoints); None: never.
+    # passed since its last save (search.training.checkpoints); None: never.
     checkpoint_every_s: float | None = DEFAULT_EVERY_S
 
 
@@ -118,7 +118,7 @@ class SweepTuner(keras_tuner.Tuner):
 
     def save(self):
         """Keras Tuner's save, with the tuner's own file written atomically too
-        (the oracle's files are, see search.oracles.AtomicState)."""
+        (the oracle's files are, see search.sweep.oracles.AtomicState)."""
         if not kt_private.is_worker(self):
             self.oracle.save()
         atomic_write_text(Path(kt_private.tuner_file(self)), json.dumps(self.get_state()))
@@ -190,7 +190,7 @@ class SweepTuner(keras_tuner.Tuner):
                 keras.utils.set_random_seed(seed)
                 model = self.hypermodel.build(hp)
             # Every knob of the model family, None where this model lacks it:
-            # Keras Tuner's values are not what the model had (search.knobs).
+            # Keras Tuner's values are not what the model had (search.sweep.knobs).
             record.hyperparameters = record_values({k: _display_value(v) for k, v in hp.values.items()}, used,
                                                    self._knob_universe())
             record.params = int(model.count_params())
@@ -232,7 +232,7 @@ class SweepTuner(keras_tuner.Tuner):
 
     def _checkpoint(self, record: RunRecord, log: EpochLog, stopper, pruner) -> RunCheckpoint | None:
         """The run's checkpointing callback, holding its last checkpoint if one
-        of this configuration is on disk (search.checkpoints)."""
+        of this configuration is on disk (search.training.checkpoints)."""
         every = self.options.checkpoint_every_s
         if every is None:
             return None
@@ -244,7 +244,7 @@ class SweepTuner(keras_tuner.Tuner):
         """Train `seeds` alone or as fused programs, as the fusion policy groups them."""
         out: dict[int, RunRecord] = {}
         kept = TrialModel()
-        alone = None  # the lone run a measuring program is compared with (search.fusion)
+        alone = None  # the lone run a measuring program is compared with (search.training.fusion)
         for group in self.fusion.groups(seeds):
             if len(group) == 1:
                 out[group[0]] = alone = self._train(trial_id, hp, group[0], kept)
@@ -254,14 +254,14 @@ class SweepTuner(keras_tuner.Tuner):
         return out
 
     def _train_fused(self, trial_id: str, hp, seeds: list[int], alone: RunRecord | None) -> dict[int, RunRecord]:
-        """Train `seeds` as one program (search.fused), one record per seed.
+        """Train `seeds` as one program (search.training.fused), one record per seed.
 
         A member whose loss turns NaN fails alone; if the program itself
         fails (out of memory, say), its seeds train one after another
         instead, so a failure there is each run's own, as without fusion.
         """
-        from search import fused
-        from search.pipeline import fit_inputs
+        from search.training import fused
+        from search.data.pipeline import fit_inputs
 
         values = {k: _display_value(v) for k, v in hp.values.items()}
         records = {s: RunRecord(trial_id=trial_id, seed=s, status="running", hyperparameters=dict(values),
@@ -331,8 +331,7 @@ class SweepTuner(keras_tuner.Tuner):
         remove_checkpoint(checkpoint_dir(self.records.run_path(record.trial_id, record.seed)))  # the record is final
         self.records.write_summary()
         if self.options.tensorboard:
-            from search import tensorboard_log
-
+            from search.sweep import tensorboard_log
             tensorboard_log.write_run(self.records.root, record)
         self.progress.run_done(record.trial_id, record.seed, self.seed_count, record.status, record.score,
                                record.wall_time_s)
@@ -367,7 +366,7 @@ class SweepTuner(keras_tuner.Tuner):
                  "objective": self.sweep.objective}, indent=2))
 
     def _knob_universe(self) -> list[str]:
-        """The knobs every record holds (search.knobs): the article family's, or
+        """The knobs every record holds (search.sweep.knobs): the article family's, or
         for your own model only the ones it declares (no empty article columns)."""
         if getattr(self.hypermodel, "article", "") == "own":
             return []
@@ -438,7 +437,7 @@ def _same_config(record: RunRecord, hp) -> bool:
     oracle may give an old id a new configuration, which must be trained,
     not answered with the old record.
     """
-    # None: a knob this run's model does not have (search.knobs); its value cannot differ.
+    # None: a knob this run's model does not have (search.sweep.knobs); its value cannot differ.
     shared = {k for k in set(record.hyperparameters) & set(hp.values) if record.hyperparameters[k] is not None}
     return all(record.hyperparameters[k] == _display_value(hp.values[k]) for k in shared if not k.startswith("tuner/"))
 

@@ -17,8 +17,8 @@ import math
 from pathlib import Path
 from typing import Any
 
-from search.errors import SweepError
-from search.records import RunRecord
+from rundir.errors import SweepError
+from rundir.records import RunRecord
 
 SCALARS = ("loss", "accuracy", "val_loss", "val_accuracy", "learning_rate")
 FOLDER = "tensorboard"

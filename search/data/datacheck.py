@@ -33,10 +33,10 @@ from typing import Any
 
 import numpy as np
 
-from search.data import ImageData
-from search.images import FileProperties
+from rundir.records import CHECK_FILE, atomic_write_text
+from search.data.images import FileProperties
+from search.data.sources import ImageData
 
-CHECK_FILE = "data_check.json"
 VERSION = 1  # bump when what the check computes changes: old caches are recomputed
 
 # The properties tested as shortcut cues, in the order shown. Categorical
@@ -203,8 +203,6 @@ def data_key(data: ImageData, image_size: int, resize: str) -> str:
 def cached_check(data: ImageData, image_size: int, resize: str, run_dir: Path) -> tuple[DataCheck | dict, bool]:
     """The run directory's data_check.json if it checked this very data, else
     a fresh check written there. Returns (check, reused)."""
-    from search.records import atomic_write_text
-
     path = Path(run_dir) / CHECK_FILE
     key = data_key(data, image_size, resize)
     if path.exists():

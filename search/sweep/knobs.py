@@ -36,7 +36,7 @@ def used_knobs(hp: keras_tuner.HyperParameters) -> Iterator[set[str]]:
     Every `hp.Choice/Int/Float/Fixed/Boolean` goes through `_retrieve`;
     wrapping it on this one object records the knobs the build read.
     """
-    from search import keras_tuner_private as kt_private  # `_retrieve` is private to Keras Tuner
+    from search.sweep import keras_tuner_private as kt_private  # `_retrieve` is private to Keras Tuner
 
     names: set[str] = set()
 
@@ -63,7 +63,7 @@ def knob_universe(hypermodel: Any, space: dict[str, Any]) -> list[str]:
     """
     names = list(TRAINING)
     blocks = getattr(hypermodel, "blocks", None)
-    if blocks is not None:  # an article CNN (search.hypermodels.ArticleCNN)
+    if blocks is not None:  # an article CNN (search.models.articles.ArticleCNN)
         depth = len(blocks)
         spec = space.get("conv_blocks")
         if isinstance(spec, (list, tuple)) and spec:

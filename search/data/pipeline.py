@@ -10,7 +10,7 @@ alternating pairs in one process, paired ratio 1.09x). The other backends
 Keras draws that shuffle from NumPy's global generator, and a model's first
 `fit` draws from it once more than a later `fit` of the same model does (it
 peeks at a batch to build itself), so a seed's run would see other batches
-when it trains a kept model (see search.reuse) than when it trains a fresh one.
+when it trains a kept model (see search.training.reuse) than when it trains a fresh one.
 
 Either way every epoch sees all training images in a fresh order fixed by
 the run's seed alone, and validation uses the same batch size, as `fit` on
@@ -53,7 +53,7 @@ class SeededBatches(keras.utils.PyDataset):
         return math.ceil(len(self.y) / self.batch_size)
 
     def order(self) -> np.ndarray:
-        """This epoch's order of the rows (for `search.fused_jax`, which gathers the batches itself)."""
+        """This epoch's order of the rows (for `search.training.fused_jax`, which gathers the batches itself)."""
         return self._order
 
     def __getitem__(self, index: int) -> tuple[np.ndarray, np.ndarray]:
@@ -66,7 +66,7 @@ class SeededBatches(keras.utils.PyDataset):
 
 def fit_inputs(x: np.ndarray, y: np.ndarray, x_val: np.ndarray, y_val: np.ndarray, batch_size: int,
                seed: int, backend: str, skip_epochs: int = 0) -> FitInputs:
-    """`skip_epochs`: the run resumes after that many epochs (search.checkpoints),
+    """`skip_epochs`: the run resumes after that many epochs (search.training.checkpoints),
     so its first epoch here gets the order the uninterrupted run's next one had."""
     if backend != "tensorflow":
         train_batches = SeededBatches(x, y, batch_size, seed)

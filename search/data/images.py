@@ -40,7 +40,7 @@ class SkippedFileWarning(UserWarning):
 class FileProperties:
     """What the file itself says about an image, read while decoding it.
 
-    The data check (`search.datacheck`) tests whether any of these predicts
+    The data check (`search.data.datacheck`) tests whether any of these predicts
     the class: a cue a model can learn instead of the content. They come out
     of the one decode every sweep does anyway (the header PIL parses, the
     stat the empty-file check makes), so they cost nothing measurable.
@@ -60,7 +60,7 @@ class FileProperties:
 
 def check_resize(resize: str) -> str:
     if resize not in RESIZE_MODES:
-        from search.errors import SweepError
+        from rundir.errors import SweepError
 
         raise SweepError(f"resize must be one of {', '.join(RESIZE_MODES)}, not {resize!r}")
     return resize

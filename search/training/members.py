@@ -1,7 +1,7 @@
 """A fused program's members: one seed each, with the outcome of a lone run.
 
-Both ways of training seeds together, the tower (`search.fused`) and JAX's
-vmapped step (`search.fused_jax`), hand each member's epoch to the same
+Both ways of training seeds together, the tower (`search.training.fused`) and JAX's
+vmapped step (`search.training.fused_jax`), hand each member's epoch to the same
 one-run callbacks through the same two calls, so a member's log, early
 stopping and NaN failure mean what they mean for a seed trained alone.
 """
@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import keras
 import numpy as np
 
-from search.callbacks import EpochLog
+from search.training.callbacks import EpochLog
 
 
 def member_name(seed: int) -> str:

@@ -8,7 +8,7 @@ variables with the optimizer's (Keras' own `save_weights`: Adam's moments
 and its step, hence the learning-rate schedule), the dropout layers'
 seed-generator states, the epoch log (rows, best epoch and its weights),
 early and median stopping's counters. The run resumed from it, with the
-same data order from that epoch on (`search.pipeline.fit_inputs`'s
+same data order from that epoch on (`search.data.pipeline.fit_inputs`'s
 `skip_epochs`), trains the epochs an uninterrupted run would have.
 
 Saving costs a write of about three times the model's size, so a checkpoint
@@ -39,8 +39,8 @@ from typing import Any
 import keras
 import numpy as np
 
-from search.callbacks import EpochLog
-from search.records import atomic_write_text
+from search.training.callbacks import EpochLog
+from rundir.records import atomic_write_text
 
 LATEST = "latest.json"
 DEFAULT_EVERY_S = 60.0

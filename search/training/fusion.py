@@ -1,11 +1,11 @@
-"""Whether a trial's seeds train fused (`search.fused`) or one after another.
+"""Whether a trial's seeds train fused (`search.training.fused`) or one after another.
 
 `fuse_seeds=True` or `False` is the user's word. `"auto"` on a CPU keeps
 seeds one after another, by a rule fitted to `python -m benchmarks fused`
 on the 2-core CPU. There a fused steady epoch cost 0.76x per seed what a
 lone one does (a 24 px CNN's step is mostly compute), but tracing a program
 of K towers costs K lone tracings while the unfused engine traces once per
-trial (search.reuse), so fusion pays only over many epochs: the whole eyes
+trial (search.training.reuse), so fusion pays only over many epochs: the whole eyes
 claims sweep (16 configurations x 5 seeds x 8 epochs) took 1/1.10 of the
 time fused, the same sweep cut to 3 epochs 1/0.87, and Hollywood at 64 px
 over 3 epochs 1/0.98. A gain of 10% at best against a loss of 13% is not
@@ -35,7 +35,7 @@ from pathlib import Path
 
 import keras
 
-from search.records import RunRecord, atomic_write_text
+from rundir.records import RunRecord, atomic_write_text
 
 FILE = "fused_seeds.json"
 MARGIN = 1.1  # fuse only when measured at least this much faster: timing noise must not make auto slower
@@ -76,8 +76,8 @@ def initial_choice(fuse_seeds, backend: str, gpu: bool, median_stopping: bool, o
 
 def sweep_choice(sweep, hypermodel) -> FusionChoice:
     """`initial_choice` for a sweep on this machine's backend and device."""
-    from search import device
-    from search.own import OwnHyperModel, overrides_fit
+    from search.training import device
+    from search.models.own import OwnHyperModel, overrides_fit
 
     own_fit = isinstance(hypermodel, OwnHyperModel) and overrides_fit(hypermodel.user)
     return initial_choice(sweep.fuse_seeds, keras.backend.backend(), device.gpu_count() > 0,

@@ -17,8 +17,8 @@ from typing import Literal, Protocol
 
 import numpy as np
 
-from search.errors import SweepError
-from search.images import IMAGE_EXTENSIONS, FileProperties, SkippedFileWarning, check_resize, decode_files
+from rundir.errors import SweepError
+from search.data.images import IMAGE_EXTENSIONS, FileProperties, SkippedFileWarning, check_resize, decode_files
 
 ColorMode = Literal["rgb", "grayscale"]
 LabelMode = Literal["int", "categorical"]

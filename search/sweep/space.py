@@ -13,9 +13,9 @@ import difflib
 import keras
 import keras_tuner
 
-from search.errors import SweepError
-from search.hypermodels import ArticleCNN, ArticleHyperModel
-from search.sweep import Range, Sweep
+from rundir.errors import SweepError
+from search.models.articles import ArticleCNN, ArticleHyperModel
+from search.sweep.spec import Range, Sweep
 
 
 def declare_space(sweep: Sweep) -> keras_tuner.HyperParameters:

@@ -20,8 +20,8 @@ from dataclasses import dataclass, replace
 
 import keras
 
-from search.errors import SweepError
-from search.records import RunRecord
+from rundir.errors import SweepError
+from rundir.records import RunRecord
 
 
 @dataclass(frozen=True)

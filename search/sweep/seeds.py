@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from search.errors import SweepError
+from rundir.errors import SweepError
 
 
 @dataclass(frozen=True)

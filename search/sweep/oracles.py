@@ -5,7 +5,7 @@ memory, so a reloaded grid search believes it is finished after the first
 trials (keras-team/keras-tuner#1055); `ResumableGridSearchOracle` rebuilds
 that frontier from the trials on disk, so a killed or extended grid sweep
 carries on where it stopped. The private names it needs are in
-`search.keras_tuner_private`.
+`search.sweep.keras_tuner_private`.
 
 Keras Tuner also writes its state files (oracle.json, trial_*/trial.json) in
 place, truncating first: a sweep killed or a disk filling up in between
@@ -21,10 +21,10 @@ from pathlib import Path
 
 import keras_tuner
 
-from search import keras_tuner_private as kt_private
-from search.errors import SweepError
-from search.records import atomic_write_text, make_write_errors_fatal, objective_mode
-from search.sweep import Sweep
+from search.sweep import keras_tuner_private as kt_private
+from rundir.errors import SweepError
+from rundir.records import atomic_write_text, make_write_errors_fatal, objective_mode
+from search.sweep.spec import Sweep
 
 # A write that fails (a full disk) must stop the search, not fail one trial.
 make_write_errors_fatal(keras_tuner.errors.FatalError)

@@ -17,8 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Iterable, Sequence
 
-from search.records import RunRecord
-from search.seeds import Seeds, seed_looks
+from rundir.records import RunRecord
+from search.sweep.seeds import Seeds, seed_looks
 
 
 @dataclass(frozen=True)

@@ -20,24 +20,24 @@ from typing import Callable
 import keras
 import keras_tuner
 
-from search.schedule import schedule_claims
-from search import device
-from search import keras_tuner_private as kt_private
-from search.data import ImageData
-from search.errors import SweepError
-from search.fusion import sweep_choice
-from search.hypermodels import ArticleHyperModel
-from search.lock import RunLock
-from search.own import OwnHyperModel, check_fits_data, is_article_model, model_name
-from search.progress import Progress
-from search.records import RunDirectory, RunRecord, objective_mode, objective_sign
-from search.rounds import (Round, RoundLog, current_round, describe_plan, first_round, next_round, plan_json,
+from search.sweep.schedule import schedule_claims
+from search.training import device
+from search.sweep import keras_tuner_private as kt_private
+from search.data.sources import ImageData
+from rundir.errors import SweepError
+from search.training.fusion import sweep_choice
+from search.models.articles import ArticleHyperModel
+from rundir.lock import RunLock
+from search.models.own import OwnHyperModel, check_fits_data, is_article_model, model_name
+from search.sweep.progress import Progress
+from rundir.records import RunDirectory, RunRecord, objective_mode, objective_sign
+from search.sweep.rounds import (Round, RoundLog, current_round, describe_plan, first_round, next_round, plan_json,
                            stop_reason, undecided_after)
-from search.seeds import Seeds, seed_looks
-from search.space import declare_space, default_model, describe_space
-from search.sweep import Range, Sweep
-from search.oracles import make_oracle
-from search.tuner import BEST_MODEL, BEST_MODEL_INFO, RunOptions, SweepTuner
+from search.sweep.seeds import Seeds, seed_looks
+from search.sweep.space import declare_space, default_model, describe_space
+from search.sweep.spec import Range, Sweep
+from search.sweep.oracles import make_oracle
+from search.sweep.tuner import BEST_MODEL, BEST_MODEL_INFO, RunOptions, SweepTuner
 
 # Settings that define what a run directory's records mean; rerunning with a
 # different value would mix incomparable trials, so it is refused.
@@ -100,7 +100,7 @@ class SweepResult:
 
     def results(self):
         """Every run as a pandas DataFrame (the columns of trials.csv)."""
-        from search.records import load_results
+        from rundir.records import load_results
 
         return load_results(self.run_dir)
 
@@ -343,12 +343,11 @@ def _run_locked(prepared: Prepared, records: RunDirectory, sweep_file: str, quie
 
     progress = Progress(None, sweep.objective, objective_mode(sweep.objective), quiet=quiet,
                         parallel=max(1, parallel.workers) if parallel else 1)
-    from search.datacheck import check_for_sweep
+    from search.data.datacheck import check_for_sweep
 
     check_for_sweep(prepared.data, sweep.image_size, sweep.resize, records.root, progress.say)
     if options.tensorboard:
-        from search import tensorboard_log
-
+        from search.sweep import tensorboard_log
         tensorboard_log.write_experiment(records.root, list(prepared.values), sweep.objective)
     rounds = SeedRounds(prepared, records, progress, log, write_meta, options)
     try:
@@ -377,7 +376,7 @@ class SeedRounds:
     configurations under the same trial ids, so a trial of round n finds its
     earlier seeds on disk and trains only the round's new ones, and each
     round's oracle keeps its own state for a resume. Whether a round follows
-    is decided from the records on disk alone (`search.rounds`), so a rerun
+    is decided from the records on disk alone (`search.sweep.rounds`), so a rerun
     re-derives the same rounds.
     """
 
@@ -485,8 +484,7 @@ def _serve_workers(rounds: SeedRounds, parallel: Parallel, records: RunDirectory
     Between rounds the workers are told to wait (`RoundOracle`), not to
     stop; each reads the new round's seeds from sweep.json.
     """
-    from search import distributed
-
+    from search.sweep import distributed
     tuner = rounds.tuner()
     tuner.oracle.verbose = 0
     tuner.save()
@@ -568,8 +566,7 @@ def run_worker(prepared: Prepared, out: Path, address: str, worker_id: str | Non
 
     import grpc
 
-    from search import distributed
-
+    from search.sweep import distributed
     where = distributed.Address.parse(address, "--worker")
     worker_id = worker_id or os.environ.get("KERASTUNER_TUNER_ID") or f"{socket.gethostname()}-{os.getpid()}"
     os.environ.update(distributed.worker_environment(where, worker_id))

@@ -30,8 +30,8 @@ from concurrent import futures
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from search.errors import SweepError
-from search.records import RunDirectory, RunRecord
+from rundir.errors import SweepError
+from rundir.records import RunDirectory, RunRecord
 
 LOOPBACK = "127.0.0.1"
 CHIEF_PID_ENV = "SEARCH_CHIEF_PID"
@@ -84,8 +84,7 @@ def serve_oracle(oracle, host: str, port: int = 0) -> OracleServer:
     """Serve `oracle` with Keras Tuner's own gRPC servicer; port 0 picks a free one."""
     import grpc
 
-    from search import keras_tuner_private as kt_private
-
+    from search.sweep import keras_tuner_private as kt_private
     # One thread, as in Keras Tuner's start_server: oracle calls are serialised anyway.
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=1))
     servicer = kt_private.oracle_servicer(oracle)
@@ -132,8 +131,7 @@ class RoundOracle:
 
     def round_over(self) -> bool:
         """Every trial of the current round handed out and ended (none running, none to retry)."""
-        from search import keras_tuner_private as kt_private
-
+        from search.sweep import keras_tuner_private as kt_private
         with self._lock:
             oracle = self._oracle
             return (not self.finished and self._handed_out and not oracle.ongoing_trials
@@ -166,8 +164,7 @@ def requeue_trial_of(oracle, worker_id: str) -> str | None:
     """
     from keras_tuner import synchronized
 
-    from search import keras_tuner_private as kt_private
-
+    from search.sweep import keras_tuner_private as kt_private
     @synchronized
     def requeue(oracle, worker_id):
         oracle.tuner_ids.discard(worker_id)

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import filelock
 
-from search.errors import SweepError
+from rundir.errors import SweepError
 
 LOCK_NAME = "sweep.lock"  # the holder's pid and host, present while a sweep runs
 OS_LOCK_NAME = ".lock"  # the file the operating-system lock is taken on

@@ -12,7 +12,7 @@ Keras Tuner's README:
 instance) is wrapped here in `OwnHyperModel`, which the engine treats like an
 article model: it builds the user's compiled model and fits it with the
 engine's own fit, so batch size, epochs, seeds and the order of the training
-images work exactly as for the article models (`search.pipeline`). The two
+images work exactly as for the article models (`search.data.pipeline`). The two
 training knobs are declared by the wrapper (`batch_size`, default 32;
 `epochs`, default 10), so a sweep's space can tune them; a HyperModel's own
 `fit` is not called, because it could not keep those guarantees.
@@ -25,8 +25,8 @@ from typing import Any, Callable, ClassVar
 import keras
 import keras_tuner
 
-from search.errors import SweepError
-from search.hypermodels import ArticleHyperModel
+from rundir.errors import SweepError
+from search.models.articles import ArticleHyperModel
 
 DEFAULT_BATCH_SIZE = 32
 DEFAULT_EPOCHS = 10
@@ -46,11 +46,11 @@ def check_own_model(hypermodel: Any) -> None:
     if isinstance(hypermodel, type):
         if issubclass(hypermodel, keras_tuner.HyperModel):
             return
-        raise SweepError(f"hypermodel must be a class from search.hypermodels, a keras_tuner.HyperModel or a "
+        raise SweepError(f"hypermodel must be a class from search.models.articles, a keras_tuner.HyperModel or a "
                          f"build(hp) function, not the class {hypermodel.__name__}")
     if isinstance(hypermodel, keras_tuner.HyperModel) or callable(hypermodel):
         return
-    raise SweepError(f"hypermodel must be a class from search.hypermodels, a keras_tuner.HyperModel or a "
+    raise SweepError(f"hypermodel must be a class from search.models.articles, a keras_tuner.HyperModel or a "
                      f"build(hp) function, not {hypermodel!r}")
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from claims.catalogue import BY_ID
-from search.sweep import Range, Sweep
+from search.sweep.spec import Range, Sweep
 
 
 def schedule_claims(sweep: Sweep) -> Sweep:

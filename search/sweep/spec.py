@@ -15,13 +15,13 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Union
 
-from search.data import DataSource
-from search.device import PRECISIONS
-from search.errors import SweepError
-from search.hypermodels import ArticleHyperModel
-from search.images import RESIZE_MODES
-from search.pruning import MedianStopping
-from search.seeds import Seeds
+from search.data.sources import DataSource
+from search.training.device import PRECISIONS
+from rundir.errors import SweepError
+from search.models.articles import ArticleHyperModel
+from search.data.images import RESIZE_MODES
+from search.training.pruning import MedianStopping
+from search.sweep.seeds import Seeds
 
 TUNERS = ("grid", "random", "bayesian", "hyperband")
 FUSE_CHOICES = ("auto", True, False)
@@ -73,7 +73,7 @@ class Sweep:
 
     name: str
     data: DataSource
-    hypermodel: Any  # an article class from search.hypermodels, a keras_tuner.HyperModel, or a build(hp) function
+    hypermodel: Any  # an article class from search.models.articles, a keras_tuner.HyperModel, or a build(hp) function
     space: dict[str, SpaceValue] = field(default_factory=dict)
     hypermodel_args: dict[str, Any] = field(default_factory=dict)
     tuner: str = "grid"
@@ -85,7 +85,7 @@ class Sweep:
     early_stopping: EarlyStopping | None = field(default_factory=EarlyStopping)
     median_stopping: MedianStopping | None = None  # stop runs behind the median (off; not with claims)
     precision: str = "float32"  # or "mixed_bfloat16": bf16 compute, float32 weights (opt-in)
-    fuse_seeds: bool | str = "auto"  # train a trial's seeds as one program (search.fused); "auto": if measured faster
+    fuse_seeds: bool | str = "auto"  # train a trial's seeds as one program (search.training.fused); "auto": if measured faster
     resize: str = "stretch"  # or "crop" / "pad": keep the aspect ratio, as Keras' crop_/pad_to_aspect_ratio
     claims: tuple[str, ...] = ()  # article claims to test, ids from claims.catalogue
     claim_min_pairs: int = 5  # least seeds a claim verdict needs is min(this, 3); 2 lowers it to 2
@@ -97,7 +97,7 @@ class Sweep:
             raise SweepError(f"sweep name must be a non-empty string without '/', not {self.name!r}")
         if self.tuner not in TUNERS:
             raise SweepError(f"unknown tuner {self.tuner!r}; choose one of {', '.join(TUNERS)}")
-        from search.own import check_own_model
+        from search.models.own import check_own_model
 
         check_own_model(self.hypermodel)
         if self.seeds == "auto":

@@ -82,7 +82,7 @@ PRIVATE_NAMES: tuple[PrivateName, ...] = (
     PrivateName("keras_tuner.Tuner", "_is_worker",
                 "a worker must not save the chief's oracle", lambda: keras_tuner.Tuner),
     PrivateName("HyperParameters()", "_retrieve",
-                "every hp.Choice/Int/... passes it: records note the knobs a build really read (search.knobs)",
+                "every hp.Choice/Int/... passes it: records note the knobs a build really read (search.sweep.knobs)",
                 _retrieve_owner),
     PrivateName("keras_tuner.src.protos", "get_service_grpc",
                 "registers Keras Tuner's own gRPC oracle service on the chief's server",

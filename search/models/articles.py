@@ -30,8 +30,8 @@ import keras
 import keras_tuner
 from keras import layers
 
-from search.errors import SweepError
-from search.pipeline import fit_inputs
+from rundir.errors import SweepError
+from search.data.pipeline import fit_inputs
 
 POOLING_CHOICES = ["avg", "max", "none"]
 BATCH_SIZES = [8, 16, 32, 64, 128, 256]
@@ -121,7 +121,7 @@ class ArticleHyperModel(keras_tuner.HyperModel):
         over from one trial to another), so it trains all `tuner/epochs`
         epochs from epoch 0: starting at the initial epoch would train a new
         model for only the remainder.
-        A run resumed from its checkpoint (search.checkpoints) passes
+        A run resumed from its checkpoint (search.training.checkpoints) passes
         `initial_epoch`: the weights are the checkpoint's, and the data order
         goes on from that epoch.
         """

@@ -1,6 +1,6 @@
 """Fused seeds on JAX: `jit(vmap(step))` over the members' stacked state.
 
-The tower program of `search.fused` gives XLA K copies of every layer, run
+The tower program of `search.training.fused` gives XLA K copies of every layer, run
 one after another. On JAX the members can instead be *one* batched
 computation: their variables are stacked along a new leading axis (member
 k's weights, seed-generator state and Adam moments at index k), one
@@ -28,8 +28,8 @@ from dataclasses import dataclass
 import keras
 import numpy as np
 
-from search.members import Member, MemberView, begin_members, end_member_epoch
-from search.pipeline import SeededBatches
+from search.training.members import Member, MemberView, begin_members, end_member_epoch
+from search.data.pipeline import SeededBatches
 
 OBJECTIVES = {"loss", "accuracy", "val_loss", "val_accuracy"}
 

@@ -22,7 +22,7 @@ from typing import Callable
 import keras
 import numpy as np
 
-from search.records import objective_sign
+from rundir.records import objective_sign
 
 
 def current_learning_rate(optimizer) -> float:

@@ -13,7 +13,7 @@ instead of K, which is most of a small CNN's step on a CPU or a GPU.
 It is plain Keras, so the same code runs on TensorFlow, JAX (one jitted
 XLA program) and torch. On JAX the article models take a faster path of the
 same meaning, one batched step over the members' stacked state
-(`search.fused_jax`). Each member keeps its own outcome: its own
+(`search.training.fused_jax`). Each member keeps its own outcome: its own
 `EpochLog`, its own early stopping (a member that stops rides along,
 masked, its best weights already kept) and its own NaN failure. The program
 ends when every member has stopped.
@@ -28,8 +28,8 @@ from typing import Any
 import keras
 import numpy as np
 
-from search.members import Member, MemberView, begin_members, end_member_epoch, member_name
-from search.pipeline import fused_fit_inputs
+from search.training.members import Member, MemberView, begin_members, end_member_epoch, member_name
+from search.data.pipeline import fused_fit_inputs
 
 
 MEMBER_LOSS = "member_loss"
@@ -131,10 +131,10 @@ class FusedProgram:
 def fused_program(members: list[Member], member_trains: list, x_val: np.ndarray, y_val: np.ndarray,
                   batch_size: int, objective: str = "val_accuracy"):
     """The members' program: on JAX, where the model allows it, one vmapped step over their stacked
-    state (`search.fused_jax`); otherwise the tower over the members' models (each built under its
+    state (`search.training.fused_jax`); otherwise the tower over the members' models (each built under its
     own seed), fed each member's own training batches (made under its seed, see
-    `search.pipeline.fused_fit_inputs`)."""
-    from search.fused_jax import VmapProgram, vmap_supported
+    `search.data.pipeline.fused_fit_inputs`)."""
+    from search.training.fused_jax import VmapProgram, vmap_supported
 
     if vmap_supported(members[0].model, objective):
         return VmapProgram(members, member_trains, x_val, y_val, batch_size)

@@ -7,7 +7,7 @@ Layout (all readable with pandas or a text editor):
     runs/<sweep>/trials/<id>/seed_<s>.json    one run: status, hyperparameters, scores, error
     runs/<sweep>/trials/<id>/seed_<s>_history.csv      per-epoch metrics and learning rate
     runs/<sweep>/trials/<id>/seed_<s>_predictions.csv  validation predictions of the best epoch
-    runs/<sweep>/trials/<id>/seed_<s>.checkpoint/      a running run's last checkpoint (search.checkpoints)
+    runs/<sweep>/trials/<id>/seed_<s>.checkpoint/      a running run's last checkpoint (search.training.checkpoints)
     runs/<sweep>/tuner/                        Keras Tuner's own oracle state (for resuming)
 
 The report reads only these files, so it can be rebuilt without training.
@@ -27,7 +27,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from search.errors import SweepError
+from rundir.errors import SweepError
 
 
 def objective_mode(objective: str) -> str:
@@ -42,6 +42,7 @@ def objective_sign(objective: str) -> float:
 
 HISTORY_COLUMNS = ["epoch", "loss", "accuracy", "val_loss", "val_accuracy", "learning_rate", "lr_epoch_start", "seconds"]
 STATUSES = ("running", "completed", "failed")
+CHECK_FILE = "data_check.json"  # the data check of search.data.datacheck, read by the report
 TEMP_SUFFIX = ".tmp"  # atomic_write_text's temporary files: `.<name>.<random>.tmp`
 
 
@@ -69,7 +70,7 @@ class RunRecord:
     error: str = ""  # one line: why the run failed
     traceback: str = ""
     worker: str = "main"
-    fused: int = 1  # how many seeds trained together in this run's program (search.fused); 1: on its own
+    fused: int = 1  # how many seeds trained together in this run's program (search.training.fused); 1: on its own
     started: str = ""
     finished: str = ""
     history: list[dict[str, float]] = field(default_factory=list)
@@ -91,7 +92,7 @@ _FATAL_WRITE_ERROR: type | None = None
 def make_write_errors_fatal(fatal: type[Exception]) -> None:
     """From now on a failed write raises a RecordWriteError that is also a `fatal`.
 
-    search.oracles calls this with Keras Tuner's public
+    search.sweep.oracles calls this with Keras Tuner's public
     `keras_tuner.errors.FatalError` as it loads; this module itself never
     imports Keras Tuner, so the report and the claims stay free of TensorFlow.
     """
