@@ -144,11 +144,11 @@ def _parts():
 
 def part_outcomes(records, looks: tuple[int, ...]):
     """(adjusted verdict, unadjusted verdict, ci_low, ci_high) per part, from the real claims code."""
-    from claims.verdicts import _runs_for, _usable, judge, look_plan, measure_part
+    from claims.verdicts import _runs_for, judge, usable, look_plan, measure_part
     from claims.catalogue import BY_ID
 
     meta = _meta(looks)
-    runs = _usable(records)
+    runs = usable(records)
     results = [measure_part(BY_ID[c], p, _runs_for(BY_ID[c], runs, meta), meta) for c, p in _parts()]
     judge(results, look_plan(records, meta))
     return [(r.adjusted, r.verdict, r.interval.low if r.interval else math.nan,

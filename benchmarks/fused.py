@@ -54,7 +54,7 @@ Keras Tuner's default best-epoch checkpointing on) over the same article
 HyperModel's `build`, and fits with plain `model.fit(x, y, batch_size,
 epochs, validation_data, shuffle=True)`. Each of our sides: the sweep file
 loaded as `python -m search.run` does (`with_overrides`), `prepare` (the
-decoding) and `run_sweep` without the HTML report; claims.csv is written
+decoding) and `train_sweep` without the HTML report; claims.csv is written
 afterwards, outside the clock, to compare verdicts.
 """
 
@@ -169,12 +169,12 @@ def _epoch_split(clocks) -> dict[str, Any]:
 
 def run_ours(sweep, out: Path, verdicts: bool = False) -> dict[str, Any]:
     """Prepare and run the sweep into `out`; claims.csv (when asked) is written after the clock stops."""
-    from search.sweep.engine import prepare, run_sweep
+    from search.sweep.engine import prepare, train_sweep
     from search.study import judge_and_report
 
     with instrument_sweep_epochs() as timing:
         prepared, prepare_s = timed(prepare, sweep)
-        result, sweep_s = timed(run_sweep, prepared, out, quiet=True)
+        result, sweep_s = timed(train_sweep, prepared, out, quiet=True)
     records = result.records
     failed = [r.error for r in records if r.status != "completed"]
     if failed:

@@ -112,7 +112,7 @@ def _child(side: str, opts: dict) -> dict:
 
     with tempfile.TemporaryDirectory(prefix="bench_memory_") as tmp:
         if side == "ours":
-            from search.sweep.engine import prepare, run_sweep
+            from search.sweep.engine import prepare, train_sweep
 
             sweep = bench_sweep(Path(args.data), model=args.model, image_size=args.image_size, trials=args.trials,
                                 epochs=args.epochs, batch_size=args.batch_size,
@@ -122,7 +122,7 @@ def _child(side: str, opts: dict) -> dict:
                 loaded_rss = current_rss()
                 d = prepared.data
                 data_bytes = int(d.x_train.nbytes + d.x_val.nbytes)
-                result = run_sweep(prepared, Path(tmp) / "ours", quiet=True)
+                result = train_sweep(prepared, Path(tmp) / "ours", quiet=True)
             sample()
             scores = [r.score for r in result.records]
         else:

@@ -31,7 +31,7 @@ def run(args) -> list[Measurement]:
     import keras_tuner as kt
 
     from benchmarks.baseline import bare_fit
-    from search.sweep.engine import prepare, run_sweep
+    from search.sweep.engine import prepare, train_sweep
     from search.sweep.tuner import training_arrays
 
     data = require_folder("overhead", args.data)
@@ -50,7 +50,7 @@ def run(args) -> list[Measurement]:
         for k in range(1, args.trials + 1):
             step = dataclasses.replace(prepared, sweep=dataclasses.replace(prepared.sweep, max_trials=k))
             print(f"overhead: trial {k}/{args.trials}, ours", file=sys.stderr, flush=True)
-            result = run_sweep(step, out, quiet=True)
+            result = train_sweep(step, out, quiet=True)
             new = [r for r in result.records if r.trial_id not in done]
             if not new:
                 break  # the grid has fewer configurations than --trials
@@ -93,7 +93,7 @@ def run(args) -> list[Measurement]:
         metric="seconds per steady-state epoch (median, first epoch of each run excluded)",
         unit="s",
         baseline_is=f"bare model.fit on the same uint8 arrays, batch {args.batch_size}, same model and seed",
-        ours_is="epoch inside our sweep (search.sweep.engine.run_sweep, records written)",
+        ours_is="epoch inside our sweep (search.sweep.engine.train_sweep, records written)",
         baseline=base_value,
         ours=ours_value,
         ratio=ratio,

@@ -29,7 +29,7 @@ TARGET = ">= 2"
 
 
 def _full_sweep(args, out: Path) -> Path:
-    from search.sweep.engine import prepare, run_sweep
+    from search.sweep.engine import prepare, train_sweep
 
     data = require_folder("pruning", args.data)
     sweep = bench_sweep(data, model=args.model, image_size=args.image_size, trials=args.trials, epochs=args.epochs,
@@ -37,7 +37,7 @@ def _full_sweep(args, out: Path) -> Path:
                         seeds=args.seeds)
     print(f"pruning: training {args.trials} configurations x {args.seeds} seed(s) x {args.epochs} epochs on {data}",
           file=sys.stderr, flush=True)
-    result = run_sweep(prepare(sweep), out, quiet=True)
+    result = train_sweep(prepare(sweep), out, quiet=True)
     failed = [r.error for r in result.records if r.status != "completed"]
     if failed:
         raise RuntimeError(f"the full sweep had failed runs: {failed[:3]}")

@@ -95,7 +95,7 @@ class PartResult:
 
 # -- which runs, and one value per seed --------------------------------------
 
-def _usable(records: list[RunRecord]) -> list[RunRecord]:
+def usable(records: list[RunRecord]) -> list[RunRecord]:
     """Completed runs and diverged ones; never a run cut short by median stopping."""
     return [r for r in records if not r.pruned and (r.status == "completed" or diverged(r))]
 
@@ -406,7 +406,7 @@ def evaluate(records: list[RunRecord], meta: dict[str, Any], min_pairs: int | No
     # Seeds beyond the plan's last look (left by an earlier run of the folder
     # with more seeds) would reach some settings and not others, so each
     # seed's average would mix different sets of settings: they stay out.
-    runs = [r for r in _usable(records) if not plan.looks or r.seed < plan.looks[-1]]
+    runs = [r for r in usable(records) if not plan.looks or r.seed < plan.looks[-1]]
     measured: dict[str, list[PartResult]] = {}
     for claim in CLAIMS:
         if claim.id in wanted:

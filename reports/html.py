@@ -29,7 +29,7 @@ from reports.pooling import PoolingComparisonInfo, pooling_info
 from reports.runs import SweepRuns, best_run, load_runs
 from reports.samples import SampleGridInfo, sample_grid_info
 from reports.table import TrialsTableInfo, trials_table_info
-from claims.verdicts import evaluate, write_claims_csv
+from claims.verdicts import ClaimRow, evaluate, write_claims_csv
 from rundir.records import atomic_write_text
 
 REPORT_NAME = "report.html"
@@ -62,12 +62,20 @@ class ReportContext:
     datacheck: DataCheckInfo | None = None  # None: the sweep saved no data_check.json (older run directories)
 
 
-def build_context(runs: SweepRuns) -> ReportContext:
-    """Compute every section's info record and render its figure."""
+def build_context(runs: SweepRuns, verdicts: list[ClaimRow] | None = None) -> ReportContext:
+    """Compute every section's info record and render its figure.
+
+    `verdicts` are the claims' rows, judged once (`write_report` passes the
+    rows it writes to claims.csv); every section that speaks of a claim
+    reads these, so no two sections can decide the same contrast apart.
+    None judges them here.
+    """
+    if verdicts is None:
+        verdicts = evaluate(runs.records, runs.meta)
     best = best_run(runs)
     curves = curves_info(runs)
-    pooling = pooling_info(runs)
-    claims = claims_info(runs.run_dir)
+    pooling = pooling_info(runs, verdicts)
+    claims = claims_info(verdicts)
     return ReportContext(
         header=header_info(runs),
         table=trials_table_info(runs, best),
@@ -116,8 +124,9 @@ def write_report(run_dir: str | Path) -> Path:
     half a page.
     """
     runs = load_runs(run_dir)
-    write_claims_csv(runs.run_dir, evaluate(runs.records, runs.meta))
-    html = render(build_context(runs))
+    verdicts = evaluate(runs.records, runs.meta)  # once: claims.csv and every section read these rows
+    write_claims_csv(runs.run_dir, verdicts)
+    html = render(build_context(runs, verdicts))
     path = runs.run_dir / REPORT_NAME
     atomic_write_text(path, html)
     return path

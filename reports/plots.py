@@ -121,7 +121,7 @@ def pooling_png(info: PoolingComparisonInfo) -> str | None:
     if not info.varied or not (info.knobs or info.patterns):
         return None
     groups = [(k.name, k.options) for k in info.knobs] + [("pattern", info.patterns)]
-    diffs = [(f"{k.name}: max − avg", k.paired) for k in info.knobs] + [(p.label, p) for p in info.pattern_pairs]
+    diffs = [(f"{k.name}: max − avg", k.paired) for k in info.knobs]  # estimates: the verdicts are the claims' plot
     fig = Figure(figsize=(10.5, 0.45 * max(len(diffs), sum(len(o) for _, o in groups)) + 1.4), layout="constrained")
     left, right = fig.subplots(1, 2)
 
@@ -142,7 +142,7 @@ def pooling_png(info: PoolingComparisonInfo) -> str | None:
 
     for y, (label, diff) in enumerate(diffs):
         if diff.mean_diff is not None:
-            color = "#7f7f7f" if diff.undecided or diff.too_few else "#d62728"
+            color = "#7f7f7f" if diff.too_few else "#1f77b4"
             right.errorbar([diff.mean_diff], [y], xerr=_err(diff.mean_diff, diff.ci_low, diff.ci_high), fmt="s",
                            capsize=3, markersize=5, color=color)
     right.axvline(0.0, color="black", linewidth=0.8)

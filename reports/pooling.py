@@ -1,25 +1,27 @@
-"""Max versus average pooling, with confidence intervals and paired comparisons.
+"""Max versus average pooling: how the score moves with the pooling choice.
 
-The articles argue about max against average pooling; a sweep answers it
-only if the difference is larger than what changing the seed does. Comparing
-the mean of all max runs with the mean of all avg runs mixes in every other
-hyperparameter, so the main number here is *paired*: two runs that share
-every other hyperparameter and the seed, differing only in the pooling knob.
+This section describes; it decides nothing of its own. Whether max pooling
+beats average pooling is two of the articles' claims (`pooling-texture`:
+all max against all average; `mixed-pooling`: article 004's average-then-max
+against all average). A claim is judged once per report, in the Claims
+section, under the error control that covers every claim of the sweep
+(`claims.verdicts`). This section quotes those verdicts beside the contrasts
+they decide, and names its whole-network patterns with the claims' own
+definitions (`claims.contrasts.PoolingType`), so the two sections cannot
+disagree. When the sweep did not request a pooling claim, the claim's
+measurement is still shown, as an estimate that nothing judged.
 
-The seed is the unit, as in the claims (`claims.stats`): runs of one seed
-share their initial weights and data order, so the pairs of one seed are
-averaged into one difference first, and the t interval is over seeds (df =
-seeds - 1). The answer is "<first> better" when the interval lies on one
-side of zero (and not wholly within the margin), "no meaningful difference"
-only when the whole interval lies within +-MARGIN (an equivalence test), and
-"undecided" otherwise. When most runs got every validation image right, or
-the margin is under two validation images, it says the data cannot measure
-it, not that there is no difference.
+Per knob (`pooling_1`, `pooling_2`, ...) the number is *paired*: two runs that
+share the seed and every other hyperparameter, differing only in that knob.
+The seed is the unit, as in the claims: runs of one seed share their initial
+weights and data order, so the pairs of one seed are averaged into one
+difference first, and the 95% t interval is over seeds
+(`claims.stats.t_interval`, whose coverage `python -m benchmarks
+calibration` measures). These are estimates, not verdicts: a test per knob,
+each at 5%, would crown a winner by chance in one sweep out of a few.
 
 Pooling hyperparameters are named `pooling_1`, `pooling_2`, ... with values
-"max", "avg" or "none" (None: a block this run's model does not have). A
-run is "all max" when every pooling layer it has is max, "all avg" likewise,
-and "mixed" when it has both.
+"max", "avg" or "none" (None: a block this run's model does not have).
 """
 
 from __future__ import annotations
@@ -28,22 +30,23 @@ import math
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any
 
 import numpy as np
-from scipy import stats
 
-from claims.stats import CONTRADICTED, NO_DIFFERENCE, SUPPORTED, decide, p_values
-from claims.stats import t_interval as seed_interval
+from claims.catalogue import CLAIMS, Claim, Part
+from claims.contrasts import BASELINE, TREATMENT, PoolingType
+from claims.stats import DEFINITIVE, NOT_REQUESTED, NOT_TESTED, t_interval
+from claims.verdicts import ClaimRow, measure_part, usable
 from reports.runs import SweepRuns
 
 POOLING_NAME = re.compile(r"^pooling_\d+$")
-CONFIDENCE = 0.95
-MIN_SEEDS = 3  # below this a t interval over seeds is too wide to say anything
-MARGIN = 0.02  # accuracy points: the claims' margin for accuracy (see claims.catalogue.ACCURACY_WHY)
-NOT_MEASURABLE = "not measurable on this data"
+MIN_SEEDS = 3  # below this a t interval over seeds is too wide to say anything (claims.stats.DEFAULT_MIN_SEEDS)
 OPTIONS = ("max", "avg", "none")
-PATTERNS = ("all max", "all avg", "mixed", "no pooling")
+# Whole-network patterns, by the claims' definitions, in the order shown.
+ALL_MAX, ALL_AVG, AVG_THEN_MAX, OTHER_MIX, NO_POOLING = "all max", "all avg", "avg then max", "other mix", "no pooling"
+PATTERNS = (ALL_MAX, ALL_AVG, AVG_THEN_MAX, OTHER_MIX, NO_POOLING)
+TREATMENT_PATTERN = {"max": ALL_MAX, "mixed": AVG_THEN_MAX}  # PoolingType.treatment -> its pattern
 
 
 @dataclass
@@ -60,7 +63,7 @@ class MeanCI:
 
 @dataclass
 class PairedDifference:
-    """Mean of per-seed differences `first − second` with its t interval over seeds, and a verdict."""
+    """Mean of per-seed differences `first − second` with its t interval over seeds: an estimate."""
 
     first: str
     second: str
@@ -68,9 +71,7 @@ class PairedDifference:
     mean_diff: float | None
     ci_low: float | None
     ci_high: float | None
-    verdict: str  # "too few seeds", "undecided", "no meaningful difference", NOT_MEASURABLE, "<first> better", ...
-    sentence: str  # the whole finding in words, verdict included
-    detail: str = ""  # the numbers and the reason, without the verdict (for a line that shows it apart)
+    sentence: str  # the numbers in words
     differences: list[float] = field(default_factory=list)  # one per seed
     n_seeds: int = 0
 
@@ -79,13 +80,8 @@ class PairedDifference:
         return f"{self.first} − {self.second}"
 
     @property
-    def undecided(self) -> bool:
-        """No definite answer: undecided, no meaningful difference, or not measurable."""
-        return self.verdict in ("undecided", NO_DIFFERENCE, NOT_MEASURABLE)
-
-    @property
     def too_few(self) -> bool:
-        return self.verdict == "too few seeds"
+        return self.n_seeds < MIN_SEEDS
 
 
 @dataclass
@@ -96,6 +92,29 @@ class KnobComparison:
 
 
 @dataclass
+class ClaimedContrast:
+    """A pooling claim's contrast, with the Claims section's verdict on it (or "not requested")."""
+
+    claim: str  # the claim's id
+    label: str  # e.g. "all max − all avg"
+    metric: str
+    verdict: str  # the claim's verdict to act on (adjusted), NOT_REQUESTED or NOT_TESTED
+    effect: float | None
+    ci_low: float | None
+    ci_high: float | None
+    seeds: int
+    sentence: str
+
+    @property
+    def judged(self) -> bool:
+        return self.verdict not in (NOT_REQUESTED, NOT_TESTED)
+
+    @property
+    def definitive(self) -> bool:
+        return self.verdict in DEFINITIVE
+
+
+@dataclass
 class PoolingComparisonInfo:
     objective: str
     mode: str
@@ -103,47 +122,84 @@ class PoolingComparisonInfo:
     note: str
     knobs: list[KnobComparison] = field(default_factory=list)
     patterns: list[MeanCI] = field(default_factory=list)
-    pattern_pairs: list[PairedDifference] = field(default_factory=list)
+    claimed: list[ClaimedContrast] = field(default_factory=list)
 
 
-def pooling_info(runs: SweepRuns) -> PoolingComparisonInfo:
-    """Compare pooling choices knob by knob and as whole-network patterns."""
+def pooling_info(runs: SweepRuns, claim_rows: list[ClaimRow]) -> PoolingComparisonInfo:
+    """Compare pooling choices knob by knob, and quote the claims' verdicts on the whole-network contrasts.
+
+    `claim_rows` are the report's verdicts (`claims.verdicts.evaluate`,
+    computed once by `reports.html.write_report`).
+    """
     # A pooling knob of a block only deeper models have is None in the others:
     # that varies the depth, not the pooling, so it is no comparison here.
     knobs = [n for n in runs.tuned if POOLING_NAME.match(n) and len(_set_values(runs, n)) > 1]
     if not knobs:
         return PoolingComparisonInfo(runs.objective, runs.mode, False,
                                      "The sweep did not vary pooling, so there is no max vs average comparison.")
-    all_pooling = [n for n in runs.hp_names if POOLING_NAME.match(n)]
     done = runs.completed
     seeds = done["seed"].tolist()
     scores = done["score"].astype(float).tolist()
     hp_values = {n: done[runs.hp_column(n)].tolist() for n in runs.hp_names}
-
-    margin = MARGIN if "accuracy" in runs.objective else None
-    cannot = measurability(runs, scores)
     comparisons = []
     for knob in knobs:
         values = [str(v) for v in hp_values[knob]]
-        others = [n for n in runs.hp_names if n != knob]
-        keys = _keys(seeds, hp_values, others)
-        options = [_mean_ci(opt, [s for s, v in zip(scores, values) if v == opt])
-                   for opt in OPTIONS if opt in values]
-        paired = paired_difference("max", "avg", keys, values, scores, runs.mode, margin, cannot)
-        comparisons.append(KnobComparison(knob, options, paired))
+        keys = _keys(seeds, hp_values, [n for n in runs.hp_names if n != knob])
+        options = [_mean_ci(opt, [s for s, v in zip(scores, values) if v == opt]) for opt in OPTIONS if opt in values]
+        comparisons.append(KnobComparison(knob, options, paired_difference("max", "avg", keys, values, scores)))
 
-    patterns = [_pattern([str(hp_values[n][i]) for n in all_pooling]) for i in range(len(scores))]
-    non_pooling = [n for n in runs.hp_names if n not in all_pooling]
-    keys = _keys(seeds, hp_values, non_pooling)
-    pattern_stats = [_mean_ci(p, [s for s, q in zip(scores, patterns) if q == p]) for p in PATTERNS
-                     if p in patterns]
-    pattern_pairs = [paired_difference(a, b, keys, patterns, scores, runs.mode, margin, cannot)
-                     for a, b in (("all max", "all avg"), ("mixed", "all max"), ("mixed", "all avg"))
-                     if a in patterns and b in patterns]
-    note = ""
-    if done.empty:
-        note = "No run has completed yet."
-    return PoolingComparisonInfo(runs.objective, runs.mode, True, note, comparisons, pattern_stats, pattern_pairs)
+    completed = [r for r in runs.records if r.status == "completed" and r.score is not None]
+    patterns = [pattern(r.hyperparameters) for r in completed]
+    pattern_stats = [_mean_ci(p, [float(r.score) for r, q in zip(completed, patterns) if q == p])
+                     for p in PATTERNS if p in patterns]
+    note = "No run has completed yet." if done.empty else ""
+    return PoolingComparisonInfo(runs.objective, runs.mode, True, note, comparisons, pattern_stats,
+                                 claimed_contrasts(runs, claim_rows))
+
+
+def pattern(hps: dict[str, Any]) -> str:
+    """A run's whole-network pooling pattern, by the claims' sides (claims.contrasts.PoolingType)."""
+    for treatment, label in TREATMENT_PATTERN.items():
+        side = PoolingType(treatment).side(hps, None)
+        if side == TREATMENT:
+            return label
+        if side == BASELINE:
+            return ALL_AVG
+    used = {v for k, v in hps.items() if POOLING_NAME.match(k) and v not in ("none", None)}
+    return OTHER_MIX if used else NO_POOLING
+
+
+def pooling_claims() -> list[tuple[Claim, Part]]:
+    """The catalogue's claims about the pooling type, each with its pooling part."""
+    return [(c, p) for c in CLAIMS for p in c.parts if isinstance(p.contrast, PoolingType)]
+
+
+def claimed_contrasts(runs: SweepRuns, claim_rows: list[ClaimRow]) -> list[ClaimedContrast]:
+    """Each pooling claim's contrast: its row from the claims when judged, else its measurement, unjudged."""
+    rows = {r.claim: r for r in claim_rows}
+    out = []
+    for claim, part in pooling_claims():
+        label = f"{TREATMENT_PATTERN[part.contrast.treatment]} − {ALL_AVG}"
+        row = rows.get(claim.id)
+        if row is not None and row.final not in (NOT_REQUESTED, "") and row.effect is not None:
+            out.append(ClaimedContrast(claim.id, label, row.metric, row.final, row.effect, row.ci_low, row.ci_high,
+                                       row.seeds or len(row.differences),
+                                       "decided in the Claims section, together with the sweep's other claims"))
+            continue
+        measured = measure_part(claim, part, usable(runs.records), runs.meta)
+        i = measured.interval or (t_interval(list(measured.per_seed.values())) if measured.per_seed else None)
+        if i is None or i.n == 0:
+            continue  # the sweep never ran both sides with the same other settings
+        verdict = NOT_REQUESTED if row is None or row.final in (NOT_REQUESTED, "") else NOT_TESTED
+        why = (f'add "{claim.id}" to the sweep file\'s claims= to test it with the claims\' error control'
+               if verdict == NOT_REQUESTED else row.note)
+        out.append(ClaimedContrast(claim.id, label, part.metric, verdict, i.mean, _finite(i.low), _finite(i.high),
+                                   i.n, why))
+    return out
+
+
+def _finite(x: float) -> float | None:
+    return x if math.isfinite(x) else None
 
 
 def _set_values(runs: SweepRuns, name: str) -> set[str]:
@@ -158,28 +214,15 @@ def _keys(seeds: list[int], hp_values: dict[str, list[Any]], names: list[str]) -
     return [(seed, *row) for seed, row in zip(seeds, zip(*columns))] if columns else [(s,) for s in seeds]
 
 
-def _pattern(values: Iterable[str]) -> str:
-    used = {v for v in values if v in ("max", "avg")}
-    if used == {"max"}:
-        return "all max"
-    if used == {"avg"}:
-        return "all avg"
-    if used == {"max", "avg"}:
-        return "mixed"
-    return "no pooling"
-
-
-def paired_difference(first: str, second: str, keys: list[tuple], groups: list[str], scores: list[float],
-                      mode: str = "max", margin: float | None = MARGIN, cannot_measure: str = "") -> PairedDifference:
+def paired_difference(first: str, second: str, keys: list[tuple], groups: list[str],
+                      scores: list[float]) -> PairedDifference:
     """Mean difference `first − second` over seeds, from runs with equal keys, with a t interval over seeds.
 
     Runs are matched on `keys` (the seed first, then every other
     hyperparameter). Should a key hold several runs of one side (a tuner
     that repeated a configuration), they are averaged first so a repeat
     does not count as extra evidence; the pairs of one seed are then
-    averaged into one difference. `margin` None: no equivalence answer (an
-    objective that is not an accuracy). `cannot_measure`: why the data
-    cannot show the margin ("" when it can). One pass over the runs: O(n).
+    averaged into one difference. One pass over the runs: O(n).
     """
     sides: dict[tuple, dict[str, list[float]]] = defaultdict(lambda: {first: [], second: []})
     for key, group, score in zip(keys, groups, scores):
@@ -192,83 +235,30 @@ def paired_difference(first: str, second: str, keys: list[tuple], groups: list[s
     n_pairs = sum(len(d) for d in by_seed.values())
     diffs = [float(np.mean(d)) for _, d in sorted(by_seed.items(), key=lambda kv: str(kv[0]))]
     n = len(diffs)
-    mean = float(np.mean(diffs)) if diffs else None
-    low, high = t_interval(diffs)
-    verdict = _verdict(first, second, diffs, mode, margin, cannot_measure)
-    detail = _detail(first, second, n, n_pairs, mean, low, high, verdict, margin, cannot_measure)
-    sentence = detail if verdict in ("too few seeds", NOT_MEASURABLE) else f"{verdict}: {detail}"
-    return PairedDifference(first, second, n_pairs, mean, low, high, verdict, sentence, detail, diffs, n)
-
-
-def t_interval(values: list[float], confidence: float = CONFIDENCE) -> tuple[float | None, float | None]:
-    """Student t confidence interval for the mean; (None, None) with fewer than 2 values."""
-    n = len(values)
-    if n < 2:
-        return None, None
-    mean = float(np.mean(values))
-    sem = float(np.std(values, ddof=1)) / math.sqrt(n)
-    if sem == 0.0:
-        return mean, mean
-    low, high = stats.t.interval(confidence, df=n - 1, loc=mean, scale=sem)
-    return float(low), float(high)
+    i = t_interval(diffs)
+    mean = i.mean if n else None
+    low, high = (_finite(i.low), _finite(i.high)) if n >= 2 else (None, None)
+    return PairedDifference(first, second, n_pairs, mean, low, high,
+                            _sentence(first, second, n, n_pairs, mean, low, high), diffs, n)
 
 
 def _mean_ci(label: str, scores: list[float]) -> MeanCI:
     n = len(scores)
     if n == 0:
         return MeanCI(label, 0, None, None, None, None)
-    low, high = t_interval(scores)
-    std = float(np.std(scores, ddof=1)) if n > 1 else None
-    return MeanCI(label, n, float(np.mean(scores)), std, low, high)
+    i = t_interval(scores)
+    low, high = (_finite(i.low), _finite(i.high)) if n >= 2 else (None, None)
+    return MeanCI(label, n, i.mean, i.sd if n > 1 else None, low, high)
 
 
-def _verdict(first: str, second: str, diffs: list[float], mode: str, margin: float | None,
-             cannot_measure: str) -> str:
-    if len(diffs) < MIN_SEEDS:
-        return "too few seeds"
-    if cannot_measure:
-        return NOT_MEASURABLE
-    answer = decide(p_values(seed_interval(diffs), +1, margin or 0.0), 1 - CONFIDENCE)
-    if answer == NO_DIFFERENCE:
-        return NO_DIFFERENCE
-    if answer not in (SUPPORTED, CONTRADICTED):
-        return "undecided"
-    first_higher = answer == SUPPORTED
-    first_better = first_higher if mode == "max" else not first_higher
-    return f"{first if first_better else second} better"
-
-
-def _detail(first: str, second: str, n: int, n_pairs: int, mean: float | None, low: float | None,
-            high: float | None, verdict: str, margin: float | None, cannot_measure: str) -> str:
+def _sentence(first: str, second: str, n: int, n_pairs: int, mean: float | None, low: float | None,
+              high: float | None) -> str:
     if n == 0:
         return (f"No pairs: the sweep never ran {first} and {second} with the same other "
                 f"hyperparameters and seed, so they cannot be compared fairly.")
     ci = f"95% CI {low:+.4f} to {high:+.4f}, " if low is not None and high is not None else ""
     body = (f"{first} − {second} = {mean:+.4f} ({ci}{n} seed{'s' if n != 1 else ''}, "
             f"{n_pairs} pair{'s' if n_pairs != 1 else ''})")
-    band = f"±{margin:g}" if margin else ""
-    if verdict == "too few seeds":
+    if n < MIN_SEEDS:
         return f"{body}; too few seeds (fewer than {MIN_SEEDS}) to tell a difference from seed noise."
-    if verdict == NOT_MEASURABLE:
-        return f"{body}; not measurable on this data: {cannot_measure}."
-    if verdict == NO_DIFFERENCE:
-        return f"{body}; the whole interval lies within {band}, the smallest difference that matters."
-    if verdict == "undecided":
-        return (f"{body}; the interval includes 0" + (f" and reaches beyond {band}" if band else "")
-                + ": more seeds are needed to decide.")
-    return f"{body}; the confidence interval excludes 0."
-
-
-def measurability(runs: SweepRuns, scores: list[float]) -> str:
-    """Why this sweep's data cannot show a MARGIN difference in accuracy ("" when it can)."""
-    if "accuracy" not in runs.objective:
-        return ""
-    n_val = int((runs.meta.get("data") or {}).get("n_val") or 0)
-    if n_val and MARGIN < 2 / n_val:
-        return (f"{MARGIN * 100:g} accuracy points is less than 2 of the {n_val} validation images "
-                f"(one image is {100 / n_val:.2g} points)")
-    finite = [s for s in scores if math.isfinite(s)]
-    top = [s for s in finite if s >= (1 - 0.5 / n_val if n_val else 1.0)]
-    if finite and len(top) > len(finite) / 2:
-        return f"{len(top)} of {len(finite)} runs got every validation image right, so there is no room to differ"
-    return ""
+    return f"{body}."

@@ -47,7 +47,7 @@ def run_sweep(sweep: Union["Sweep", str, Path], out: str | Path | None = None, w
 
     import_backend_quietly()  # no TensorFlow start-up lines if this is what loads it
     from search.sweep.engine import RunOptions, prepare
-    from search.study import run_study
+    from search.study import run_study, worker_args
     from search.sweep.spec import Sweep, load_sweep_file
 
     sweep_file = ""
@@ -64,14 +64,13 @@ def run_sweep(sweep: Union["Sweep", str, Path], out: str | Path | None = None, w
     if workers and not sweep_file:
         raise SweepError("workers load the sweep from its file: pass the sweep file's path, "
                          "run_sweep('sweeps/my_sweep.py', workers=2)")
+    options = RunOptions(tensorboard=tensorboard, save_best_model=save_best_model, checkpoint_every_s=checkpoint_every)
     parallel = None
     if workers:
         from search.sweep.distributed import LOOPBACK
         from search.sweep.engine import Parallel
 
-        flags = [flag for flag, on in (("--tensorboard", tensorboard), ("--save-best-model", save_best_model)) if on]
-        flags += ["--checkpoint-every", "off" if checkpoint_every is None else str(checkpoint_every)]
-        parallel = Parallel(workers, [sweep_file, *flags], LOOPBACK, 0)
+        parallel = Parallel(workers, worker_args(sweep_file, options), LOOPBACK, 0)
     run_dir = Path(out) if out is not None else Path("runs") / sweep.name
     prepared = prepare(sweep)
     if not quiet:
@@ -79,5 +78,4 @@ def run_sweep(sweep: Union["Sweep", str, Path], out: str | Path | None = None, w
 
         print(describe(prepared), file=sys.stderr)
     return run_study(prepared, run_dir, sweep_file=sweep_file, quiet=quiet, write_report=report,
-                        parallel=parallel, options=RunOptions(tensorboard=tensorboard, save_best_model=save_best_model,
-                                                             checkpoint_every_s=checkpoint_every))
+                     parallel=parallel, options=options)

@@ -209,22 +209,16 @@ def _check_parallel_flags(args: argparse.Namespace) -> None:
 
 def _parallel(args: argparse.Namespace, sweep_file: Path):
     """The chief's settings, or None for a plain single-process sweep."""
+    from search.study import OVERRIDES, worker_args
     from search.sweep.distributed import LOOPBACK, Address
     from search.sweep.engine import Parallel
 
     if not args.workers and not args.chief:
         return None
-    worker_args = [str(sweep_file.resolve())]
-    for flag in ("data", "max_trials", "epochs", "image_size", "seeds", "precision", "resize", "fuse_seeds",
-                 "checkpoint_every"):
-        value = getattr(args, flag)
-        if value is not None:
-            worker_args += [f"--{flag.replace('_', '-')}", str(value)]
-    for flag in ("debug", "tensorboard", "save_best_model"):
-        if getattr(args, flag):
-            worker_args.append(f"--{flag.replace('_', '-')}")
+    overrides = {name: getattr(args, name) for name in OVERRIDES}
     where = Address.parse(args.chief, "--chief") if args.chief else Address(LOOPBACK, 0)
-    return Parallel(args.workers, worker_args, where.host, where.port, remote=bool(args.chief))
+    return Parallel(args.workers, worker_args(sweep_file, _options(args), overrides, debug=args.debug),
+                    where.host, where.port, remote=bool(args.chief))
 
 
 if __name__ == "__main__":

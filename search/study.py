@@ -10,15 +10,15 @@ and `python -m reports RUN_DIR` rebuilds the same page without training.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
-from search.sweep.engine import Parallel, Prepared, RunOptions, SweepResult
-from search.sweep.engine import run_sweep as train
+from search.sweep.engine import Parallel, Prepared, RunOptions, SweepResult, train_sweep
 
 
 def run_study(prepared: Prepared, out: Path, *, sweep_file: str = "", quiet: bool = False, write_report: bool = True,
               parallel: Parallel | None = None, options: RunOptions | None = None) -> SweepResult:
     """Train `prepared` into `out` (resuming what is there), then judge and report unless `write_report` is off."""
-    result = train(prepared, out, sweep_file=sweep_file, quiet=quiet, parallel=parallel, options=options)
+    result = train_sweep(prepared, out, sweep_file=sweep_file, quiet=quiet, parallel=parallel, options=options)
     if write_report:
         result.report = judge_and_report(result.run_dir)
     return result
@@ -29,3 +29,27 @@ def judge_and_report(run_dir: Path) -> Path:
     from reports.html import write_report  # matplotlib and Jinja2 load only when a report is drawn
 
     return write_report(run_dir)
+
+
+# The sweep-file overrides a worker repeats after its sweep file, as `python -m search.run` flags.
+OVERRIDES = ("data", "max_trials", "epochs", "image_size", "seeds", "precision", "resize", "fuse_seeds")
+
+
+def worker_args(sweep_file: str | Path, options: RunOptions, overrides: dict[str, Any] | None = None,
+                debug: bool = False) -> list[str]:
+    """The `python -m search.run` arguments of a worker process: the chief's sweep, overrides and options.
+
+    Workers load the sweep from its file and take the rest from these
+    flags, so whichever front end started the chief (the command line or
+    `search.run_sweep`), its workers train exactly the chief's sweep.
+    """
+    args = [str(Path(sweep_file).resolve())]
+    for name in OVERRIDES:
+        value = (overrides or {}).get(name)
+        if value is not None:
+            args += [f"--{name.replace('_', '-')}", str(value)]
+    every = options.checkpoint_every_s
+    args += ["--checkpoint-every", "off" if every is None else str(every)]
+    args += [flag for flag, on in (("--debug", debug), ("--tensorboard", options.tensorboard),
+                                   ("--save-best-model", options.save_best_model)) if on]
+    return args

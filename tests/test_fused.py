@@ -15,7 +15,7 @@ import pytest
 
 from conftest import ROOT, make_image_folder, write_sweep
 from search import DigitsCNN, EarlyStopping, ImageFolder, Sweep
-from search.sweep.engine import prepare, run_sweep
+from search.sweep.engine import prepare, train_sweep
 from rundir.errors import SweepError
 from search.training.fusion import FILE, FusionChoice, FusionPolicy, measured_choice
 from rundir.records import RunDirectory, RunRecord
@@ -39,7 +39,7 @@ def _sweep(folder, fuse, **kwargs) -> Sweep:
 
 def _runs(folder, tmp_path, fuse, **kwargs) -> list[RunRecord]:
     out = tmp_path / f"run_{fuse}"
-    run_sweep(prepare(_sweep(folder, fuse, **kwargs)), out, quiet=True)
+    train_sweep(prepare(_sweep(folder, fuse, **kwargs)), out, quiet=True)
     return RunDirectory(out).read_runs()
 
 
@@ -126,7 +126,7 @@ def test_a_program_too_big_for_memory_trains_its_seeds_in_smaller_ones(folder, t
 
     monkeypatch.setattr(fused, "fused_program", at_most_two)
     out = tmp_path / "run"
-    run_sweep(prepare(_sweep(folder, True, seeds=4, epochs=1, early_stopping=None)), out)
+    train_sweep(prepare(_sweep(folder, True, seeds=4, epochs=1, early_stopping=None)), out)
     runs = RunDirectory(out).read_runs()
     assert [(r.seed, r.status, r.fused) for r in runs] == [(s, "completed", 2) for s in range(4)]
     assert "4 seeds as one program failed (out of memory: MemoryError: out of memory allocating the towers); " \
@@ -137,8 +137,8 @@ def test_auto_on_a_gpu_measures_on_the_first_trial_and_the_rest_follow(folder, t
     from search.training import device
     monkeypatch.setattr(device, "gpu_count", lambda: 1)  # the choice a GPU machine makes; training stays on the CPU
     out = tmp_path / "run"
-    run_sweep(prepare(_sweep(folder, "auto", space={"batch_size": 8, "pooling_1": ["max", "avg"]}, epochs=2,
-                             early_stopping=None)), out)
+    train_sweep(prepare(_sweep(folder, "auto", space={"batch_size": 8, "pooling_1": ["max", "avg"]}, epochs=2,
+                               early_stopping=None)), out)
     choice = json.loads((out / FILE).read_text())
     runs = RunDirectory(out).read_runs()
     # Trial 0 is the measurement: seed 0 alone, seeds 1-2 as one program; trial 1 follows the choice.
@@ -203,7 +203,7 @@ def test_a_fused_trial_killed_midway_is_trained_again_whole(folder, tmp_path):
             proc.kill()
     killed = RunDirectory(out).read_runs()
     assert {r.status for r in killed if r.trial_id == "0000"} == {"running"}
-    run_sweep(prepare(load_sweep_file(sweep)), out, quiet=True)  # the resume, in this process
+    train_sweep(prepare(load_sweep_file(sweep)), out, quiet=True)  # the resume, in this process
     runs = RunDirectory(out).read_runs()
     assert [(r.trial_id, r.seed, r.status, r.fused) for r in runs] == [
         ("0000", s, "completed", 3) for s in range(3)]

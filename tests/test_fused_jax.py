@@ -33,7 +33,7 @@ sweep = Sweep(
 SCRIPT = r"""
 import dataclasses, json, sys
 from search.training import fused_jax
-from search.sweep.engine import prepare, run_sweep
+from search.sweep.engine import prepare, train_sweep
 from rundir.records import RunDirectory
 from search.run import main
 from search.sweep.spec import load_sweep_file
@@ -45,7 +45,7 @@ def counted(self, epochs, extra_callbacks=None):
     fits.append(len(self.members))
     return real_fit(self, epochs, extra_callbacks)
 fused_jax.VmapProgram.fit = counted
-run_sweep(prepare(load_sweep_file(lone_file)), f"{out}/lone", quiet=True)
+train_sweep(prepare(load_sweep_file(lone_file)), f"{out}/lone", quiet=True)
 code = main([fused_file, "--out", f"{out}/fused", "--no-report"])
 result = {"code": code, "vmap_fits": fits}
 for side in ("lone", "fused"):

@@ -11,7 +11,7 @@ import pytest
 
 from conftest import ROOT, make_image_folder
 from search import ImageFolder, Sweep
-from search.sweep.engine import prepare, run_sweep
+from search.sweep.engine import prepare, train_sweep
 from rundir.errors import SweepError
 from rundir.records import RunDirectory
 from search.run import main
@@ -68,7 +68,7 @@ def own_sweep(folder, hypermodel, **kw) -> Sweep:
 
 @pytest.mark.parametrize("hypermodel", [Tunable, Tunable()], ids=["class", "instance"])
 def test_a_keras_tuner_hypermodel_class_or_instance_sweeps(tmp_path, folder, hypermodel):
-    result = run_sweep(prepare(own_sweep(folder, hypermodel, seeds=1, epochs=1)), tmp_path / "run", quiet=True)
+    result = train_sweep(prepare(own_sweep(folder, hypermodel, seeds=1, epochs=1)), tmp_path / "run", quiet=True)
     assert [r.status for r in result.records] == ["completed"] * 2, [r.error for r in result.records]
     assert [r.hyperparameters["units"] for r in result.records] == [4, 8]
 
@@ -79,8 +79,8 @@ def test_seeds_data_order_batch_size_and_epochs_work_as_for_the_article_models(t
     engine's batch_size and epochs knobs are what the runs trained with."""
     histories = []
     for name in ("one", "two"):
-        result = run_sweep(prepare(own_sweep(folder, build_model, space={"units": 4, "batch_size": [2, 6]})),
-                           tmp_path / name, quiet=True)
+        result = train_sweep(prepare(own_sweep(folder, build_model, space={"units": 4, "batch_size": [2, 6]})),
+                             tmp_path / name, quiet=True)
         assert [r.status for r in result.records] == ["completed"] * 4, [r.error for r in result.records]
         assert [r.hyperparameters["batch_size"] for r in result.records] == [2, 2, 6, 6]
         assert [r.epochs_run for r in result.records] == [2] * 4
@@ -128,7 +128,7 @@ def test_claims_on_article_knobs_are_not_tested_and_batch_size_is_scheduled(tmp_
                                  space={"units": 4, "batch_size": 4}))
     assert prepared.sweep.space["batch_size"] == [4, 16, 128]  # the claim's contrast joined the sweep's value
     assert "pooling_1" not in prepared.sweep.space  # the model has no such knob: nothing added
-    result = run_sweep(prepared, tmp_path / "run", quiet=True)
+    result = train_sweep(prepared, tmp_path / "run", quiet=True)
     assert len(result.records) == 3
     meta = json.loads((tmp_path / "run" / "sweep.json").read_text())
     rows = {row.claim: row for row in evaluate(result.records, meta)}

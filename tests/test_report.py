@@ -25,7 +25,9 @@ from reports.curves import curves_info
 from reports.effects import effect_info
 from reports.header import header_info
 from reports.html import build_context, render, write_report
-from reports.pooling import paired_difference, pooling_info, t_interval
+from claims.stats import NOT_MEASURABLE, NOT_REQUESTED, SUPPORTED
+from claims.verdicts import evaluate, read_claims_csv
+from reports.pooling import paired_difference, pooling_info
 from reports.runs import best_run, load_runs, trial_scores
 from reports.samples import sample_grid_info
 from reports.synthetic import make_record, predictions, sweep_meta, write_synthetic_run
@@ -33,14 +35,31 @@ from reports.table import trials_table_info
 from rundir.errors import SweepError
 from rundir.records import RunDirectory
 
+
+def pooling_of(runs):
+    """The pooling section as the report builds it: beside the claims' verdicts, judged once."""
+    return pooling_info(runs, evaluate(runs.records, runs.meta))
+
+
+def request_claims(root: Path, *claims: str) -> Path:
+    """The sweep asked for these claims, with the seeds its records hold (one look at all of them)."""
+    meta = json.loads((root / "sweep.json").read_text())
+    seeds = max(r.seed for r in RunDirectory(root).read_runs()) + 1
+    RunDirectory(root).write_json("sweep.json", {**meta, "claims": list(claims), "seeds": seeds})
+    return root
+
 ROOT = Path(__file__).resolve().parents[1]
 HOSTILE = "<script>alert(1)</script>"
 QUOTED = 'a&b "q"'
 
 
 def write_pooling_dir(root: Path, diffs_by_seed: dict[tuple[float, int], float], *, base_noise: bool = True,
-                      objective: str = "val_accuracy", knobs: tuple[str, ...] = ("pooling_1",)) -> Path:
-    """Runs that differ only in pooling_1 (max/avg) per (dropout, seed); max − avg = the given diff."""
+                      objective: str = "val_accuracy", knobs: tuple[str, ...] = ("pooling_1",),
+                      whole_network: bool = False) -> Path:
+    """Runs that differ only in pooling_1 (max/avg) per (dropout, seed); max − avg = the given diff.
+
+    `whole_network`: pooling_2 follows pooling_1, so the sides are all max and all avg (the claims' contrast).
+    """
     directory = RunDirectory(root)
     directory.prepare()
     defaults = {"pooling_1": "max", "pooling_2": "max", "dropout": 0.25}
@@ -50,7 +69,7 @@ def write_pooling_dir(root: Path, diffs_by_seed: dict[tuple[float, int], float],
     for (dropout, seed), diff in diffs_by_seed.items():
         base = 0.7 + (0.1 * dropout if base_noise else 0.0) + 0.013 * seed  # big between-setting spread
         for pooling, score in (("max", base + diff), ("avg", base)):
-            hps = {"pooling_1": pooling, "pooling_2": "max", "dropout": dropout}
+            hps = {"pooling_1": pooling, "pooling_2": pooling if whole_network else "max", "dropout": dropout}
             directory.write_run(make_record(f"{trial:04d}", seed, hps, score, epochs=3))
             trial += 1
     return root
@@ -96,7 +115,7 @@ def test_missing_hyperparameters_take_the_sweep_defaults(tmp_path):
     directory.write_run(make_record("0001", 0, {"pooling_1": "avg", "dropout": 0.25}, 0.8))
     runs = load_runs(directory.root)
     assert runs.frame["hp_dropout"].tolist() == [0.25, 0.25]
-    assert pooling_info(runs).knobs[0].paired.n_pairs == 1
+    assert pooling_of(runs).knobs[0].paired.n_pairs == 1
 
 
 def test_empty_run_directory_still_renders(tmp_path):
@@ -164,7 +183,7 @@ def test_report_is_self_contained(tmp_path):
 def test_paired_pooling_difference_and_ci_match_scipy(tmp_path):
     diffs = {(0.25, 0): 0.050, (0.25, 1): 0.040, (0.25, 2): 0.060, (0.5, 0): 0.045, (0.5, 1): 0.055, (0.5, 2): 0.050}
     runs = load_runs(write_pooling_dir(tmp_path / "pool", diffs))
-    info = pooling_info(runs)
+    info = pooling_of(runs)
     assert info.varied
     paired = info.knobs[0].paired
     # The seed is the unit: each seed's pairs are averaged, the interval is over the 3 seeds.
@@ -173,8 +192,7 @@ def test_paired_pooling_difference_and_ci_match_scipy(tmp_path):
     assert paired.n_pairs == 6 and paired.n_seeds == 3
     assert paired.mean_diff == pytest.approx(values.mean())
     assert (paired.ci_low, paired.ci_high) == (pytest.approx(low), pytest.approx(high))
-    assert paired.verdict == "max better" and not paired.undecided
-    assert "excludes 0" in paired.sentence
+    assert "better" not in paired.sentence  # an estimate: the verdicts are the claims'
     options = {o.label: o for o in info.knobs[0].options}
     assert options["max"].n == options["avg"].n == 6
     assert options["max"].mean - options["avg"].mean == pytest.approx(values.mean())
@@ -187,36 +205,50 @@ def test_pairs_need_the_same_seed_and_other_settings(tmp_path):
     directory.write_run(make_record("0000", 0, {"pooling_1": "max", "dropout": 0.25}, 0.9))
     directory.write_run(make_record("0001", 1, {"pooling_1": "avg", "dropout": 0.25}, 0.8))  # other seed
     directory.write_run(make_record("0002", 0, {"pooling_1": "avg", "dropout": 0.5}, 0.8))  # other dropout
-    paired = pooling_info(load_runs(directory.root)).knobs[0].paired
-    assert paired.n_pairs == 0 and paired.verdict == "too few seeds"
+    paired = pooling_of(load_runs(directory.root)).knobs[0].paired
+    assert paired.n_pairs == 0 and paired.too_few
     assert paired.sentence.startswith("No pairs") and paired.mean_diff is None
 
 
-def test_an_interval_across_zero_is_undecided_and_a_narrow_one_no_meaningful_difference(tmp_path):
-    diffs = {(0.25, 0): 0.04, (0.25, 1): -0.05, (0.5, 0): 0.03, (0.5, 1): -0.045, (0.25, 2): 0.004}
-    paired = pooling_info(load_runs(write_pooling_dir(tmp_path / "noise", diffs))).knobs[0].paired
-    assert paired.ci_low < -0.02 and paired.ci_high > 0.02
-    assert paired.verdict == "undecided" and paired.undecided
-    assert "more seeds are needed" in paired.sentence and "noise" not in paired.sentence
-    small = {(0.25, s): 0.001 * (s % 2) for s in range(6)}
-    paired = pooling_info(load_runs(write_pooling_dir(tmp_path / "small", small))).knobs[0].paired
-    assert paired.verdict == "no meaningful difference" and "within ±0.02" in paired.sentence
+def test_the_pooling_section_quotes_the_claims_verdict_and_decides_nothing_itself(tmp_path):
+    """One decision per contrast on the page: the claims', with the claims' numbers."""
+    diffs = {(d, s): 0.05 + 0.002 * s for d in (0.25, 0.5) for s in range(4)}
+    runs = load_runs(request_claims(write_pooling_dir(tmp_path / "judged", diffs, whole_network=True), "pooling-texture", "depth-overfit"))
+    rows = {r.claim: r for r in evaluate(runs.records, runs.meta)}
+    info = pooling_info(runs, list(rows.values()))
+    claimed = {c.claim: c for c in info.claimed}
+    texture = claimed["pooling-texture"]
+    assert texture.label == "all max − all avg" and texture.judged
+    assert texture.verdict == rows["pooling-texture"].final == SUPPORTED
+    assert (texture.effect, texture.ci_low, texture.ci_high) == (
+        rows["pooling-texture"].effect, rows["pooling-texture"].ci_low, rows["pooling-texture"].ci_high)
+    html = render(build_context(runs, list(rows.values())))
+    assert "pooling-texture: supported" in html and "max better" not in html
+
+
+def test_an_unrequested_pooling_claim_is_an_estimate_by_the_claims_measurement(tmp_path):
+    diffs = {(0.25, s): 0.05 + 0.002 * s for s in range(4)}
+    runs = load_runs(request_claims(write_pooling_dir(tmp_path / "unjudged", diffs, whole_network=True)))  # no claims requested
+    texture = {c.claim: c for c in pooling_of(runs).claimed}["pooling-texture"]
+    assert texture.verdict == NOT_REQUESTED and not texture.judged
+    assert texture.effect == pytest.approx(np.mean([0.05 + 0.002 * s for s in range(4)]))
+    assert 'add "pooling-texture"' in texture.sentence
 
 
 def test_all_runs_at_100_percent_are_not_measurable(tmp_path):
     diffs = {(0.25, s): 0.0 for s in range(4)}
-    root = write_pooling_dir(tmp_path / "ceiling", diffs, base_noise=False)
+    root = write_pooling_dir(tmp_path / "ceiling", diffs, base_noise=False, whole_network=True)
     for record in RunDirectory(root).read_runs():
         record.score = record.best_val_accuracy = 1.0
         RunDirectory(root).write_run(record)
-    paired = pooling_info(load_runs(root)).knobs[0].paired
-    assert paired.verdict == "not measurable on this data" and "every validation image right" in paired.sentence
+    texture = {c.claim: c for c in pooling_of(load_runs(request_claims(root, "pooling-texture"))).claimed}
+    assert texture["pooling-texture"].verdict == NOT_MEASURABLE
 
 
 def test_too_few_pairs_is_said_plainly():
     paired = paired_difference("max", "avg", [(0,), (0,), (1,), (1,)], ["max", "avg", "max", "avg"],
                                [0.9, 0.8, 0.95, 0.8])
-    assert paired.n_pairs == 2 and paired.verdict == "too few seeds"
+    assert paired.n_pairs == 2 and paired.too_few
     assert "too few seeds" in paired.sentence
 
 
@@ -228,26 +260,20 @@ def test_repeated_configurations_are_averaged_not_double_counted():
     assert paired.n_pairs == 3 and paired.differences == pytest.approx([0.15, 0.1, 0.05])  # one pair per seed
 
 
-def test_lower_is_better_objective_flips_the_verdict(tmp_path):
-    diffs = {(0.25, s): 0.05 + 0.001 * s for s in range(4)}  # max has the higher loss
-    runs = load_runs(write_pooling_dir(tmp_path / "loss", diffs, objective="val_loss"))
-    assert runs.mode == "min"
-    assert pooling_info(runs).knobs[0].paired.verdict == "avg better"
-
-
 def test_pooling_patterns_all_max_all_avg_mixed(tmp_path):
     root = write_synthetic_run(tmp_path / "patterns", n_trials=16, seeds=3, pooling_effect=0.03, noise=0.002,
                                n_val=1000)
-    info = pooling_info(load_runs(root))
+    info = pooling_of(load_runs(root))
     patterns = {p.label: p for p in info.patterns}
-    assert set(patterns) == {"all max", "all avg", "mixed"}
-    assert patterns["all max"].n == 12 and patterns["all avg"].n == 12 and patterns["mixed"].n == 24
-    pairs = {p.label: p for p in info.pattern_pairs}
-    assert pairs["all max − all avg"].n_pairs == 12 and pairs["all max − all avg"].n_seeds == 3
-    assert pairs["all max − all avg"].mean_diff == pytest.approx(0.03, abs=0.005)
-    assert pairs["all max − all avg"].verdict == "all max better"
+    # The claims' definitions: "avg then max" is article 004's mix; max then avg is another mix.
+    assert set(patterns) == {"all max", "all avg", "avg then max", "other mix"}
+    assert all(patterns[p].n == 12 for p in patterns)
+    claimed = {c.label: c for c in info.claimed}
+    assert set(claimed) == {"all max − all avg", "avg then max − all avg"}
+    assert claimed["all max − all avg"].seeds == 3
+    assert claimed["all max − all avg"].effect == pytest.approx(0.03, abs=0.005)
     knobs = {k.name: k.paired for k in info.knobs}
-    assert knobs["pooling_1"].verdict == "max better" and knobs["pooling_2"].n_pairs == 24
+    assert knobs["pooling_1"].ci_low > 0 and knobs["pooling_2"].n_pairs == 24
 
 
 def test_no_pooling_varied_omits_the_section_with_a_note(tmp_path):
@@ -257,17 +283,17 @@ def test_no_pooling_varied_omits_the_section_with_a_note(tmp_path):
     for i, dropout in enumerate((0.1, 0.2, 0.3)):
         directory.write_run(make_record(f"{i:04d}", 0, {"pooling_1": "max", "dropout": dropout}, 0.8 + i / 100))
     runs = load_runs(directory.root)
-    info = pooling_info(runs)
+    info = pooling_of(runs)
     assert not info.varied and "did not vary pooling" in info.note
     html = render(build_context(runs))
     assert "did not vary pooling" in html and "Paired differences" not in html
 
 
-def test_t_interval_edge_cases():
-    assert t_interval([0.5]) == (None, None)
-    assert t_interval([0.25, 0.25, 0.25]) == (0.25, 0.25)
-    low, high = t_interval([0.1, 0.1, 0.1])
-    assert low == pytest.approx(0.1) and high == pytest.approx(0.1)
+def test_interval_edge_cases():
+    one = paired_difference("max", "avg", [(0,), (0,)], ["max", "avg"], [0.9, 0.8])
+    assert one.n_seeds == 1 and one.ci_low is None and one.ci_high is None
+    same = paired_difference("max", "avg", [(s,) for s in (0, 0, 1, 1, 2, 2)], ["max", "avg"] * 3, [0.35, 0.1] * 3)
+    assert same.ci_low == pytest.approx(0.25) and same.ci_high == pytest.approx(0.25)
 
 
 # -- other sections ----------------------------------------------------------------
@@ -372,13 +398,13 @@ def test_a_sweep_without_claims_gets_one_line_not_a_table(tmp_path):
     assert "requested no claims" in section and "<table" not in section
 
 
-def test_claims_table_renders_claims_csv(tmp_path):
+def test_claims_table_renders_the_rows_it_is_given(tmp_path):
     root = write_synthetic_run(tmp_path / "claims", n_trials=4, seeds=1)
     (root / "claims.csv").write_text(
         "claim,verdict,effect,ci_low,ci_high,n_pairs,metric,note,sentence,differences\n"
         "pooling-texture,supported,0.021,0.004,0.038,8,val_accuracy,,Max pooling wins on texture.,0.01;0.03\n",
         encoding="utf-8")
-    context = build_context(load_runs(root))
+    context = build_context(load_runs(root), read_claims_csv(root / "claims.csv"))  # rows of an older file
     assert context.claims.rows[0].differences == [0.01, 0.03]
     assert context.claims_image is not None
     html = render(context)
@@ -444,9 +470,9 @@ def test_a_pooling_knob_only_deeper_models_have_is_no_pooling_comparison(tmp_pat
                 hps = {"pooling_1": pool, "conv_blocks": depth, "pooling_3": extra}
                 directory.write_run(make_record(f"{trial:04d}", seed, hps, 0.7 + 0.05 * (pool == "max") + 0.01 * seed))
                 trial += 1
-    info = pooling_info(load_runs(directory.root))
+    info = pooling_of(load_runs(directory.root))
     assert [k.name for k in info.knobs] == ["pooling_1"]
-    assert info.knobs[0].paired.n_seeds == 3 and info.knobs[0].paired.verdict == "max better"
+    assert info.knobs[0].paired.n_seeds == 3 and info.knobs[0].paired.mean_diff == pytest.approx(0.05)
 
 
 def test_rounds_of_seeds_count_the_latest_rounds_seeds(tmp_path):

@@ -300,8 +300,8 @@ def sweep_metadata(prepared: Prepared, sweep_file: str, started: str, status: st
     }
 
 
-def run_sweep(prepared: Prepared, out: Path, sweep_file: str = "", quiet: bool = False,
-              parallel: "Parallel | None" = None, options: RunOptions | None = None) -> SweepResult:
+def train_sweep(prepared: Prepared, out: Path, sweep_file: str = "", quiet: bool = False,
+                parallel: "Parallel | None" = None, options: RunOptions | None = None) -> SweepResult:
     """Train the sweep in this process, or as the chief of `parallel` workers; its records are the result.
 
     Judging and the report come after, from the records (search.study,

@@ -176,11 +176,43 @@ class SweepTuner(keras_tuner.Tuner):
             raise keras_tuner.errors.FailedTrialError(f"every seed failed: {errors[0]}")
         return {self.sweep.objective: float(np.mean(scores))}
 
-    def _train(self, trial_id: str, hp, seed: int, kept: TrialModel) -> RunRecord:
+    # -- one run and one fused group share these steps --------------------
+    # _open_runs (records marked running) -> build under used_knobs ->
+    # _describe_model (the knobs and size) -> fit -> _conclude (score,
+    # predictions, best model) -> _close (the final record on disk).
+
+    def _open_runs(self, trial_id: str, hp, seeds: list[int], fused: int = 1) -> dict[int, RunRecord]:
+        """A "running" record per seed, on disk before training starts, so a kill leaves a trace."""
         values = {k: _display_value(v) for k, v in hp.values.items()}
-        record = RunRecord(trial_id=trial_id, seed=seed, status="running", hyperparameters=values,
-                           objective=self.sweep.objective, worker=self.worker, started=_now())
-        self.records.write_run(record)
+        records = {s: RunRecord(trial_id=trial_id, seed=s, status="running", hyperparameters=dict(values),
+                                objective=self.sweep.objective, worker=self.worker, started=_now(), fused=fused)
+                   for s in seeds}
+        for record in records.values():
+            self.records.write_run(record)
+        return records
+
+    def _describe_model(self, record: RunRecord, hp, used: set[str], model) -> None:
+        """Every knob of the model family, None where this model lacks it: Keras Tuner's values
+        are not what the model had (search.sweep.knobs); the build declares the knobs the
+        oracle did not set, so this reads them after it."""
+        record.hyperparameters = record_values({k: _display_value(v) for k, v in hp.values.items()}, used,
+                                               self._knob_universe())
+        record.params = int(model.count_params())
+
+    def _conclude(self, record: RunRecord, model, log: EpochLog, stopper, pruner=None) -> list[dict] | None:
+        """Score a trained run from its epoch log; a completed one's predictions (and the best model)."""
+        self._score(record, log, stopper)
+        if pruner is not None and pruner.stopped_epoch and record.status == "completed":
+            record.stopped_epoch, record.pruned = pruner.stopped_epoch, True
+        if record.status != "completed":
+            return None
+        predictions = self._predictions(model, log)  # leaves the best epoch's weights in the model
+        if self.options.save_best_model:
+            self._save_if_best(record, model)
+        return predictions
+
+    def _train(self, trial_id: str, hp, seed: int, kept: TrialModel) -> RunRecord:
+        record = self._open_runs(trial_id, hp, [seed])[seed]
         start = time.perf_counter()
         log = EpochLog(self.sweep.objective, on_epoch=self._epoch_progress(trial_id, seed, hp))
         predictions = None
@@ -189,11 +221,7 @@ class SweepTuner(keras_tuner.Tuner):
             with device.precision(self.sweep.precision), used_knobs(hp) as used:
                 keras.utils.set_random_seed(seed)
                 model = self.hypermodel.build(hp)
-            # Every knob of the model family, None where this model lacks it:
-            # Keras Tuner's values are not what the model had (search.sweep.knobs).
-            record.hyperparameters = record_values({k: _display_value(v) for k, v in hp.values.items()}, used,
-                                                   self._knob_universe())
-            record.params = int(model.count_params())
+            self._describe_model(record, hp, used, model)
             model = kept.take(model)  # the trial's traced model, in this seed's initial state
             callbacks = [log]
             stopper = self._early_stopping()
@@ -212,13 +240,7 @@ class SweepTuner(keras_tuner.Tuner):
             a = self.arrays
             self.hypermodel.fit(hp, model, a.x, a.y, validation_data=(a.x_val, a.y_val), seed=seed,
                                 callbacks=callbacks, verbose=0, **resume)
-            self._score(record, log, stopper)
-            if pruner is not None and pruner.stopped_epoch and record.status == "completed":
-                record.stopped_epoch, record.pruned = pruner.stopped_epoch, True
-            if record.status == "completed":
-                predictions = self._predictions(model, log)  # leaves the best epoch's weights in the model
-                if self.options.save_best_model:
-                    self._save_if_best(record, model)
+            predictions = self._conclude(record, model, log, stopper, pruner)
         except Exception as exc:  # a failing trial must never end the sweep
             _fail(record, exc)
         finally:
@@ -263,12 +285,7 @@ class SweepTuner(keras_tuner.Tuner):
         from search.training import fused
         from search.data.pipeline import fit_inputs
 
-        values = {k: _display_value(v) for k, v in hp.values.items()}
-        records = {s: RunRecord(trial_id=trial_id, seed=s, status="running", hyperparameters=dict(values),
-                                objective=self.sweep.objective, worker=self.worker, started=_now(), fused=len(seeds))
-                   for s in seeds}
-        for record in records.values():
-            self.records.write_run(record)
+        records = self._open_runs(trial_id, hp, seeds, fused=len(seeds))
         start = time.perf_counter()
         members: list[Member] = []
         a = self.arrays
@@ -298,18 +315,10 @@ class SweepTuner(keras_tuner.Tuner):
             gc.collect()
             return self._train_seeds(trial_id, hp, seeds)
         wall = time.perf_counter() - start
-        # The build declares the knobs the oracle did not set: read the values after it.
-        knobs = record_values({k: _display_value(v) for k, v in hp.values.items()}, used, self._knob_universe())
         for member in members:
             record = records[member.seed]
-            record.hyperparameters = dict(knobs)
-            record.params = int(member.model.count_params())
-            predictions = None
-            self._score(record, member.log, member.stopper)
-            if record.status == "completed":
-                predictions = self._predictions(member.model, member.log)
-                if self.options.save_best_model:
-                    self._save_if_best(record, member.model)
+            self._describe_model(record, hp, used, member.model)
+            predictions = self._conclude(record, member.model, member.log, member.stopper)
             self._close(record, member.log, wall / len(seeds), predictions)
         members = program = None
         gc.collect()
