@@ -121,10 +121,12 @@ PerSeed = tuple[dict[int, float], list[RunRecord]]  # one value per seed, and th
 def per_seed_differences(part: Part, runs: list[RunRecord], meta: dict[str, Any]) -> PerSeed:
     """Treatment minus baseline averaged within each seed, and the runs that entered a pair.
 
-    Runs pair on the seed and every knob the contrast does not vary; should a
-    key hold several runs of one side they are averaged first. The pairs of
-    one seed share its initial weights and data order, so they are averaged
-    into one value: the seed is the unit.
+    Runs pair on the seed, the fold and every knob the contrast does not
+    vary; should a key hold several runs of one side they are averaged
+    first. The pairs of one seed share its initial weights and data order
+    (and with folds its partition), so they are averaged into one value:
+    the seed is the unit. With folds a pair weighs as many as the images its
+    fold validated, so a seed's value is the difference over all its images.
     """
     metric = METRICS[part.metric]
     plan = pairing(part.contrast, [r.hyperparameters for r in runs])
@@ -135,28 +137,39 @@ def per_seed_differences(part: Part, runs: list[RunRecord], meta: dict[str, Any]
         hps = run.hyperparameters
         if id(hps) not in keys:
             keys[id(hps)] = plan.key(hps, 0)[1:]
-        sides[(run.seed, *keys[id(hps)])][plan.side(hps)].append((run, value))
-    by_seed: dict[int, list[float]] = defaultdict(list)
+        sides[(run.seed, run.fold, *keys[id(hps)])][plan.side(hps)].append((run, value))
+    by_seed: dict[int, list[tuple[float, float]]] = defaultdict(list)
     used: list[RunRecord] = []
     for key, s in sides.items():
         if s[TREATMENT] and s[BASELINE]:
-            by_seed[key[0]].append(_mean([v for _, v in s[TREATMENT]]) - _mean([v for _, v in s[BASELINE]]))
+            difference = _mean([v for _, v in s[TREATMENT]]) - _mean([v for _, v in s[BASELINE]])
+            by_seed[key[0]].append((difference, _weight(s[TREATMENT][0][0])))
             used += [r for r, _ in s[TREATMENT] + s[BASELINE]]
-    return {seed: _mean(d) for seed, d in by_seed.items()}, used
+    return {seed: _weighted_mean(d) for seed, d in by_seed.items()}, used
 
 
 def _mean(values: list[float]) -> float:
     return math.fsum(values) / len(values)
 
 
+def _weight(run: RunRecord) -> float:
+    """A fold's share of its seed's images; every run alike on a fixed split."""
+    return float(run.val_images) if run.fold is not None and run.val_images else 1.0
+
+
+def _weighted_mean(pairs: list[tuple[float, float]]) -> float:
+    return math.fsum(v * w for v, w in pairs) / math.fsum(w for _, w in pairs)
+
+
 def per_seed_values(part: Part, runs: list[RunRecord], meta: dict[str, Any], reference: float) -> PerSeed:
-    """Within-run parts: the mean of each seed's runs (minus the article's reference for sign-0 parts)."""
-    by_seed: dict[int, list[float]] = defaultdict(list)
+    """Within-run parts: the mean of each seed's runs (minus the article's reference for sign-0 parts),
+    with folds weighted by the images each validated."""
+    by_seed: dict[int, list[tuple[float, float]]] = defaultdict(list)
     used = []
     for run, value in METRICS[part.metric].values(runs, meta):
-        by_seed[run.seed].append(value - (reference if part.sign == 0 else 0.0))
+        by_seed[run.seed].append((value - (reference if part.sign == 0 else 0.0), _weight(run)))
         used.append(run)
-    return {seed: _mean(v) for seed, v in by_seed.items()}, used
+    return {seed: _weighted_mean(v) for seed, v in by_seed.items()}, used
 
 
 # -- not measurable on this data --------------------------------------------

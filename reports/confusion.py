@@ -1,7 +1,9 @@
 """Confusion matrix of the best run on the validation set.
 
 Read from the run's `seed_<s>_predictions.csv` (validation predictions made
-with its best weights), so the report needs no model and no training. Which
+with its best weights), so the report needs no model and no training. With
+folds the seed's K runs together validated every image once: their files
+(`seed_<s>_fold_<f>_predictions.csv`) are read as one. Which
 classes get confused tells more than one accuracy number, especially for
 imbalanced folders.
 """
@@ -33,15 +35,19 @@ class ConfusionInfo:
         return max((max(row) for row in self.matrix if row), default=0)
 
 
-def predictions_path(runs: SweepRuns, trial_id: str, seed: int) -> Path:
-    return runs.run_dir / "trials" / str(trial_id) / f"seed_{seed}_predictions.csv"
+def predictions_paths(runs: SweepRuns, trial_id: str, seed: int) -> list[Path]:
+    """The run's predictions file, or with folds every fold's of that seed."""
+    folder = runs.run_dir / "trials" / str(trial_id)
+    whole = folder / f"seed_{seed}_predictions.csv"
+    return [whole] if whole.exists() else sorted(folder.glob(f"seed_{seed}_fold_*_predictions.csv"))
 
 
 def read_predictions(runs: SweepRuns, trial_id: str, seed: int) -> pd.DataFrame | None:
     """The predictions table with `true`/`predicted` as class indices, or None if absent."""
-    path = predictions_path(runs, trial_id, seed)
+    paths = predictions_paths(runs, trial_id, seed)
     try:
-        frame = pd.read_csv(path, dtype={"path": str}, keep_default_na=False)
+        frame = pd.concat([pd.read_csv(p, dtype={"path": str}, keep_default_na=False) for p in paths],
+                          ignore_index=True)
     except (OSError, ValueError, pd.errors.ParserError):
         return None
     if not {"true", "predicted"} <= set(frame.columns):

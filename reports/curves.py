@@ -45,15 +45,16 @@ def curves_info(runs: SweepRuns, top: int = TOP_TRIALS) -> CurvesInfo:
     """Histories of the `top` best trials' best seeds, NaN where a value is missing."""
     stats = trial_scores(runs)
     stats = stats[stats["n"] > 0].head(top)
-    by_key = {(str(r.trial_id), r.seed): r for r in runs.records}
+    by_key = {r.key: r for r in runs.records}
     series = []
     for trial_id, row in stats.iterrows():
-        rec = by_key.get((str(trial_id), int(row["best_seed"])))
+        rec = by_key.get((str(trial_id), int(row["best_seed"]), int(row["best_fold"])))
         if rec is None or not rec.history:
             continue
         history = sorted(rec.history, key=lambda h: _f(h.get("epoch")))
         series.append(CurveSeries(
-            label=f"#{int(row['rank'])} trial {trial_id} (seed {rec.seed})",
+            label=f"#{int(row['rank'])} trial {trial_id} (seed {rec.seed}"
+                  + (f" fold {rec.fold})" if rec.fold is not None else ")"),
             trial_id=str(trial_id),
             seed=rec.seed,
             score=rec.score,

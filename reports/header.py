@@ -53,6 +53,7 @@ class HeaderInfo:
     n_in_progress: int
     n_expected: int | None  # planned_trials * seeds, None when the tuner decides
     n_missing: int | None  # None means "unknown"
+    folds: str = ""  # the cross-validation in words; "" on the source's own split
     space: list[str] = field(default_factory=list)
     fixed: list[tuple[str, Any]] = field(default_factory=list)  # hyperparameters equal in every run
 
@@ -69,7 +70,9 @@ def header_info(runs: SweepRuns) -> HeaderInfo:
     counts = runs.frame["status"].value_counts()
     seeds = _seeds(meta)
     planned = _int(meta.get("planned_trials"))
-    expected = planned * seeds if planned is not None else None
+    folds = meta.get("folds") if isinstance(meta.get("folds"), dict) else None
+    per_seed = _int(folds.get("k")) or 1 if folds else 1
+    expected = planned * seeds * per_seed if planned is not None else None
     missing = max(expected - len(runs.frame), 0) if expected is not None else None
     status = str(meta.get("status") or "unknown")
     started, updated = str(meta.get("started") or ""), str(meta.get("updated") or "")
@@ -103,6 +106,7 @@ def header_info(runs: SweepRuns) -> HeaderInfo:
         n_in_progress=int(counts.get("running", 0)),
         n_expected=expected,
         n_missing=missing,
+        folds=_folds(folds),
         space=[str(line).strip() for line in meta.get("space") or []],
         fixed=_fixed(runs),
     )
@@ -143,10 +147,22 @@ def _seeds(meta: dict[str, Any]) -> int:
     return _int(plan) or 1
 
 
+def _folds(folds: dict[str, Any] | None) -> str:
+    if not folds:
+        return ""
+    return (f"{folds.get('k')}-fold cross-validation over all {folds.get('images')} images, training and validation "
+            f"together, with a fresh stratified partition per seed: each configuration and seed validates every "
+            f"image once, in {folds.get('k')} runs. {folds.get('duplicate_groups', 0)} group(s) of duplicate images "
+            f"({folds.get('images_in_groups', 0)} images) were kept within one fold.")
+
+
 def _budget(meta: dict[str, Any], planned: int | None, seeds: int) -> str:
     trials = f"{planned} trials" if planned is not None else (
         f"up to {meta['max_trials']} trials" if meta.get("max_trials") else "trials chosen by the tuner")
     parts = [f"{trials} x {seeds} seed{'s' if seeds != 1 else ''}"]
+    folds = meta.get("folds")
+    if isinstance(folds, dict) and folds.get("k"):
+        parts[0] += f" x {folds['k']} folds"
     plan = meta.get("seeds")
     if isinstance(plan, dict):
         parts[0] += (f" (rounds of seeds, {plan.get('min')} to {plan.get('max')}, while a claim is undecided"

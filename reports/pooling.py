@@ -138,7 +138,7 @@ def pooling_info(runs: SweepRuns, claim_rows: list[ClaimRow]) -> PoolingComparis
         return PoolingComparisonInfo(runs.objective, runs.mode, False,
                                      "The sweep did not vary pooling, so there is no max vs average comparison.")
     done = runs.completed
-    seeds = done["seed"].tolist()
+    seeds = list(zip(done["seed"], done["fold"]))  # with folds a pair shares the seed and the fold
     scores = done["score"].astype(float).tolist()
     hp_values = {n: done[runs.hp_column(n)].tolist() for n in runs.hp_names}
     comparisons = []
@@ -208,10 +208,11 @@ def _set_values(runs: SweepRuns, name: str) -> set[str]:
     return {str(v) for v in column if v is not None and not (isinstance(v, float) and math.isnan(v))}
 
 
-def _keys(seeds: list[int], hp_values: dict[str, list[Any]], names: list[str]) -> list[tuple]:
-    """Pairing key per run: its seed and every hyperparameter except the compared ones."""
+def _keys(seeds: list[tuple[int, int]], hp_values: dict[str, list[Any]], names: list[str]) -> list[tuple]:
+    """Pairing key per run: its (seed, fold), then every hyperparameter except the compared ones."""
     columns = [hp_values[n] for n in sorted(names) if not n.startswith("tuner/trial_id")]
-    return [(seed, *row) for seed, row in zip(seeds, zip(*columns))] if columns else [(s,) for s in seeds]
+    return [(seed[0], *seed[1:], *row) for seed, row in zip(seeds, zip(*columns))] if columns else \
+        [tuple(s) for s in seeds]
 
 
 def paired_difference(first: str, second: str, keys: list[tuple], groups: list[str],

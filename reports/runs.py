@@ -122,6 +122,7 @@ def _frame(records: list[RunRecord], hp_names: list[str], defaults: dict[str, An
         row = {
             "trial_id": str(rec.trial_id),
             "seed": int(rec.seed),
+            "fold": -1 if rec.fold is None else int(rec.fold),  # -1: the source's own split
             "status": rec.status,
             "score": _float(rec.score),
             "best_epoch": rec.best_epoch,
@@ -134,7 +135,7 @@ def _frame(records: list[RunRecord], hp_names: list[str], defaults: dict[str, An
         for name in hp_names:
             row[HP_PREFIX + name] = hashable(rec.hyperparameters.get(name, defaults.get(name)))
         rows.append(row)
-    columns = ["trial_id", "seed", "status", "score", "best_epoch", "epochs_run", "stopped_epoch",
+    columns = ["trial_id", "seed", "fold", "status", "score", "best_epoch", "epochs_run", "stopped_epoch",
                "wall_time_s", "error", "worker"] + [HP_PREFIX + n for n in hp_names]
     frame = pd.DataFrame(rows, columns=columns)
     frame["score"] = frame["score"].astype(float)
@@ -160,16 +161,18 @@ def trial_scores(runs: SweepRuns) -> pd.DataFrame:
     """
     frame = runs.frame
     if frame.empty:
-        return pd.DataFrame(columns=["trial_id", "mean", "std", "n", "best_seed", "rank"]).set_index("trial_id")
+        return pd.DataFrame(columns=["trial_id", "mean", "std", "n", "best_seed", "best_fold", "rank"]
+                            ).set_index("trial_id")
     done = runs.completed
     grouped = done.groupby("trial_id")["score"]
     stats = pd.DataFrame({"mean": grouped.mean(), "std": grouped.std(ddof=1), "n": grouped.size()})
     ascending = runs.mode == "min"
     if not done.empty:
         ordered = done.sort_values("score", ascending=ascending, kind="stable")
-        stats["best_seed"] = ordered.drop_duplicates("trial_id").set_index("trial_id")["seed"]
+        best = ordered.drop_duplicates("trial_id").set_index("trial_id")
+        stats["best_seed"], stats["best_fold"] = best["seed"], best["fold"]
     else:
-        stats["best_seed"] = pd.Series(dtype="int64")
+        stats["best_seed"] = stats["best_fold"] = pd.Series(dtype="int64")
     all_trials = pd.Index(frame["trial_id"].unique(), name="trial_id")
     stats = stats.reindex(all_trials)
     stats["n"] = stats["n"].fillna(0).astype(int)

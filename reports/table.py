@@ -21,6 +21,7 @@ class TrialRow:
     rank: int  # rank of the trial (by mean score over seeds); shared by its seeds
     trial_id: str
     seed: int
+    fold: int | None
     status: str
     hyperparameters: list[Any]  # values in TrialsTableInfo.hp_columns order
     score: float | None
@@ -34,7 +35,7 @@ class TrialRow:
     worker: str  # who trained it: "main", or a worker id with --workers
     error: str
     traceback: str
-    is_best: bool  # the run the best-trial section describes
+    is_best: bool  # the run the best-trial section describes (with folds: each fold of its seed)
 
 
 @dataclass
@@ -61,15 +62,16 @@ def trials_table_info(runs: SweepRuns, best: tuple[str, int] | None = None) -> T
     frame["n_seeds"] = frame["trial_id"].map(stats["n"])
     frame = frame.sort_values(["rank", "score", "seed"], ascending=[True, runs.mode == "min", True],
                               na_position="last", kind="stable")
-    tracebacks = {(str(r.trial_id), r.seed): r.traceback for r in runs.records if r.traceback}
+    tracebacks = {r.key: r.traceback for r in runs.records if r.traceback}
     hp_cols = [runs.hp_column(n) for n in columns]
     rows = []
     for row in frame.to_dict("records"):
-        key = (row["trial_id"], row["seed"])
+        key = (row["trial_id"], row["seed"], row["fold"])
         rows.append(TrialRow(
             rank=int(row["rank"]),
             trial_id=row["trial_id"],
             seed=int(row["seed"]),
+            fold=None if int(row["fold"]) < 0 else int(row["fold"]),
             status=row["status"],
             hyperparameters=[row[c] for c in hp_cols],
             score=_num(row["score"]),
@@ -83,7 +85,7 @@ def trials_table_info(runs: SweepRuns, best: tuple[str, int] | None = None) -> T
             worker=row["worker"],
             error=row["error"],
             traceback=tracebacks.get(key, "")[-TRACEBACK_CHARS:],
-            is_best=best == key,
+            is_best=best == key[:2],
         ))
     return TrialsTableInfo(runs.objective, runs.mode, columns, rows, int((frame["status"] == "failed").sum()),
                            show_worker=workers != {"main"})

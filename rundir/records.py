@@ -3,8 +3,9 @@
 Layout (all readable with pandas or a text editor):
 
     runs/<sweep>/sweep.json                   what ran: data, model, space, tuner, machine
-    runs/<sweep>/trials.csv                   one row per (trial, seed), rebuilt after each run
+    runs/<sweep>/trials.csv                   one row per (trial, seed[, fold]), rebuilt after each run
     runs/<sweep>/trials/<id>/seed_<s>.json    one run: status, hyperparameters, scores, error
+                                              (seed_<s>_fold_<f>.json with cross-validation folds)
     runs/<sweep>/trials/<id>/seed_<s>_history.csv      per-epoch metrics and learning rate
     runs/<sweep>/trials/<id>/seed_<s>_predictions.csv  validation predictions of the best epoch
     runs/<sweep>/trials/<id>/seed_<s>.checkpoint/      a running run's last checkpoint (search.training.checkpoints)
@@ -48,12 +49,16 @@ TEMP_SUFFIX = ".tmp"  # atomic_write_text's temporary files: `.<name>.<random>.t
 
 @dataclass
 class RunRecord:
-    """One training run: a configuration (trial) with one seed."""
+    """One training run: a configuration (trial) with one seed (and, with folds, one fold)."""
 
     trial_id: str
     seed: int
     status: str  # running, completed or failed
     hyperparameters: dict[str, Any]
+    # With Sweep(folds=K): which of the seed's K folds this run validated on
+    # (the seed draws the partition, search.data.folds); None on a fixed split.
+    fold: int | None = None
+    val_images: int | None = None  # how many images it validated on: a fold's weight in its seed's value
     objective: str = "val_accuracy"
     score: float | None = None  # best value of the objective over epochs
     best_val_accuracy: float | None = None
@@ -75,11 +80,25 @@ class RunRecord:
     finished: str = ""
     history: list[dict[str, float]] = field(default_factory=list)
 
+    @property
+    def name(self) -> str:
+        """The file stem of this run's record: 'seed_3', or 'seed_3_fold_1' with folds."""
+        return run_name(self.seed, self.fold)
+
+    @property
+    def key(self) -> tuple[str, int, int]:
+        """(trial, seed, fold) with -1 for no fold: what identifies a run, and sorts it."""
+        return (str(self.trial_id), self.seed, -1 if self.fold is None else self.fold)
+
     def summary_row(self) -> dict[str, Any]:
         row = {k: v for k, v in asdict(self).items() if k not in ("history", "hyperparameters", "traceback")}
         for name, value in self.hyperparameters.items():
             row[f"hp_{name}"] = value
         return row
+
+
+def run_name(seed: int, fold: int | None = None) -> str:
+    return f"seed_{seed}" if fold is None else f"seed_{seed}_fold_{fold}"
 
 
 class RecordWriteError(SweepError):
@@ -180,8 +199,11 @@ class RunDirectory:
     def trials_dir(self) -> Path:
         return self.root / "trials"
 
-    def run_path(self, trial_id: str, seed: int) -> Path:
-        return self.trials_dir / str(trial_id) / f"seed_{seed}.json"
+    def run_path(self, trial_id: str, seed: int, fold: int | None = None) -> Path:
+        return self.trials_dir / str(trial_id) / f"{run_name(seed, fold)}.json"
+
+    def predictions_path(self, trial_id: str, seed: int, fold: int | None = None) -> Path:
+        return self.trials_dir / str(trial_id) / f"{run_name(seed, fold)}_predictions.csv"
 
     # -- writing ---------------------------------------------------------
 
@@ -214,11 +236,11 @@ class RunDirectory:
     def write_run(self, record: RunRecord, predictions: list[dict[str, Any]] | None = None) -> None:
         """Write history and predictions first, the record last: a record
         marked completed always has its companions on disk."""
-        path = self.run_path(record.trial_id, record.seed)
+        path = self.run_path(record.trial_id, record.seed, record.fold)
         if record.history:
-            atomic_write_text(path.with_name(f"seed_{record.seed}_history.csv"), to_csv(record.history, HISTORY_COLUMNS))
+            atomic_write_text(path.with_name(f"{record.name}_history.csv"), to_csv(record.history, HISTORY_COLUMNS))
         if predictions is not None:
-            atomic_write_text(path.with_name(f"seed_{record.seed}_predictions.csv"), to_csv(predictions))
+            atomic_write_text(self.predictions_path(record.trial_id, record.seed, record.fold), to_csv(predictions))
         atomic_write_text(path, json.dumps(_clean(asdict(record)), indent=2, default=str))
 
     def write_summary(self) -> None:
@@ -251,8 +273,8 @@ class RunDirectory:
         except json.JSONDecodeError as exc:
             raise SweepError(f"{path} is not valid JSON ({exc.msg} at line {exc.lineno})") from None
 
-    def read_run(self, trial_id: str, seed: int) -> RunRecord | None:
-        path = self.run_path(trial_id, seed)
+    def read_run(self, trial_id: str, seed: int, fold: int | None = None) -> RunRecord | None:
+        path = self.run_path(trial_id, seed, fold)
         if not path.exists():
             return None
         return _record_from_json(path)
@@ -266,13 +288,13 @@ class RunDirectory:
         return sorted(self.trials_dir.glob("*/seed_*.json"))
 
     def read_runs(self) -> list[RunRecord]:
-        """Every run record on disk, in trial then seed order; unreadable ones skipped."""
+        """Every run record on disk, in trial, seed then fold order; unreadable ones skipped."""
         records = []
         for path in self.record_paths():
             record = _record_from_json(path)
             if record is not None:
                 records.append(record)
-        return sorted(records, key=lambda r: (str(r.trial_id), r.seed))
+        return sorted(records, key=lambda r: r.key)
 
 
 def _record_from_json(path: Path) -> RunRecord | None:
@@ -284,7 +306,7 @@ def _record_from_json(path: Path) -> RunRecord | None:
 
 
 def load_results(run_dir: str | Path):
-    """Every run of a run directory as a pandas DataFrame, one row per (trial, seed), columns as trials.csv.
+    """Every run of a run directory as a pandas DataFrame, one row per run, columns as trials.csv.
 
     Read from the run records themselves, so it is current also while the
     sweep is still running. Needs no TensorFlow: the records are the layer

@@ -58,6 +58,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--image-size", type=int, metavar="N", help="resize images to N x N pixels")
     p.add_argument("--seeds", type=_seeds_flag, metavar="N|auto",
                    help="runs per configuration, with seeds 0..N-1; auto: rounds of seeds while a claim is undecided")
+    p.add_argument("--folds", type=int, metavar="K",
+                   help="K-fold cross-validation over all the images (training and validation together), "
+                        "a fresh partition per seed: K times the runs")
     p.add_argument("--precision", choices=("float32", "mixed_bfloat16"),
                    help="Keras dtype policy of each run (mixed_bfloat16: faster on bf16 hardware)")
     p.add_argument("--fuse-seeds", choices=("auto", "on", "off"),
@@ -136,7 +139,7 @@ def _main(args: argparse.Namespace) -> int:
     sweep_file = Path(args.sweep_file) if args.sweep_file else DEFAULT_SWEEP
     sweep = load_sweep_file(sweep_file).with_overrides(
         data=args.data, max_trials=args.max_trials, epochs=args.epochs, image_size=args.image_size, seeds=args.seeds,
-        precision=args.precision, resize=args.resize, fuse_seeds=FUSE_FLAG.get(args.fuse_seeds),
+        folds=args.folds, precision=args.precision, resize=args.resize, fuse_seeds=FUSE_FLAG.get(args.fuse_seeds),
     )
     _check_parallel_flags(args)
     if sweep.tuner == "hyperband" and sweep.max_trials and not args.worker:

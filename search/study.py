@@ -32,7 +32,7 @@ def judge_and_report(run_dir: Path) -> Path:
 
 
 # The sweep-file overrides a worker repeats after its sweep file, as `python -m search.run` flags.
-OVERRIDES = ("data", "max_trials", "epochs", "image_size", "seeds", "precision", "resize", "fuse_seeds")
+OVERRIDES = ("data", "max_trials", "epochs", "image_size", "seeds", "folds", "precision", "resize", "fuse_seeds")
 
 
 def worker_args(sweep_file: str | Path, options: RunOptions, overrides: dict[str, Any] | None = None,

@@ -20,7 +20,7 @@ from conftest import write_sweep
 from search.check import main as check_main
 from search.data.sources import Digits, ImageFolder, TrainTestFolders
 from rundir.records import CHECK_FILE
-from search.data.datacheck import NEAR_BITS, _near_pairs, cached_check, check_data, perceptual_hashes, popcount
+from search.data.datacheck import NEAR_BITS, near_pairs, cached_check, check_data, perceptual_hashes, popcount
 
 
 def smooth_image(rng: np.random.Generator, width: int, height: int) -> np.ndarray:
@@ -118,7 +118,7 @@ def test_near_pair_search_finds_exactly_what_comparing_every_pair_finds():
     bits = popcount(hashes[:, None] ^ hashes[None, :])
     every_pair = [(i, j, int(bits[i, j])) for i in range(len(hashes)) for j in range(i + 1, len(hashes))
                   if bits[i, j] <= NEAR_BITS]
-    assert _near_pairs(hashes, NEAR_BITS) == every_pair
+    assert near_pairs(hashes, NEAR_BITS) == every_pair
     assert len(every_pair) > 20
 
 

@@ -437,7 +437,7 @@ def _dct_matrix(n: int) -> np.ndarray:
     return m.astype(np.float32)
 
 
-def _array_digests(images: np.ndarray) -> list[str]:
+def array_digests(images: np.ndarray) -> list[str]:
     return [hashlib.blake2b(np.ascontiguousarray(img).tobytes(), digest_size=16).hexdigest() for img in images]
 
 
@@ -471,11 +471,11 @@ def find_duplicates(data: ImageData, files: list[FileProperties]) -> Duplicates:
         return data.x_train[i] if i < n_train else data.x_val[i - n_train]
 
     hashes = np.concatenate([perceptual_hashes(data.x_train), perceptual_hashes(data.x_val)])
-    digests = file_digests(files, hashes) if files else _array_digests(data.x_train) + _array_digests(data.x_val)
+    digests = file_digests(files, hashes) if files else array_digests(data.x_train) + array_digests(data.x_val)
     names = [f.path for f in files] if files else [f"train #{i}" for i in range(n_train)] + [
         f"validation #{i}" for i in range(len(data.y_val))]
-    exact = _exact_pairs(digests)
-    near = [(i, j, d) for i, j, d in _near_pairs(hashes, NEAR_BITS) if digests[i] != digests[j]]
+    exact = exact_pairs(digests)
+    near = [(i, j, d) for i, j, d in near_pairs(hashes, NEAR_BITS) if digests[i] != digests[j]]
 
     def where(i: int, j: int) -> str:
         return "train" if j < n_train else ("val" if i >= n_train else "across")
@@ -496,7 +496,7 @@ def find_duplicates(data: ImageData, files: list[FileProperties]) -> Duplicates:
     )
 
 
-def _exact_pairs(digests: list[str]) -> list[tuple[int, int]]:
+def exact_pairs(digests: list[str]) -> list[tuple[int, int]]:
     """Each image paired with the first of its group of identical files."""
     first: dict[str, int] = {}
     pairs = []
@@ -508,7 +508,7 @@ def _exact_pairs(digests: list[str]) -> list[tuple[int, int]]:
     return pairs
 
 
-def _near_pairs(hashes: np.ndarray, max_bits: int) -> list[tuple[int, int, int]]:
+def near_pairs(hashes: np.ndarray, max_bits: int) -> list[tuple[int, int, int]]:
     """All (i, j, bits) with i < j and Hamming distance <= max_bits.
 
     Pigeonhole search instead of comparing every pair: cut the 64 bits into

@@ -40,6 +40,9 @@ class ImageData:
     # files. The data check reads them.
     train_files: list[FileProperties] = field(default_factory=list)
     val_files: list[FileProperties] = field(default_factory=list)
+    # With folds (search.data.folds): each validation image's place among all
+    # the images, so a run's predictions name the image whichever fold it is in.
+    val_index: list[int] = field(default_factory=list)
 
     @property
     def input_shape(self) -> tuple[int, int, int]:

@@ -375,7 +375,7 @@ class RecordWatcher:
             record = self.records.read_record(path)
             if record is None or record.status not in ("completed", "failed"):
                 continue
-            key = (record.trial_id, record.seed)
+            key = record.key
             if key not in self._done:
                 self._done.add(key)
                 fresh.append(record)

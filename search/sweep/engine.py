@@ -23,6 +23,7 @@ import keras_tuner
 from search.sweep.schedule import schedule_claims
 from search.training import device
 from search.sweep import keras_tuner_private as kt_private
+from search.data.folds import FoldPlan, plan_folds
 from search.data.sources import ImageData
 from rundir.errors import SweepError
 from search.training.fusion import sweep_choice
@@ -42,7 +43,7 @@ from search.sweep.tuner import BEST_MODEL, BEST_MODEL_INFO, RunOptions, SweepTun
 # Settings that define what a run directory's records mean; rerunning with a
 # different value would mix incomparable trials, so it is refused.
 FINGERPRINT_KEYS = ("hypermodel", "space", "tuner", "objective", "image_size", "epochs", "data", "early_stopping",
-                    "median_stopping", "precision", "seeds", "resize")
+                    "median_stopping", "precision", "seeds", "resize", "folds")
 
 
 @dataclass
@@ -54,6 +55,12 @@ class Prepared:
     article_defaults: dict  # the article model's own values
     params: int
     epochs: int
+    folds: FoldPlan | None = None  # Sweep(folds=K): every image pooled, a partition per seed
+
+    @property
+    def runs_per_seed(self) -> int:
+        """Runs of one configuration and seed: one, or one per fold."""
+        return self.folds.k if self.folds is not None else 1
 
 
 @dataclass
@@ -122,7 +129,8 @@ def prepare(sweep: Sweep) -> Prepared:
     params = int(model.count_params())
     del model
     keras.backend.clear_session()
-    return Prepared(sweep, data, hypermodel, values, article_defaults, params, int(values["epochs"]))
+    folds = plan_folds(data, sweep.folds) if sweep.folds is not None else None
+    return Prepared(sweep, data, hypermodel, values, article_defaults, params, int(values["epochs"]), folds)
 
 
 def schedule_own_claims(sweep: Sweep, hypermodel: OwnHyperModel) -> Sweep:
@@ -193,6 +201,9 @@ def describe(prepared: Prepared) -> str:
         f"sweep      {s.name}" + (f": {s.description}" if s.description else ""),
         f"data       {d.source}: {d.num_classes} classes, {len(d.y_train)} training / {len(d.y_val)} validation images "
         f"at {d.input_shape[0]}x{d.input_shape[1]}x{d.input_shape[2]}",
+        *([f"folds      {prepared.folds.describe()}: {prepared.folds.k}x the runs and epochs of the fixed split "
+           f"({planned * prepared.folds.k if planned else '?'} runs per seed instead of {planned or '?'})"]
+          if prepared.folds is not None else []),
         f"model      {model_label(prepared.hypermodel)}, "
         f"{prepared.params:,} parameters with default hyperparameters",
         f"tuner      {s.tuner}, objective {s.objective}, "
@@ -231,6 +242,7 @@ def fingerprint(sweep: Sweep) -> dict:
         "precision": sweep.precision,
         "seeds": plan_json(sweep.seeds),  # the seed plan fixes the claims' looks: a resume must keep it
         "resize": sweep.resize,  # crop/pad change every image; absent in older run directories, which still resume
+        "folds": sweep.folds,  # another K is another partition of every seed
     }
 
 
@@ -251,6 +263,7 @@ def sweep_metadata(prepared: Prepared, sweep_file: str, started: str, status: st
                    log: RoundLog | None = None) -> dict:
     s, d = prepared.sweep, prepared.data
     log = log or RoundLog([first_round(s.seeds)])
+    folds = prepared.folds
     return {
         "name": s.name,
         "description": s.description,
@@ -262,9 +275,12 @@ def sweep_metadata(prepared: Prepared, sweep_file: str, started: str, status: st
             "source": d.source,
             "description": s.data.describe(),
             "classes": d.class_names,
-            "class_counts": d.class_counts(),
-            "n_train": int(len(d.y_train)),
-            "n_val": int(len(d.y_val)),
+            # With folds every image is validated once per configuration and
+            # seed: the claims' resolution and chance rate are over all of them.
+            "class_counts": (folds.pool if folds else d).class_counts(),
+            "n_train": int(folds.n - folds.n // folds.k) if folds else int(len(d.y_train)),
+            "n_val": int(folds.n if folds else len(d.y_val)),
+            **({"split": {"n_train": int(len(d.y_train)), "n_val": int(len(d.y_val))}} if folds else {}),
             "image_size": s.image_size,
             "resize": s.resize,
             "input_shape": list(d.input_shape),
@@ -284,6 +300,7 @@ def sweep_metadata(prepared: Prepared, sweep_file: str, started: str, status: st
         "max_trials": s.max_trials,
         "planned_trials": s.planned_trials(),
         "seeds": plan_json(s.seeds),  # an int, or {"min", "max"} for rounds of seeds
+        "folds": folds.to_meta() if folds else None,  # K, images, duplicate groups kept within a fold
         "seed_looks": list(seed_looks(s.seeds)),  # the seed counts at which claims may be judged
         **log.to_meta(),  # rounds run (and why), seeds_reached, seed_stop
         "epochs": prepared.epochs,
@@ -399,7 +416,7 @@ class SeedRounds:
         oracle = make_oracle(sweep, declare_space(sweep), self.prepared.epochs)
         project = "tuner" if rnd.number == 1 else f"tuner/round_{rnd.number}"
         tuner = SweepTuner(oracle, self.prepared.hypermodel, sweep, self.prepared.data, self.records, self.progress,
-                           project_name=project, options=self.options)
+                           project_name=project, options=self.options, folds=self.prepared.folds)
         tuner.current_round = lambda: rnd
         return tuner
 
@@ -409,7 +426,8 @@ class SeedRounds:
         planned = sweep.planned_trials()
         rounds = isinstance(sweep.seeds, Seeds)
         self.progress.start_round(f"round {rnd.number}" if rounds else "",
-                                  planned * (rnd.seeds - rnd.first_seed) if planned else None, done_runs)
+                                  planned * (rnd.seeds - rnd.first_seed) * self.prepared.runs_per_seed
+                                  if planned else None, done_runs)
         if rounds:
             self.progress.say(rnd.label())
 
@@ -505,7 +523,7 @@ def _serve_workers(rounds: SeedRounds, parallel: Parallel, records: RunDirectory
     def show_finished_runs() -> None:
         for record in watcher.new_finished():
             progress.run_done(record.trial_id, record.seed, rounds.current.seeds, record.status, record.score,
-                              record.wall_time_s, worker=record.worker)
+                              record.wall_time_s, worker=record.worker, fold=record.fold)
 
     lost = ""
     try:
@@ -578,7 +596,7 @@ def run_worker(prepared: Prepared, out: Path, address: str, worker_id: str | Non
     progress = Progress(None, sweep.objective, objective_mode(sweep.objective), quiet=quiet)
     oracle = make_oracle(sweep, declare_space(sweep), prepared.epochs)
     tuner = SweepTuner(oracle, prepared.hypermodel, sweep, prepared.data, records, progress, worker=worker_id,
-                       project_name=f"tuner/workers/{worker_id}", options=options)
+                       project_name=f"tuner/workers/{worker_id}", options=options, folds=prepared.folds)
     # The chief writes each round into sweep.json before it serves that round's trials.
     tuner.current_round = lambda: current_round(records.read_json("sweep.json"), sweep.seeds)
     distributed.wait_for_chief(where)

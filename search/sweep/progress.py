@@ -63,27 +63,29 @@ class Progress:
         """A new round of seeds: its own run count and ETA, its name on every line."""
         self.round_label, self.planned_runs, self.done_runs = label, planned_runs, done_runs
 
-    def _prefix(self, trial_id: str, seed: int, seeds: int) -> str:
+    def _prefix(self, trial_id: str, seed: int, seeds: int, fold: int | None = None) -> str:
         total = "?" if self.planned_runs is None else str(self.planned_runs)
         where = f"{self.round_label} " if self.round_label else ""
-        return f"{where}run {self.done_runs + 1}/{total} trial {trial_id} seed {seed + 1}/{seeds}"
+        return (f"{where}run {self.done_runs + 1}/{total} trial {trial_id} seed {seed + 1}/{seeds}"
+                + (f" fold {fold + 1}" if fold is not None else ""))
 
-    def epoch(self, trial_id: str, seed: int, seeds: int, epoch: int, epochs: int, value: float) -> None:
+    def epoch(self, trial_id: str, seed: int, seeds: int, epoch: int, epochs: int, value: float,
+              fold: int | None = None) -> None:
         if self.quiet or not self._live:
             return
         best = "-" if self.best is None else f"{self.best:.4f}"
-        line = (f"{self._prefix(trial_id, seed, seeds)} epoch {epoch}/{epochs} "
+        line = (f"{self._prefix(trial_id, seed, seeds, fold)} epoch {epoch}/{epochs} "
                 f"{self.objective} {value:.4f} best {best} ETA {self.eta()}")
         self.stream.write("\r\033[K" + line)
         self.stream.flush()
 
     def run_done(self, trial_id: str, seed: int, seeds: int, status: str, score: float | None,
-                 seconds: float, reused: bool = False, worker: str = "") -> None:
+                 seconds: float, reused: bool = False, worker: str = "", fold: int | None = None) -> None:
         if status == "completed":
             self.note_best(score)
         if not reused:
             self.run_seconds.append(seconds)
-        line = self._prefix(trial_id, seed, seeds) + (f" [{worker}] " if worker else " ")
+        line = self._prefix(trial_id, seed, seeds, fold) + (f" [{worker}] " if worker else " ")
         if reused:
             line += "already done (resumed)"
         elif status == "completed":

@@ -82,6 +82,9 @@ class Sweep:
     epochs: int | None = None  # None: the article's epoch count
     image_size: int = 224
     seeds: int | Seeds | str = 1  # N: seeds 0..N-1; Seeds(min, max) or "auto": rounds while a claim is undecided
+    # K: stratified K-fold cross-validation over all the source's images, a
+    # fresh partition per seed (search.data.folds); None: the source's own split.
+    folds: int | None = None
     early_stopping: EarlyStopping | None = field(default_factory=EarlyStopping)
     median_stopping: MedianStopping | None = None  # stop runs behind the median (off; not with claims)
     precision: str = "float32"  # or "mixed_bfloat16": bf16 compute, float32 weights (opt-in)
@@ -107,6 +110,7 @@ class Sweep:
             ("max_trials", self.max_trials, 1),
             ("seeds", None if isinstance(self.seeds, Seeds) else self.seeds, 1),
             ("image_size", self.image_size, 4),
+            ("folds", self.folds, 2),
         ):
             if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < low):
                 raise SweepError(f"{label} must be a whole number of at least {low}"
@@ -141,11 +145,25 @@ class Sweep:
         if self.tuner == "hyperband" and self.claims:
             raise SweepError("hyperband trains configurations to unequal epoch budgets, which the paired claim "
                              "statistics cannot compare; use tuner=\"grid\" in sweeps with claims")
+        if self.folds is not None:
+            self._check_folds()
         for name, value in self.space.items():
             if isinstance(value, (list, tuple)) and len(value) == 0:
                 raise SweepError(f"search space for {name!r} is empty; give at least one value")
             if self.tuner == "grid" and isinstance(value, Range) and value.step is None:
                 raise SweepError(f"grid search needs a step for Range {name!r} (or list the values)")
+
+    def _check_folds(self) -> None:
+        """What folds cannot go with: each is refused as claims refuse it, before any training."""
+        if self.tuner == "hyperband":
+            raise SweepError(f"folds={self.folds} trains every configuration on each fold to one budget, which "
+                             "hyperband's unequal epoch budgets break; use tuner=\"grid\" with folds")
+        if self.median_stopping is not None:
+            raise SweepError(f"folds={self.folds}: median_stopping would compare runs validated on different "
+                             "folds; use it without folds")
+        if self.fuse_seeds is True:
+            raise SweepError(f"folds={self.folds}: fused seeds share one validation set, and each fold has its "
+                             "own; use fuse_seeds=\"auto\" or False with folds")
 
     def with_overrides(self, **overrides: Any) -> Sweep:
         """The sweep with CLI flags applied; `None` means the flag was not given."""

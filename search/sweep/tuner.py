@@ -29,6 +29,7 @@ from search.training import device
 from search.sweep import keras_tuner_private as kt_private
 from search.training.callbacks import EpochLog
 from search.training.checkpoints import DEFAULT_EVERY_S, RunCheckpoint, checkpoint_dir, read_checkpoint, remove_checkpoint
+from search.data.folds import FoldPlan
 from search.data.sources import ImageData, one_hot
 from rundir.errors import SweepError
 from search.training.fusion import FusionPolicy
@@ -74,6 +75,9 @@ def training_arrays(data: ImageData, label_mode: str) -> TrainingData:
     return TrainingData(data.x_train, data.y_train, data.x_val, data.y_val)
 
 
+Unit = tuple[int, "int | None"]  # one run of a trial: (seed, fold), fold None on a fixed split
+
+
 def record_id(trial_id: str) -> str:
     """Keras Tuner pads trial ids to the width of max_trials ("0", "00",
     "0000" for none), which changes when a resumed sweep gets a new
@@ -94,7 +98,7 @@ class SweepTuner(keras_tuner.Tuner):
 
     def __init__(self, oracle, hypermodel: ArticleHyperModel, sweep: Sweep, data: ImageData,
                  records: RunDirectory, progress: Progress, worker: str = "main", project_name: str = "tuner",
-                 options: RunOptions | None = None, **kwargs):
+                 options: RunOptions | None = None, folds: FoldPlan | None = None, **kwargs):
         # Keras Tuner prints "Reloading Tuner from ..." to stdout on resume;
         # stdout is kept for the report's path.
         with contextlib.redirect_stdout(io.StringIO()):
@@ -106,6 +110,8 @@ class SweepTuner(keras_tuner.Tuner):
         self.sweep = sweep
         self.data = data
         self.arrays = training_arrays(data, hypermodel.label_mode)
+        self.folds = folds  # with folds, `data` is every image and each run trains on its fold's split
+        self._fold_data: tuple[Unit, ImageData, TrainingData] | None = None
         self.records = records
         self.progress = progress
         self.worker = worker
@@ -160,15 +166,16 @@ class SweepTuner(keras_tuner.Tuner):
         trial_id = record_id(trial.trial_id)
         round_ = self.current_round()
         self.seed_count = round_.seeds
-        done: dict[int, RunRecord] = {}
-        for seed in range(round_.seeds):
-            record = self.records.read_run(trial_id, seed)
+        done: dict[Unit, RunRecord] = {}
+        units = self._units(range(round_.seeds))
+        for seed, fold in units:
+            record = self.records.read_run(trial_id, seed, fold)
             if record is not None and record.status in ("completed", "failed") and _same_config(record, hp):
-                done[seed] = record
+                done[(seed, fold)] = record
                 if seed >= round_.first_seed:
                     self.progress.run_done(trial_id, seed, round_.seeds, record.status, record.score,
-                                           record.wall_time_s, reused=True)
-        done.update(self._train_seeds(trial_id, hp, [s for s in range(round_.seeds) if s not in done]))
+                                           record.wall_time_s, reused=True, fold=fold)
+        done.update(self._train_seeds(trial_id, hp, [u for u in units if u not in done]))
         gc.collect()
         scores = [r.score for _, r in sorted(done.items()) if r.status == "completed"]
         errors = [r.error or "failed" for _, r in sorted(done.items()) if r.status != "completed"]
@@ -176,17 +183,34 @@ class SweepTuner(keras_tuner.Tuner):
             raise keras_tuner.errors.FailedTrialError(f"every seed failed: {errors[0]}")
         return {self.sweep.objective: float(np.mean(scores))}
 
+    def _units(self, seeds) -> list[Unit]:
+        """The runs of `seeds`: one per seed, or with folds one per seed and fold."""
+        folds = range(self.folds.k) if self.folds is not None else [None]
+        return [(seed, fold) for seed in seeds for fold in folds]
+
+    def _run_data(self, seed: int, fold: int | None) -> tuple[ImageData, TrainingData]:
+        """What one run trains and validates on: the source's split, or its fold of its seed's partition.
+        The last fold's arrays are kept, since a trial's runs of one fold follow each other only with seeds."""
+        if fold is None or self.folds is None:
+            return self.data, self.arrays
+        if self._fold_data is None or self._fold_data[0] != (seed, fold):
+            data = self.folds.fold(seed, fold)
+            self._fold_data = ((seed, fold), data, training_arrays(data, self.hypermodel.label_mode))
+        return self._fold_data[1], self._fold_data[2]
+
     # -- one run and one fused group share these steps --------------------
     # _open_runs (records marked running) -> build under used_knobs ->
     # _describe_model (the knobs and size) -> fit -> _conclude (score,
     # predictions, best model) -> _close (the final record on disk).
 
-    def _open_runs(self, trial_id: str, hp, seeds: list[int], fused: int = 1) -> dict[int, RunRecord]:
-        """A "running" record per seed, on disk before training starts, so a kill leaves a trace."""
+    def _open_runs(self, trial_id: str, hp, units: list[Unit], fused: int = 1) -> dict[Unit, RunRecord]:
+        """A "running" record per run, on disk before training starts, so a kill leaves a trace."""
         values = {k: _display_value(v) for k, v in hp.values.items()}
-        records = {s: RunRecord(trial_id=trial_id, seed=s, status="running", hyperparameters=dict(values),
-                                objective=self.sweep.objective, worker=self.worker, started=_now(), fused=fused)
-                   for s in seeds}
+        records = {(s, f): RunRecord(trial_id=trial_id, seed=s, fold=f, status="running",
+                                     hyperparameters=dict(values), objective=self.sweep.objective,
+                                     worker=self.worker, started=_now(), fused=fused,
+                                     val_images=len(self._run_data(s, f)[0].y_val))
+                   for s, f in units}
         for record in records.values():
             self.records.write_run(record)
         return records
@@ -206,15 +230,16 @@ class SweepTuner(keras_tuner.Tuner):
             record.stopped_epoch, record.pruned = pruner.stopped_epoch, True
         if record.status != "completed":
             return None
-        predictions = self._predictions(model, log)  # leaves the best epoch's weights in the model
+        predictions = self._predictions(model, log, self._run_data(record.seed, record.fold)[0])  # best weights stay
         if self.options.save_best_model:
             self._save_if_best(record, model)
         return predictions
 
-    def _train(self, trial_id: str, hp, seed: int, kept: TrialModel) -> RunRecord:
-        record = self._open_runs(trial_id, hp, [seed])[seed]
+    def _train(self, trial_id: str, hp, unit: Unit, kept: TrialModel) -> RunRecord:
+        seed, fold = unit
+        record = self._open_runs(trial_id, hp, [unit])[unit]
         start = time.perf_counter()
-        log = EpochLog(self.sweep.objective, on_epoch=self._epoch_progress(trial_id, seed, hp))
+        log = EpochLog(self.sweep.objective, on_epoch=self._epoch_progress(trial_id, seed, hp, fold))
         predictions = None
         checkpoint = None
         try:
@@ -236,8 +261,9 @@ class SweepTuner(keras_tuner.Tuner):
                 callbacks.append(checkpoint)  # last: it saves and restores the others' state
                 if checkpoint.resume is not None:
                     resume = {"initial_epoch": checkpoint.resume.epoch}
-                    self.progress.say(f"trial {trial_id} seed {seed}: resumed after epoch {checkpoint.resume.epoch}")
-            a = self.arrays
+                    self.progress.say(f"trial {trial_id} {record.name.replace('_', ' ')}: resumed after epoch "
+                                      f"{checkpoint.resume.epoch}")
+            a = self._run_data(seed, fold)[1]
             self.hypermodel.fit(hp, model, a.x, a.y, validation_data=(a.x_val, a.y_val), seed=seed,
                                 callbacks=callbacks, verbose=0, **resume)
             predictions = self._conclude(record, model, log, stopper, pruner)
@@ -258,24 +284,27 @@ class SweepTuner(keras_tuner.Tuner):
         every = self.options.checkpoint_every_s
         if every is None:
             return None
-        folder = checkpoint_dir(self.records.run_path(record.trial_id, record.seed))
+        folder = checkpoint_dir(self.records.run_path(record.trial_id, record.seed, record.fold))
         resume = read_checkpoint(folder, record.hyperparameters)
         return RunCheckpoint(folder, record.hyperparameters, log, stopper, pruner, every_s=every, resume=resume)
 
-    def _train_seeds(self, trial_id: str, hp, seeds: list[int]) -> dict[int, RunRecord]:
-        """Train `seeds` alone or as fused programs, as the fusion policy groups them."""
-        out: dict[int, RunRecord] = {}
+    def _train_seeds(self, trial_id: str, hp, units: list[Unit]) -> dict[Unit, RunRecord]:
+        """Train `units` alone or as fused programs of seeds, as the fusion policy groups them
+        (with folds always alone: see search.training.fusion)."""
+        out: dict[Unit, RunRecord] = {}
         kept = TrialModel()
         alone = None  # the lone run a measuring program is compared with (search.training.fusion)
-        for group in self.fusion.groups(seeds):
+        groups = [[u] for u in units] if self.folds is not None else \
+            [[(s, None) for s in group] for group in self.fusion.groups([s for s, _ in units])]
+        for group in groups:
             if len(group) == 1:
                 out[group[0]] = alone = self._train(trial_id, hp, group[0], kept)
             else:
-                out.update(self._train_fused(trial_id, hp, group, alone))
+                out.update(self._train_fused(trial_id, hp, [s for s, _ in group], alone))
         kept.forget()
         return out
 
-    def _train_fused(self, trial_id: str, hp, seeds: list[int], alone: RunRecord | None) -> dict[int, RunRecord]:
+    def _train_fused(self, trial_id: str, hp, seeds: list[int], alone: RunRecord | None) -> dict[Unit, RunRecord]:
         """Train `seeds` as one program (search.training.fused), one record per seed.
 
         A member whose loss turns NaN fails alone; if the program itself
@@ -285,7 +314,7 @@ class SweepTuner(keras_tuner.Tuner):
         from search.training import fused
         from search.data.pipeline import fit_inputs
 
-        records = self._open_runs(trial_id, hp, seeds, fused=len(seeds))
+        records = self._open_runs(trial_id, hp, [(s, None) for s in seeds], fused=len(seeds))
         start = time.perf_counter()
         members: list[Member] = []
         a = self.arrays
@@ -313,10 +342,10 @@ class SweepTuner(keras_tuner.Tuner):
                               f"({_describe_failure(exc)}); from now on at most {half} per program")
             members = program = None
             gc.collect()
-            return self._train_seeds(trial_id, hp, seeds)
+            return self._train_seeds(trial_id, hp, [(s, None) for s in seeds])
         wall = time.perf_counter() - start
         for member in members:
-            record = records[member.seed]
+            record = records[(member.seed, None)]
             self._describe_model(record, hp, used, member.model)
             predictions = self._conclude(record, member.model, member.log, member.stopper)
             self._close(record, member.log, wall / len(seeds), predictions)
@@ -337,13 +366,13 @@ class SweepTuner(keras_tuner.Tuner):
                 record.seconds_per_epoch = round(float(np.median([r["seconds"] for r in log.rows])), 4)
         record.finished = _now()
         self.records.write_run(record, predictions)
-        remove_checkpoint(checkpoint_dir(self.records.run_path(record.trial_id, record.seed)))  # the record is final
+        remove_checkpoint(checkpoint_dir(self.records.run_path(record.trial_id, record.seed, record.fold)))  # final
         self.records.write_summary()
         if self.options.tensorboard:
             from search.sweep import tensorboard_log
             tensorboard_log.write_run(self.records.root, record)
         self.progress.run_done(record.trial_id, record.seed, self.seed_count, record.status, record.score,
-                               record.wall_time_s)
+                               record.wall_time_s, fold=record.fold)
 
     def _save_if_best(self, record: RunRecord, model) -> None:
         """Save `model` (at its best epoch) as best_model.keras if this run beats every finished one.
@@ -359,7 +388,7 @@ class SweepTuner(keras_tuner.Tuner):
         with FileLock(str(root / ".best_model.lock")):
             others = [r.score for r in self.records.read_runs()
                       if r.status == "completed" and r.score is not None
-                      and (r.trial_id, r.seed) != (record.trial_id, record.seed)]
+                      and r.key != record.key]
             if others and sign * record.score <= max(sign * s for s in others):
                 return
             try:
@@ -371,7 +400,7 @@ class SweepTuner(keras_tuner.Tuner):
                 self.progress.say(f"warning: could not save the best model: {_describe_failure(exc)}")
                 return
             atomic_write_text(root / BEST_MODEL_INFO, json.dumps(
-                {"trial_id": record.trial_id, "seed": record.seed, "score": record.score,
+                {"trial_id": record.trial_id, "seed": record.seed, "fold": record.fold, "score": record.score,
                  "objective": self.sweep.objective}, indent=2))
 
     def _knob_universe(self) -> list[str]:
@@ -416,24 +445,26 @@ class SweepTuner(keras_tuner.Tuner):
         if stopper is not None and getattr(stopper, "stopped_epoch", 0):
             record.stopped_epoch = int(stopper.stopped_epoch) + 1
 
-    def _predictions(self, model, log: EpochLog) -> list[dict]:
-        """Validation predictions with the best epoch's weights, for the report."""
+    def _predictions(self, model, log: EpochLog, data: ImageData) -> list[dict]:
+        """Validation predictions with the best epoch's weights, for the report. `index` is the
+        image's place in the validation set, or with folds among all the images: one id per image."""
         if log.best_weights is not None:
             model.set_weights(log.best_weights)
-        probs = model.predict(self.data.x_val, batch_size=256, verbose=0)
+        probs = model.predict(data.x_val, batch_size=256, verbose=0)
         predicted = np.argmax(probs, axis=-1)
-        paths = self.data.val_paths or [""] * len(predicted)
+        paths = data.val_paths or [""] * len(predicted)
+        ids = data.val_index or range(len(predicted))
         return [
-            {"index": i, "path": paths[i], "true": int(t), "predicted": int(p)}
-            for i, (t, p) in enumerate(zip(self.data.y_val, predicted))
+            {"index": ids[i], "path": paths[i], "true": int(t), "predicted": int(p)}
+            for i, (t, p) in enumerate(zip(data.y_val, predicted))
         ]
 
-    def _epoch_progress(self, trial_id: str, seed: int, hp):
+    def _epoch_progress(self, trial_id: str, seed: int, hp, fold: int | None = None):
         epochs = hp.values.get("tuner/epochs", hp.values.get("epochs", 0))
 
         def show(epoch: int, row: dict) -> None:
             self.progress.epoch(trial_id, seed, self.seed_count, epoch, epochs,
-                                row.get(self.sweep.objective, math.nan))
+                                row.get(self.sweep.objective, math.nan), fold=fold)
 
         return show
 

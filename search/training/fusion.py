@@ -53,8 +53,12 @@ class FusionChoice:
         return f"fused seeds: {state}: {self.reason}"
 
 
-def initial_choice(fuse_seeds, backend: str, gpu: bool, median_stopping: bool, own_fit: bool) -> FusionChoice:
+def initial_choice(fuse_seeds, backend: str, gpu: bool, median_stopping: bool, own_fit: bool,
+                   folds: bool = False) -> FusionChoice:
     """The choice before any run: the user's, or why auto need not measure."""
+    if folds:  # Sweep refuses fuse_seeds=True with folds
+        return FusionChoice(False, "with folds every run validates on its own fold, and fused seeds share one "
+                                   "validation set, so each run trains on its own")
     if backend == "torch" and fuse_seeds is not False:
         # Not tried on torch (the machines here lack it), so torch keeps the path that is tested there.
         return FusionChoice(False, "on torch each seed trains on its own (fused seeds are for TensorFlow and JAX)")
@@ -81,7 +85,7 @@ def sweep_choice(sweep, hypermodel) -> FusionChoice:
 
     own_fit = isinstance(hypermodel, OwnHyperModel) and overrides_fit(hypermodel.user)
     return initial_choice(sweep.fuse_seeds, keras.backend.backend(), device.gpu_count() > 0,
-                          sweep.median_stopping is not None, own_fit)
+                          sweep.median_stopping is not None, own_fit, folds=sweep.folds is not None)
 
 
 def steady_epoch_seconds(record: RunRecord) -> float:
