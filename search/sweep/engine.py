@@ -207,7 +207,8 @@ def describe(prepared: Prepared) -> str:
         f"model      {model_label(prepared.hypermodel)}, "
         f"{prepared.params:,} parameters with default hyperparameters",
         f"tuner      {s.tuner}, objective {s.objective}, "
-        f"{planned if planned is not None else 'hyperband-scheduled'} trials x {describe_plan(s.seeds, s.claims)}, "
+        f"{planned if planned is not None else 'hyperband-scheduled'} trials x {describe_plan(s.seeds, s.claims)}"
+        + (f" x {prepared.folds.k} folds" if prepared.folds is not None else "") + ", "
         f"up to {prepared.epochs} epoch{'' if prepared.epochs == 1 else 's'}"
         + (f", early stopping on {s.early_stopping.monitor} (patience {s.early_stopping.patience})"
            if s.early_stopping else "")
