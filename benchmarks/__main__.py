@@ -109,6 +109,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--sd", type=float, default=0.03, help="calibration: spread of one paired difference (default 0.03)")
     p.add_argument("--correlations", default="0,0.2,0.4,0.6,0.8",
                    help="calibration: within-seed correlations of the paired differences (default 0,0.2,0.4,0.6,0.8)")
+    p.add_argument("--partitions", default="0,0.5,1,2", metavar="SDS",
+                   help="calibration: partition effects of the fold sweeps, in units of --sd (default 0,0.5,1,2; "
+                        "'' for none): 5 folds, a fresh partition per seed against one partition for every seed")
     p.add_argument("--schedules", default="", metavar="LOOKS;LOOKS",
                    help="calibration: also compare sequential designs with these looks on the same sweeps, e.g. "
                         "'3,5,8,12,18,20;3,4,5,6,8,10,12,15,20' (default: none)")

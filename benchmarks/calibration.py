@@ -63,10 +63,15 @@ CORRELATIONS = (0.0, 0.2, 0.4, 0.6, 0.8)
 EFFECTS = {"zero": 0.0, "margin": 1.0, "twice the margin": 2.0}  # in margins
 FIXED_SEEDS = 5
 AUTO = (3, 20)
-FIXED, AUTO_DESIGN, PREVIOUS = "fixed", "auto", "auto, previous rule"
+FIXED, AUTO_DESIGN, PREVIOUS, TARGETED = "fixed", "auto", "auto, previous rule", "auto, targeted rounds"
 DESIGNS = {FIXED: f"{FIXED_SEEDS} seeds", AUTO_DESIGN: f"Seeds({AUTO[0]}, {AUTO[1]})",
+           TARGETED: f"Seeds({AUTO[0]}, {AUTO[1]}), each round training only what an open part reads",
            PREVIOUS: f"Seeds({AUTO[0]}, {AUTO[1]}) under the previous rule (union bound, looks 3, 5, 8, 12, 18, 20)"}
 FALSE_TARGET = 0.05
+FOLDS = 5
+PARTITIONS = (0.0, 0.5, 1.0, 2.0)  # partition effects, in units of --sd
+FRESH, SHARED = "5 folds, a fresh partition per seed", "5 folds, one partition for every seed"
+FOLD_RHO = 0.4  # the seed effect of the fold sweeps: the middle of CORRELATIONS
 N_VAL = 2000  # a validation set that resolves the 2-point margin (one image = 0.05 points)
 
 
@@ -75,45 +80,99 @@ class World:
     rho: float  # within-seed correlation of the paired differences
     effect: float  # true effect of every part, in accuracy
     sd: float  # spread of one paired difference
+    partition: float = 0.0  # spread of a partition's effect on a contrast, in units of sd (folds only)
 
 
 CONFIGS = [(p1, p2, depth) for p1 in ("avg", "max") for p2 in ("avg", "max") for depth in (2, 3)]
 
 
-def _meta(looks: tuple[int, ...]) -> dict[str, Any]:
-    return {"claims": list(CLAIM_IDS), "seed_looks": list(looks),
+def _meta(looks: tuple[int, ...], rounds: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    return {"claims": list(CLAIM_IDS), "seed_looks": list(looks), "rounds": rounds or [],
             "data": {"n_val": N_VAL, "n_train": 4 * N_VAL,
                      "class_counts": {c: {"train": N_VAL, "val": N_VAL // 4} for c in "abcd"}}}
 
 
 def draw_sweep(world: World, seeds: int, rng: np.random.Generator):
-    """Run records of one synthetic sweep, and its seed x setting pair differences per part (for the old rule)."""
+    """Run records of one synthetic sweep on a fixed split."""
     from rundir.records import RunRecord
 
-    sd_slope = math.sqrt(world.rho) * world.sd  # the seed's own effect on a contrast
-    sd_run = math.sqrt((1 - world.rho) / 2) * world.sd  # each run's own noise (a difference has two)
+    sd_slope, sd_run = _spreads(world)
     records = []
-    # One dict per configuration, shared by its seeds' records as a trial's are.
-    settings = [{"pooling_1": p1, "pooling_2": p2, "conv_blocks": depth, "pooling_3": "none" if depth == 3 else None,
-                 "batch_size": 32} for p1, p2, depth in CONFIGS]
+    settings = _settings()
     for seed in range(seeds):
         shared = rng.normal(0, 0.03)
         slope = rng.normal(0, sd_slope, size=4)  # max-max, avg-max, depth (accuracy), depth (gap)
-        for trial, (p1, p2, depth) in enumerate(CONFIGS):
-            score = 0.7 + shared + rng.normal(0, sd_run)
-            if (p1, p2) == ("max", "max"):
-                score += world.effect + slope[0]
-            if (p1, p2) == ("avg", "max"):
-                score += world.effect + slope[1]
-            gap = 0.05 + rng.normal(0, sd_run)
-            if depth == 3:
-                score += world.effect + slope[2]
-                gap += world.effect + slope[3]
+        for trial, config in enumerate(CONFIGS):
+            score, gap = _scores(config, 0.7 + shared, world.effect + slope, sd_run, rng)
             records.append(RunRecord(f"{trial:04d}", seed, "completed", settings[trial], score=score,
                                      best_val_accuracy=score,
                                      final_val_accuracy=score, train_val_gap=gap, epochs_run=1,
-                                     params=1000 * depth))
+                                     params=1000 * config[2]))
     return records
+
+
+def draw_fold_sweep(world: World, seeds: int, rng: np.random.Generator, shared_partition: bool):
+    """Run records of one synthetic sweep with K folds per seed, and a partition effect on every contrast.
+
+    A partition moves each contrast by a ~ N(0, partition sd) on all its
+    folds, and each fold by its own b ~ N(0, partition sd) on top. With a
+    fresh partition per seed (what `Sweep(folds=K)` does) these effects
+    are drawn per seed, so they are part of the spread between seeds and
+    the t interval over seeds covers them; with one partition for every
+    seed (what a fixed split or one shared K-fold partition gives) they are
+    drawn once per sweep, a bias that no number of seeds averages away.
+    Every fold run carries the run noise of a fixed-split run.
+    """
+    from rundir.records import RunRecord
+
+    sd_slope, sd_run = _spreads(world)
+    sd_part = world.partition * world.sd
+    settings = _settings()
+    records = []
+    partition = None
+    for seed in range(seeds):
+        if partition is None or not shared_partition:
+            whole = rng.normal(0, sd_part, size=4)
+            partition = whole + rng.normal(0, sd_part, size=(FOLDS, 4))  # one row of contrast effects per fold
+        shared = rng.normal(0, 0.03)
+        slope = rng.normal(0, sd_slope, size=4)
+        for fold in range(FOLDS):
+            for trial, config in enumerate(CONFIGS):
+                score, gap = _scores(config, 0.7 + shared, world.effect + slope + partition[fold], sd_run, rng)
+                records.append(RunRecord(f"{trial:04d}", seed, "completed", settings[trial], fold=fold,
+                                         val_images=N_VAL // FOLDS, score=score, best_val_accuracy=score,
+                                         final_val_accuracy=score, train_val_gap=gap, epochs_run=1,
+                                         params=1000 * config[2]))
+    return records
+
+
+def _spreads(world: World) -> tuple[float, float]:
+    """(sd of a seed's own effect on a contrast, sd of each run's own noise): a difference has two runs, and
+    `rho` of its variance is the seed's."""
+    return math.sqrt(world.rho) * world.sd, math.sqrt((1 - world.rho) / 2) * world.sd
+
+
+def _settings() -> list[dict[str, Any]]:
+    """One dict per configuration, shared by its seeds' records as a trial's are."""
+    return [{"pooling_1": p1, "pooling_2": p2, "conv_blocks": depth, "pooling_3": "none" if depth == 3 else None,
+             "batch_size": 32} for p1, p2, depth in CONFIGS]
+
+
+def _scores(config: tuple[str, str, int], base: float, shift: np.ndarray, sd_run: float,
+            rng: np.random.Generator) -> tuple[float, float]:
+    """(validation score, train-validation gap) of one run: `shift` holds each contrast's move on its treatment
+    side (max-max, avg-max, depth on accuracy, depth on the gap)."""
+    p1, p2, depth = config
+    score = base + rng.normal(0, sd_run)
+    if (p1, p2) == ("max", "max"):
+        score += shift[0]
+    if (p1, p2) == ("avg", "max"):
+        score += shift[1]
+    gap = 0.05 + rng.normal(0, sd_run)
+    if depth == 3:
+        score += shift[2]
+        gap += shift[3]
+    return score, gap
 
 
 def old_rule_false(records, part_index: int, effect: float) -> bool:
@@ -142,12 +201,12 @@ def _parts():
     return [(c, p) for c in CLAIM_IDS for p in BY_ID[c].parts]
 
 
-def part_outcomes(records, looks: tuple[int, ...]):
+def part_outcomes(records, looks: tuple[int, ...], rounds: list[dict[str, Any]] | None = None):
     """(adjusted verdict, unadjusted verdict, ci_low, ci_high) per part, from the real claims code."""
     from claims.verdicts import _runs_for, judge, usable, look_plan, measure_part
     from claims.catalogue import BY_ID
 
-    meta = _meta(looks)
+    meta = _meta(looks, rounds)
     runs = usable(records)
     results = [measure_part(BY_ID[c], p, _runs_for(BY_ID[c], runs, meta), meta) for c, p in _parts()]
     judge(results, look_plan(records, meta))
@@ -181,14 +240,24 @@ def union_bound():
         claims.verdicts.look_null = exact
 
 
-def run_auto(records, looks: tuple[int, ...]):
-    """One sweep in rounds at `looks`: evaluate after each look as the engine does; stop when nothing is undecided."""
-    from claims.verdicts import evaluate, undecided
+def run_auto(records, looks: tuple[int, ...], targeted: bool = False):
+    """One sweep in rounds at `looks`: evaluate after each look as the engine does; stop when nothing is undecided.
+    Targeted, each round after the first has only the runs of the configurations an open part reads (the
+    engine's `trials` of a round), and the claims read the rounds as sweep.json keeps them.
+    (seeds reached, outcomes, runs trained)."""
+    from claims.verdicts import trials_feeding_undecided
 
-    for n in looks:
-        upto = [r for r in records if r.seed < n]
-        if not undecided(evaluate(upto, _meta(looks))) or n == looks[-1]:
-            return n, part_outcomes(upto, looks)
+    kept, rounds = records, [{"round": 1, "first_seed": 0, "seeds": looks[0]}]
+    for i, n in enumerate(looks):
+        upto = [r for r in kept if r.seed < n]
+        open_claims, trials = trials_feeding_undecided(upto, _meta(looks, rounds))
+        if not open_claims or n == looks[-1]:
+            return n, part_outcomes(upto, looks, rounds), len(upto)
+        following = {"round": i + 2, "first_seed": n, "seeds": looks[i + 1]}
+        if targeted and not trials >= {r.trial_id for r in upto}:
+            following["trials"] = sorted(trials)
+            kept = [r for r in kept if r.seed < n or r.trial_id in trials]
+        rounds.append(following)
     raise AssertionError("unreachable")
 
 
@@ -203,8 +272,10 @@ class Tally:
     sweep_false: int = 0
     sweep_old_false: int = 0
     seeds_total: int = 0
+    runs_total: int = 0
 
-    def add(self, outcomes, effect: float, effect_m: float, old: list[bool], seeds: int) -> None:
+    def add(self, outcomes, effect: float, effect_m: float, old: list[bool], seeds: int,
+            runs: int | None = None) -> None:
         from claims.stats import SUPPORTED
 
         k = len(outcomes)
@@ -221,6 +292,7 @@ class Tally:
         self.sweep_old_false += any(old)
         self.sweeps += 1
         self.seeds_total += seeds
+        self.runs_total += runs if runs is not None else seeds * len(CONFIGS)
 
 
 def _labels() -> list[str]:
@@ -235,8 +307,8 @@ def compare_schedules(world: World, effect_label: str, sweeps: int, schedules: l
     for _ in range(sweeps):
         records = draw_sweep(world, max(max(looks) for looks in schedules), rng)
         for looks, tally in tallies.items():
-            seeds, outcomes = run_auto(records, looks)
-            tally.add(outcomes, world.effect, effect_m, [False] * len(outcomes), seeds)
+            seeds, outcomes, runs = run_auto(records, looks)
+            tally.add(outcomes, world.effect, effect_m, [False] * len(outcomes), seeds, runs)
     out = []
     for looks, tally in tallies.items():
         name = f"looks {', '.join(map(str, looks))}"
@@ -258,15 +330,52 @@ def simulate(world: World, effect_m: float, sweeps: int, design: str, rng: np.ra
             tally.add(outcomes, world.effect, effect_m, old, fixed)
         return tally
     looks = Seeds(*auto).looks()
-    ours, before = Tally(), Tally()
+    ours, before, targeted = Tally(), Tally(), Tally()
     for _ in range(sweeps):
         records = draw_sweep(world, auto[1], rng)
-        seeds, outcomes = run_auto(records, looks)
-        ours.add(outcomes, world.effect, effect_m, [False] * len(outcomes), seeds)
+        seeds, outcomes, runs = run_auto(records, looks)
+        ours.add(outcomes, world.effect, effect_m, [False] * len(outcomes), seeds, runs)
+        seeds, outcomes, runs = run_auto(records, looks, targeted=True)
+        targeted.add(outcomes, world.effect, effect_m, [False] * len(outcomes), seeds, runs)
         with union_bound():
-            seeds, outcomes = run_auto(records, PREVIOUS_LOOKS if auto == AUTO else looks)
-        before.add(outcomes, world.effect, effect_m, [False] * len(outcomes), seeds)
-    return ours, before
+            seeds, outcomes, runs = run_auto(records, PREVIOUS_LOOKS if auto == AUTO else looks)
+        before.add(outcomes, world.effect, effect_m, [False] * len(outcomes), seeds, runs)
+    return ours, before, targeted
+
+
+def simulate_folds(world: World, effect_m: float, sweeps: int, auto_sweeps: int, shared_partition: bool,
+                   rng: np.random.Generator) -> tuple[Tally, Tally]:
+    """Fold sweeps under a fixed 5 seeds and under Seeds(3, 20), one partition layout."""
+    from search.sweep.seeds import Seeds
+
+    fixed, auto = Tally(), Tally()
+    for _ in range(sweeps):
+        records = draw_fold_sweep(world, FIXED_SEEDS, rng, shared_partition)
+        outcomes = part_outcomes(records, (FIXED_SEEDS,))
+        fixed.add(outcomes, world.effect, effect_m, [False] * len(outcomes), FIXED_SEEDS, len(records))
+    looks = Seeds(*AUTO).looks()
+    for _ in range(auto_sweeps):
+        seeds, outcomes, runs = run_auto(draw_fold_sweep(world, AUTO[1], rng, shared_partition), looks)
+        auto.add(outcomes, world.effect, effect_m, [False] * len(outcomes), seeds, runs)
+    return fixed, auto
+
+
+def fold_measurements(partitions: list[float], sweeps: int, auto_sweeps: int, sd: float,
+                      rng: np.random.Generator) -> list[Measurement]:
+    """Every partition effect x true effect x layout x seed design, at the middle seed correlation."""
+    out = []
+    for partition in partitions:
+        for label, effect_m in EFFECTS.items():
+            world = World(FOLD_RHO, effect_m * MARGIN, sd, partition)
+            for layout, shared in ((FRESH, False), (SHARED, True)):
+                fixed, auto = simulate_folds(world, effect_m, sweeps, auto_sweeps, shared, rng)
+                for seeds, tally in ((DESIGNS[FIXED], fixed), (DESIGNS[AUTO_DESIGN], auto)):
+                    m = _measure("calibration", world, label, f"{layout}, {seeds}", tally, sd)
+                    m.details["layout"], m.details["partition"] = layout, partition
+                    print(json.dumps({"progress": m.data, "false_per_sweep": m.details["false_per_sweep"],
+                                      "coverage": m.details["coverage_mean"]}), file=sys.stderr, flush=True)
+                    out.append(m)
+    return out
 
 
 def _measure(name: str, world: World, effect_label: str, design: str, tally: Tally, sd: float) -> Measurement:
@@ -285,11 +394,12 @@ def _measure(name: str, world: World, effect_label: str, design: str, tally: Tal
     baseline = tally.sweep_old_false / n if design == FIXED and effect_m < 2 else None
     slack = 1.96 * math.sqrt(0.95 * 0.05 / n)  # the sampling error of a 95% coverage measured on n sweeps
     cov_ok = bool(0.93 - slack <= coverage.mean() <= 0.97 + slack)
-    seeds_desc = DESIGNS.get(design, f"Seeds with {design}")
+    seeds_desc = DESIGNS.get(design, design)
     return Measurement(
         name=name,
         data=f"{n} synthetic sweeps, 8 configurations, {seeds_desc}, rho={world.rho:g}, true effect {effect_label} "
-             f"({world.effect:+.3f}), sd of a paired difference {sd:g}",
+             f"({world.effect:+.3f}), sd of a paired difference {sd:g}"
+             + (f", partition effect {world.partition:g} sd" if design not in DESIGNS else ""),
         metric=metric,
         unit="",
         baseline_is="the old rule on the same sweeps: seed x setting pairs as independent, no Holm"
@@ -304,7 +414,7 @@ def _measure(name: str, world: World, effect_label: str, design: str, tally: Tal
         passed=passed,
         trials=len(CONFIGS),
         details={
-            "design": design, "rho": world.rho, "true_effect": world.effect, "effect": effect_label,
+            "design": design, "rho": world.rho, "partition": world.partition, "true_effect": world.effect, "effect": effect_label,
             "parts": _labels(),
             "false_per_part": per_part.round(4).tolist(),
             "false_per_part_mean": float(per_part.mean()),
@@ -316,7 +426,7 @@ def _measure(name: str, world: World, effect_label: str, design: str, tally: Tal
             "coverage_ok": cov_ok,
             "power_per_part": power.round(4).tolist(),
             "mean_seeds": tally.seeds_total / n,
-            "mean_runs": tally.seeds_total / n * len(CONFIGS),
+            "mean_runs": tally.runs_total / n,
         },
     )
 
@@ -335,7 +445,7 @@ def _savings(world: World, tallies: dict[str, Tally], sweeps: int, rng: np.rando
     out = []
     for design, t in tallies.items():
         match = next((n for n, p in powers.items() if p >= targets[design]), None)
-        runs = t.seeds_total / t.sweeps * len(CONFIGS)
+        runs = t.runs_total / t.sweeps
         fixed_runs = match * len(CONFIGS) if match else None
         ratio = fixed_runs / runs if fixed_runs else None
         out.append(Measurement(
@@ -429,26 +539,33 @@ def run(args) -> list[Measurement]:
     except ValueError:
         raise Skip(f"--schedules must be ';'-separated lists of growing seed counts of at least 2, like "
                    f"'3,5,8;3,4,6,8', got {args.schedules!r}") from None
+    try:
+        partitions = [float(x) for x in args.partitions.split(",") if x.strip()]
+    except ValueError:
+        raise Skip(f"--partitions must be comma-separated numbers, got {args.partitions!r}") from None
+    if any(p < 0 for p in partitions):
+        raise Skip(f"--partitions must be at least 0, got {args.partitions!r}")
     if any(not 0 <= r < 1 for r in correlations):
         raise Skip(f"--correlations must lie in [0, 1), got {args.correlations!r}")
     for rho in correlations:
         for label, effect_m in EFFECTS.items():
             world = World(rho, effect_m * MARGIN, sd)
             fixed = simulate(world, effect_m, sweeps, FIXED, rng)
-            ours, before = simulate(world, effect_m, args.auto_sweeps, AUTO_DESIGN, rng)
-            for design, tally in ((FIXED, fixed), (AUTO_DESIGN, ours), (PREVIOUS, before)):
+            ours, before, targeted = simulate(world, effect_m, args.auto_sweeps, AUTO_DESIGN, rng)
+            for design, tally in ((FIXED, fixed), (AUTO_DESIGN, ours), (TARGETED, targeted), (PREVIOUS, before)):
                 m = _measure("calibration", world, label, design, tally, sd)
                 print(json.dumps({"progress": m.data, "false_per_sweep": m.details["false_per_sweep"],
                                   "mean_seeds": m.details["mean_seeds"]}), file=sys.stderr, flush=True)
                 out.append(m)
             saving_at = (correlations[0], correlations[len(correlations) // 2])
             if effect_m >= 2 and rho in saving_at:
-                out += _savings(world, {AUTO_DESIGN: ours, PREVIOUS: before}, sweeps, rng, sd)
+                out += _savings(world, {AUTO_DESIGN: ours, TARGETED: targeted, PREVIOUS: before}, sweeps, rng, sd)
     schedules = [tuple(int(n) for n in part.split(",")) for part in (args.schedules or "").split(";") if part.strip()]
     for rho in correlations if schedules else ():
         for label in ("zero", "twice the margin"):
             out += compare_schedules(World(rho, EFFECTS[label] * MARGIN, sd), label, args.auto_sweeps, schedules,
                                      rng, sd)
+    out += fold_measurements(partitions, sweeps, args.auto_sweeps, sd, rng)
     if args.runs is not None:
         try:
             out += replay(args.runs, args.resamples, rng)
@@ -461,17 +578,18 @@ def run(args) -> list[Measurement]:
 
 def table(lines: list[str]) -> str:
     """The calibration lines (JSON, as printed) as one plain table per correlation, effect and design."""
-    rows = [("rho", "true effect", "design", "false/part", "false/sweep", "old rule/sweep", "coverage", "power",
-             "mean seeds")]
+    rows = [("rho", "partition", "true effect", "design", "false/part", "false/sweep", "old rule/sweep", "coverage", "power",
+             "mean seeds", "mean runs")]
     for line in lines:
         m = json.loads(line)
         d = m.get("details") or {}
         if m.get("name") != "calibration" or "false_per_sweep" not in d:
             continue
         old = m.get("baseline")
-        rows.append((f"{d['rho']:g}", d["effect"], d["design"], f"{d['false_per_part_mean']:.3f}",
+        rows.append((f"{d['rho']:g}", f"{d.get('partition') or 0:g}", d["effect"], d["design"], f"{d['false_per_part_mean']:.3f}",
                      f"{d['false_per_sweep']:.3f}", "-" if old is None else f"{old:.3f}", f"{d['coverage_mean']:.3f}",
-                     f"{float(np.mean(d['power_per_part'])):.3f}", f"{d['mean_seeds']:.1f}"))
+                     f"{float(np.mean(d['power_per_part'])):.3f}", f"{d['mean_seeds']:.1f}",
+                     f"{d.get('mean_runs', 0):.0f}"))
     if len(rows) == 1:
         return ""
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]

@@ -84,6 +84,8 @@ class PartResult:
     adjusted: str = INCONCLUSIVE
     seeds_needed: int | None = None
     evidence: tuple[float, float] | None = None  # (p, Holm's level) of the hypothesis that decides it, last look
+    trials: frozenset[str] = frozenset()  # the configurations whose runs entered it
+    seed_limit: int | None = None  # a targeted round stopped training it here: seeds from this one on stay out
 
     @property
     def tested(self) -> bool:
@@ -218,19 +220,38 @@ def measure_part(claim: Claim, part: Part, runs: list[RunRecord], meta: dict[str
     """One value per seed for the part, or why it cannot be tested or measured."""
     metric = METRICS[part.metric]
     runs = runs if metric.takes_diverged else [r for r in runs if r.status == "completed"]
-    if part.contrast is None:
-        per_seed, used = per_seed_values(part, runs, meta, claim.reference or 0.0)
-    else:
-        per_seed, used = per_seed_differences(part, runs, meta)
+    per_seed, used = _per_seed(claim, part, runs, meta)
+    trials = frozenset(r.trial_id for r in used)
+    limit = targeted_limit(trials, meta)
+    if limit is not None:
+        per_seed, used = _per_seed(claim, part, [r for r in runs if r.seed < limit], meta)
     if not per_seed:
         return PartResult(part, NOT_TESTED, f"needs {claim.needs}")
-    result = PartResult(part, "tested", per_seed=per_seed, runs=len(used), details=_details(claim, part, used, meta))
+    result = PartResult(part, "tested", per_seed=per_seed, runs=len(used), details=_details(claim, part, used, meta),
+                        trials=trials, seed_limit=limit)
     why = not_measurable(part, used, meta)
     if why:
         result.status, result.reason = NOT_MEASURABLE, why
         result.verdict = result.adjusted = NOT_MEASURABLE
         result.interval = t_interval(list(per_seed.values()))  # shown for context, never judged
     return result
+
+
+def _per_seed(claim: Claim, part: Part, runs: list[RunRecord], meta: dict[str, Any]) -> PerSeed:
+    if part.contrast is None:
+        return per_seed_values(part, runs, meta, claim.reference or 0.0)
+    return per_seed_differences(part, runs, meta)
+
+
+def targeted_limit(trials: frozenset[str], meta: dict[str, Any]) -> int | None:
+    """The first seed of the first targeted round that left out one of these configurations (sweep.json's
+    rounds), or None. From there on a part would average over fewer settings per seed than before, so its
+    seeds would not be alike: the part keeps the seeds below, as a sequential design that stopped there."""
+    for rnd in meta.get("rounds") or []:
+        targeted = rnd.get("trials")
+        if targeted is not None and not trials <= set(targeted):
+            return int(rnd["first_seed"])
+    return None
 
 
 def _details(claim: Claim, part: Part, used: list[RunRecord], meta: dict[str, Any]) -> list[str]:
@@ -299,9 +320,10 @@ def judge(results: list[PartResult], plan: LookPlan) -> None:
     if not tested:
         return
     weights = look_weights(plan.looks)
-    nulls = [look_null(planned_counts(r, plan), weights, plan.min_seeds) if len(plan.looks) > 1 else None
-             for r in tested]
-    per_look = [[_look_tests(r, n, plan.min_seeds) for n in plan.reached] for r in tested]
+    own = [_own_plan(r, plan) for r in tested]
+    nulls = [look_null(planned_counts(r, p), weights, plan.min_seeds) if len(plan.looks) > 1 else None
+             for r, p in zip(tested, own)]
+    per_look = [[_look_tests(r, n, plan.min_seeds) for n in p.reached] for r, p in zip(tested, own)]
     for k, seeds in enumerate(plan.reached):
         p_seq = [sequential(p[: k + 1], weights, r.part.sign, null) for r, p, null in zip(tested, per_look, nulls)]
         family = [q for r, p in zip(tested, p_seq) for q in p.family(r.part.sign)]
@@ -314,6 +336,14 @@ def judge(results: list[PartResult], plan: LookPlan) -> None:
                 r.seeds_needed = seeds
             elif r.adjusted not in DEFINITIVE:
                 r.seeds_needed = None
+
+
+def _own_plan(result: PartResult, plan: LookPlan) -> LookPlan:
+    """The looks a part reached: the sweep's, up to where a targeted round stopped training it. Its later
+    planned looks count as not reached, so its sequential p-value is that of a design stopped early."""
+    if result.seed_limit is None:
+        return plan
+    return LookPlan(plan.looks, tuple(n for n in plan.reached if n <= result.seed_limit), plan.min_seeds)
 
 
 def _deciding(sign: int, adjusted: str, first: float, second: float) -> int:
@@ -415,17 +445,7 @@ def evaluate(records: list[RunRecord], meta: dict[str, Any], min_pairs: int | No
     if min_pairs is not None:
         meta = {**meta, "claim_min_pairs": min_pairs}
     wanted = requested(meta)
-    plan = look_plan(records, meta)
-    # Seeds beyond the plan's last look (left by an earlier run of the folder
-    # with more seeds) would reach some settings and not others, so each
-    # seed's average would mix different sets of settings: they stay out.
-    runs = [r for r in usable(records) if not plan.looks or r.seed < plan.looks[-1]]
-    measured: dict[str, list[PartResult]] = {}
-    for claim in CLAIMS:
-        if claim.id in wanted:
-            claim_runs = _runs_for(claim, runs, meta)
-            measured[claim.id] = [measure_part(claim, part, claim_runs, meta) for part in claim.parts]
-    judge([r for results in measured.values() for r in results], plan)
+    measured, plan = _judged(records, meta)
     rows = []
     for claim in CLAIMS:
         if claim.id not in wanted:
@@ -439,6 +459,37 @@ def evaluate(records: list[RunRecord], meta: dict[str, Any], min_pairs: int | No
             if row.adjusted_verdict == INCONCLUSIVE:
                 row.note += f" | the first planned look ({plan.looks[0]} seeds) is not reached yet"
     return rows
+
+
+def _judged(records: list[RunRecord], meta: dict[str, Any]) -> tuple[dict[str, list[PartResult]], LookPlan]:
+    """Every requested claim's parts, measured and judged together."""
+    wanted = requested(meta)
+    plan = look_plan(records, meta)
+    # Seeds beyond the plan's last look (left by an earlier run of the folder
+    # with more seeds) would reach some settings and not others, so each
+    # seed's average would mix different sets of settings: they stay out.
+    runs = [r for r in usable(records) if not plan.looks or r.seed < plan.looks[-1]]
+    measured: dict[str, list[PartResult]] = {}
+    for claim in CLAIMS:
+        if claim.id in wanted:
+            claim_runs = _runs_for(claim, runs, meta)
+            measured[claim.id] = [measure_part(claim, part, claim_runs, meta) for part in claim.parts]
+    judge([r for results in measured.values() for r in results], plan)
+    return measured, plan
+
+
+def trials_feeding_undecided(records: list[RunRecord], meta: dict[str, Any]) -> tuple[list[str], set[str]]:
+    """The requested claims more seeds could change, and the configurations their open parts read.
+
+    A targeted round trains only these: a part already decided, or a claim
+    decided by one of its parts, needs no further seed.
+    """
+    measured, _ = _judged(records, meta)
+    rows = {claim.id: claim_row(claim, measured[claim.id]) for claim in CLAIMS if claim.id in measured}
+    open_claims = [c for c in requested(meta) if c in rows and rows[c].final == INCONCLUSIVE]
+    trials = {t for c in open_claims for r in measured[c] if r.tested and r.adjusted == INCONCLUSIVE
+              for t in r.trials}
+    return open_claims, trials
 
 
 def evaluate_claim(claim: Claim, runs: list[RunRecord], meta: dict[str, Any], min_pairs: int | None = None) -> ClaimRow:

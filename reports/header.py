@@ -72,7 +72,7 @@ def header_info(runs: SweepRuns) -> HeaderInfo:
     planned = _int(meta.get("planned_trials"))
     folds = meta.get("folds") if isinstance(meta.get("folds"), dict) else None
     per_seed = _int(folds.get("k")) or 1 if folds else 1
-    expected = planned * seeds * per_seed if planned is not None else None
+    expected = _expected(meta, planned, seeds) * per_seed if planned is not None else None
     missing = max(expected - len(runs.frame), 0) if expected is not None else None
     status = str(meta.get("status") or "unknown")
     started, updated = str(meta.get("started") or ""), str(meta.get("updated") or "")
@@ -145,6 +145,16 @@ def _seeds(meta: dict[str, Any]) -> int:
         rounds = meta.get("rounds") or []
         return _int(rounds[-1].get("seeds")) if rounds and isinstance(rounds[-1], dict) else _int(plan.get("min")) or 1
     return _int(plan) or 1
+
+
+def _expected(meta: dict[str, Any], planned: int, seeds: int) -> int:
+    """Runs per fold the rounds so far asked for: a targeted round (its `trials`) trains only some
+    configurations, every other round all `planned`."""
+    rounds = [r for r in meta.get("rounds") or [] if isinstance(r, dict)]
+    if not isinstance(meta.get("seeds"), dict) or not rounds:
+        return planned * seeds
+    return sum((len(r["trials"]) if isinstance(r.get("trials"), list) else planned)
+               * ((_int(r.get("seeds")) or 0) - (_int(r.get("first_seed")) or 0)) for r in rounds)
 
 
 def _folds(folds: dict[str, Any] | None) -> str:

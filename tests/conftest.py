@@ -46,6 +46,22 @@ def make_train_test(root: Path, classes=("adidas", "nike"), train: int = 12, tes
     return root
 
 
+def make_hard_folder(root: Path, per_class: int, seed: int) -> None:
+    """Low-contrast stripes under noise, one image in ten drawn from the other class: no run reaches 100%,
+    and a large batch (two steps an epoch) learns far less in three epochs than a small one."""
+    rng = np.random.default_rng(seed)
+    for label, name in enumerate(("adidas", "nike")):
+        (root / name).mkdir(parents=True, exist_ok=True)
+        for i in range(per_class):
+            shown = label if rng.random() > 0.1 else 1 - label
+            img = rng.integers(0, 200, size=(16, 16, 3)).astype(np.int16)
+            if shown == 0:
+                img[:, ::3, :] += 160
+            else:
+                img[::3, :, :] += 160
+            Image.fromarray(np.clip(img, 0, 255).astype(np.uint8)).save(root / name / f"img_{i:03d}.png")
+
+
 def two_config_sweep(name: str, data: Path) -> str:
     """The body of the smallest real sweep: max vs avg pooling, 1 seed, 1 epoch, 12 px."""
     return f"""

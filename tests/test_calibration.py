@@ -30,7 +30,7 @@ def _clear_sweep(root) -> None:
 
 def test_calibration_at_toy_size_reports_rates_coverage_power_and_seeds(capsys):
     assert main(["calibration", "--sweeps", "6", "--auto-sweeps", "3", "--correlations", "0.4",
-                 "--schedules", "3,5;3,4,5"]) == 0
+                 "--schedules", "3,5;3,4,5", "--partitions", ""]) == 0
     lines = _lines(capsys)
     schedules = [m for m in lines if m.get("details", {}).get("design", "").startswith("looks ")]
     assert {(m["details"]["design"], m["details"]["effect"]) for m in schedules} == {
@@ -38,7 +38,8 @@ def test_calibration_at_toy_size_reports_rates_coverage_power_and_seeds(capsys):
     assert all(3 <= m["details"]["mean_seeds"] <= 5 for m in schedules)
     rates = [m for m in lines if "false_per_sweep" in m.get("details", {}) and m not in schedules]
     assert {(m["details"]["effect"], m["details"]["design"]) for m in rates} == {
-        (e, d) for e in ("zero", "margin", "twice the margin") for d in ("fixed", "auto", "auto, previous rule")}
+        (e, d) for e in ("zero", "margin", "twice the margin")
+        for d in ("fixed", "auto", "auto, targeted rounds", "auto, previous rule")}
     for m in rates:
         d = m["details"]
         assert 0 <= d["false_per_sweep"] <= 1 and 0 <= d["coverage_mean"] <= 1 and len(d["false_per_part"]) == 4
@@ -46,8 +47,27 @@ def test_calibration_at_toy_size_reports_rates_coverage_power_and_seeds(capsys):
     fixed_null = next(m for m in rates if m["details"]["design"] == "fixed" and m["details"]["effect"] == "zero")
     assert fixed_null["baseline"] is not None  # the old pooled-pairs rule on the same sweeps
     saving = [m for m in lines if m.get("metric", "").startswith("runs for the same power")]
-    assert {m["details"]["design"] for m in saving} == {"auto", "auto, previous rule"}
+    assert {m["details"]["design"] for m in saving} == {"auto", "auto, targeted rounds", "auto, previous rule"}
     assert all(m["ours"] > 0 for m in saving)
+    # Targeted rounds train a subset of what untargeted ones do, on the very same sweeps.
+    runs = {m["details"]["design"]: m["details"]["mean_runs"] for m in rates if m["details"]["effect"] == "zero"}
+    assert runs["auto, targeted rounds"] <= runs["auto"]
+
+
+def test_fold_sweeps_with_a_partition_effect_compare_fresh_and_shared_partitions(capsys):
+    """A large partition effect: one partition for every seed biases each verdict, a fresh one per seed
+    does not. At toy size the rates are noisy, so only a gap this large is asserted."""
+    assert main(["calibration", "--sweeps", "40", "--auto-sweeps", "2", "--correlations", "",
+                 "--partitions", "3"]) == 0
+    folds = [m for m in _lines(capsys) if m.get("details", {}).get("layout")]
+    assert {(m["details"]["layout"], m["details"]["design"].rsplit(", ", 1)[-1]) for m in folds} >= {
+        ("5 folds, a fresh partition per seed", "5 seeds"), ("5 folds, one partition for every seed", "5 seeds")}
+    null = {m["details"]["layout"]: m["details"] for m in folds
+            if m["details"]["effect"] == "zero" and m["details"]["design"].endswith("5 seeds")}
+    fresh, shared = null["5 folds, a fresh partition per seed"], null["5 folds, one partition for every seed"]
+    assert fresh["coverage_mean"] > 0.8 > shared["coverage_mean"]
+    assert fresh["false_per_sweep"] < shared["false_per_sweep"]
+    assert all(m["details"]["mean_runs"] == 5 * 8 * 5 for m in folds if m["details"]["design"].endswith("5 seeds"))
 
 
 def test_replay_resamples_a_finished_sweeps_seeds(tmp_path, capsys):

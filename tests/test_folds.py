@@ -19,12 +19,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from PIL import Image
 
 from claims.catalogue import CLAIMS
 from claims.stats import NOT_MEASURABLE, SUPPORTED
 from claims.verdicts import evaluate, per_seed_differences, write_claims_csv
-from conftest import make_image_folder, write_sweep
+from conftest import make_hard_folder, make_image_folder, write_sweep
 from reports.header import header_info
 from reports.runs import load_runs
 from rundir.errors import SweepError
@@ -141,22 +140,6 @@ def test_a_seeds_value_is_its_difference_over_all_its_images():
 
 # -- the done-means sweep ----------------------------------------------------
 
-def _hard_folder(root: Path, per_class: int, seed: int) -> None:
-    """Low-contrast stripes under noise, one image in ten drawn from the other class: no run reaches 100%,
-    and a large batch (two steps an epoch) learns far less in three epochs than a small one."""
-    rng = np.random.default_rng(seed)
-    for label, name in enumerate(("adidas", "nike")):
-        (root / name).mkdir(parents=True, exist_ok=True)
-        for i in range(per_class):
-            shown = label if rng.random() > 0.1 else 1 - label
-            img = rng.integers(0, 200, size=(16, 16, 3)).astype(np.int16)
-            if shown == 0:
-                img[:, ::3, :] += 160
-            else:
-                img[::3, :, :] += 160
-            Image.fromarray(np.clip(img, 0, 255).astype(np.uint8)).save(root / name / f"img_{i:03d}.png")
-
-
 CV_SWEEP = """
 sweep = Sweep(
     name="cv",
@@ -178,8 +161,8 @@ sweep = Sweep(
 def article_sized(tmp_path_factory) -> Path:
     """124 training and 76 test images: the sneakers article's test folder size."""
     root = tmp_path_factory.mktemp("sneakers")
-    _hard_folder(root / "train", 62, 1)
-    _hard_folder(root / "test", 38, 2)
+    make_hard_folder(root / "train", 62, 1)
+    make_hard_folder(root / "test", 38, 2)
     return root
 
 

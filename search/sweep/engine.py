@@ -33,7 +33,7 @@ from search.models.own import OwnHyperModel, check_fits_data, is_article_model, 
 from search.sweep.progress import Progress
 from rundir.records import RunDirectory, RunRecord, objective_mode, objective_sign
 from search.sweep.rounds import (Round, RoundLog, current_round, describe_plan, first_round, next_round, plan_json,
-                           stop_reason, undecided_after)
+                           open_after, stop_reason)
 from search.sweep.seeds import Seeds, seed_looks
 from search.sweep.space import declare_space, default_model, describe_space
 from search.sweep.spec import Range, Sweep
@@ -426,9 +426,10 @@ class SeedRounds:
         sweep, rnd = self.prepared.sweep, self.current
         planned = sweep.planned_trials()
         rounds = isinstance(sweep.seeds, Seeds)
+        configs = len(rnd.trials) if rnd.trials is not None else planned
         self.progress.start_round(f"round {rnd.number}" if rounds else "",
-                                  planned * (rnd.seeds - rnd.first_seed) * self.prepared.runs_per_seed
-                                  if planned else None, done_runs)
+                                  configs * (rnd.seeds - rnd.first_seed) * self.prepared.runs_per_seed
+                                  if configs else None, done_runs)
         if rounds:
             self.progress.say(rnd.label())
 
@@ -436,16 +437,18 @@ class SeedRounds:
         """Finished runs of the current round already on disk (a resume)."""
         rnd = self.current
         return sum(1 for r in self.records.read_runs()
-                   if r.status in ("completed", "failed") and rnd.first_seed <= r.seed < rnd.seeds)
+                   if r.status in ("completed", "failed") and rnd.first_seed <= r.seed < rnd.seeds
+                   and rnd.trains(r.trial_id))
 
     def advance(self) -> bool:
         """The current round is on disk: add the next one if a requested claim is still undecided."""
         sweep, done = self.prepared.sweep, self.current
         self.log.finished = len(self.log.rounds)
         undecided: list[str] = []
+        trials: tuple[str, ...] | None = None
         if isinstance(sweep.seeds, Seeds) and sweep.claims:
-            undecided = undecided_after(done, self.records.read_runs(), self.records.read_json("sweep.json"))
-        following = next_round(sweep.seeds, done, undecided)
+            undecided, trials = open_after(done, self.records.read_runs(), self.records.read_json("sweep.json"))
+        following = next_round(sweep.seeds, done, undecided, trials)
         if following is None:
             self.log.stop = stop_reason(sweep.seeds, done, undecided, sweep.claims)
             self.write_meta("running")

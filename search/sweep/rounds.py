@@ -1,10 +1,12 @@
 """Seed rounds: which seeds each round of a sweep trains, and whether another round is needed.
 
-A sweep with `seeds=Seeds(min, max)` runs its whole grid in rounds. Round 1
+A sweep with `seeds=Seeds(min, max)` runs its grid in rounds. Round 1
 trains seeds 0..min-1 of every configuration; after each round the claims
 are judged on the records on disk, and the next round (the next planned
-look of `Seeds.looks()`) adds seeds to *every* configuration only while
-some requested claim is still undecided. A fixed `seeds=N` is one round.
+look of `Seeds.looks()`) adds seeds only while some requested claim is
+still undecided, and only to the configurations that an undecided part
+reads (a targeted round: its `trials`). A part decided, or a claim decided
+by one of its parts, costs no further runs. A fixed `seeds=N` is one round.
 
 Everything here is a pure function of the plan and the records, so a
 resumed sweep re-derives the same rounds from disk: the decision after
@@ -29,6 +31,7 @@ class Round:
     first_seed: int
     seeds: int  # the seed count every configuration has once this round is done
     because: tuple[str, ...] = ()  # the claims undecided after the previous round (none for round 1)
+    trials: tuple[str, ...] | None = None  # the configurations this round trains; None: every one
 
     def label(self) -> str:
         """'round 2: seeds 3-4, because batch-size, pooling-texture are undecided'."""
@@ -38,27 +41,40 @@ class Round:
         if self.because:
             verb = "is" if len(self.because) == 1 else "are"
             text += f", because {', '.join(self.because)} {verb} undecided"
+        if self.trials is not None:
+            text += f"; only the {len(self.trials)} configuration(s) their open parts read"
         return text
 
+    def trains(self, trial_id: str) -> bool:
+        return self.trials is None or trial_id in self.trials
+
     def to_json(self, status: str) -> dict[str, Any]:
-        return {"round": self.number, "first_seed": self.first_seed, "seeds": self.seeds,
+        data = {"round": self.number, "first_seed": self.first_seed, "seeds": self.seeds,
                 "because": list(self.because), "status": status}
+        if self.trials is not None:
+            data["trials"] = list(self.trials)
+        return data
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Round:
-        return cls(int(data["round"]), int(data["first_seed"]), int(data["seeds"]), tuple(data.get("because") or ()))
+        trials = data.get("trials")
+        return cls(int(data["round"]), int(data["first_seed"]), int(data["seeds"]), tuple(data.get("because") or ()),
+                   tuple(str(t) for t in trials) if trials is not None else None)
 
 
 def first_round(plan: int | Seeds) -> Round:
     return Round(1, 0, seed_looks(plan)[0])
 
 
-def next_round(plan: int | Seeds, done: Round, undecided: Sequence[str]) -> Round | None:
-    """The round after `done`, or None when no claim is undecided or the plan's last look is reached."""
+def next_round(plan: int | Seeds, done: Round, undecided: Sequence[str],
+               trials: Sequence[str] | None = None) -> Round | None:
+    """The round after `done`, or None when no claim is undecided or the plan's last look is reached.
+    `trials`: the configurations it trains (None: every one)."""
     looks = seed_looks(plan)
     if not undecided or done.number >= len(looks):
         return None
-    return Round(done.number + 1, done.seeds, looks[done.number], tuple(undecided))
+    return Round(done.number + 1, done.seeds, looks[done.number], tuple(undecided),
+                 tuple(sorted(trials)) if trials is not None else None)
 
 
 def stop_reason(plan: int | Seeds, done: Round, undecided: Sequence[str], claims: Sequence[str]) -> str:
@@ -88,12 +104,22 @@ def requested_undecided(rows: list, claims: Sequence[str]) -> list[str]:
 
 def undecided_after(done: Round, records: Iterable[RunRecord], meta: dict[str, Any]) -> list[str]:
     """Judge the requested claims on the runs of seeds 0..done.seeds-1; those still undecided."""
-    from claims.verdicts import evaluate
+    return open_after(done, records, meta)[0]
+
+
+def open_after(done: Round, records: Iterable[RunRecord],
+               meta: dict[str, Any]) -> tuple[list[str], tuple[str, ...] | None]:
+    """The requested claims still undecided after `done`, and the configurations the next round trains:
+    those their open parts read, or None when that is every configuration of the sweep."""
+    from claims.verdicts import trials_feeding_undecided
 
     claims = list(meta.get("claims") or [])
     if not claims:
-        return []
-    return requested_undecided(evaluate(runs_of_look(records, done.seeds), meta), claims)
+        return [], None
+    runs = runs_of_look(records, done.seeds)
+    open_claims, trials = trials_feeding_undecided(runs, meta)
+    every = {r.trial_id for r in runs}
+    return [c for c in claims if c in open_claims], None if trials >= every else tuple(sorted(trials))
 
 
 def plan_json(plan: int | Seeds) -> int | dict[str, int]:

@@ -160,14 +160,16 @@ class SweepTuner(keras_tuner.Tuner):
         A later round's trial has the id and configuration of the same
         grid point in round 1 (a fresh grid walk), so its earlier seeds are
         on disk: they count towards the trial's score silently, and only the
-        round's own seeds are trained (or reported as resumed).
+        round's own seeds are trained (or reported as resumed). A targeted
+        round leaves out the configurations no undecided part reads: those
+        report their earlier seeds' score and train nothing.
         """
         hp = trial.hyperparameters
         trial_id = record_id(trial.trial_id)
         round_ = self.current_round()
         self.seed_count = round_.seeds
         done: dict[Unit, RunRecord] = {}
-        units = self._units(range(round_.seeds))
+        units = self._units(range(round_.seeds if round_.trains(trial_id) else round_.first_seed))
         for seed, fold in units:
             record = self.records.read_run(trial_id, seed, fold)
             if record is not None and record.status in ("completed", "failed") and _same_config(record, hp):
