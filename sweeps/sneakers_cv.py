@@ -17,22 +17,16 @@ Data: a folder with `train/` and `test/` trees of class folders; point at
 yours with --data.
 """
 
-from search import EarlyStopping, SneakersCNN, Sweep, TrainTestFolders
+import runpy
+from dataclasses import replace
+from pathlib import Path
 
-sweep = Sweep(
+# sweeps/sneakers.py with folds: one grid, one model, one set of claims.
+_fixed = runpy.run_path(str(Path(__file__).with_name("sneakers.py")))["sweep"]
+
+sweep = replace(
+    _fixed,
     name="sneakers_cv",
     description="article 004: pooling type per layer on nike vs adidas, 5-fold cross-validation per seed",
-    data=TrainTestFolders("data/sneakers", train="train", test="test"),
-    hypermodel=SneakersCNN,
-    image_size=224,
-    space={
-        "pooling_1": ["avg", "max"],
-        "pooling_2": ["avg", "max"],
-    },
-    tuner="grid",
-    epochs=60,
-    seeds=5,
     folds=5,
-    early_stopping=EarlyStopping(monitor="val_accuracy", min_delta=0.001, patience=20),
-    claims=("pooling-texture", "mixed-pooling"),
 )

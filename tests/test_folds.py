@@ -235,3 +235,12 @@ def test_a_trial_cut_off_after_one_fold_trains_only_the_rest(article_sized, tmp_
     assert directory.read_run("0000", 0, 0).finished == fold0.finished
     assert directory.read_run("0000", 0, 1).status == "completed"
     assert [r.key for r in directory.read_runs()][:2] == [("0000", 0, 0), ("0000", 0, 1)]
+
+
+def test_the_sneakers_cv_sweep_is_the_sneakers_sweep_with_folds():
+    from conftest import ROOT
+    from search.sweep.spec import load_sweep_file
+
+    fixed, cv = load_sweep_file(ROOT / "sweeps" / "sneakers.py"), load_sweep_file(ROOT / "sweeps" / "sneakers_cv.py")
+    assert cv.folds == 5 and fixed.folds is None and cv.name == "sneakers_cv"
+    assert (cv.space, cv.claims, cv.seeds, cv.epochs) == (fixed.space, fixed.claims, fixed.seeds, fixed.epochs)
