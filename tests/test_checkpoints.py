@@ -53,8 +53,10 @@ def command(sweep: Path, out: Path, *flags: str) -> list[str]:
     return [sys.executable, "-m", "search.run", str(sweep), "--out", str(out), "--quiet", "--no-report", *flags]
 
 
-def kill_after_checkpoint(sweep: Path, out: Path, seed: int, epoch: int, env: dict) -> None:
-    latest = out / "trials" / "0000" / f"seed_{seed}.checkpoint" / LATEST
+def kill_after_checkpoint(sweep: Path, out: Path, seed: int, epoch: int, env: dict, name: str = "") -> None:
+    """Kill the sweep once run `name` (default seed_<seed>) of trial 0000 has its epoch-`epoch` checkpoint."""
+    name = name or f"seed_{seed}"
+    latest = out / "trials" / "0000" / f"{name}.checkpoint" / LATEST
     proc = subprocess.Popen(command(sweep, out, "--checkpoint-every", "0"), cwd=ROOT, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 120
@@ -70,13 +72,14 @@ def kill_after_checkpoint(sweep: Path, out: Path, seed: int, epoch: int, env: di
         proc.kill()
         proc.wait()
     assert proc.returncode != 0, "the sweep ended before the kill point"
-    record = json.loads((out / "trials" / "0000" / f"seed_{seed}.json").read_text())
+    record = json.loads((out / "trials" / "0000" / f"{name}.json").read_text())
     assert record["status"] == "running"
 
 
-def histories(out: Path) -> dict[tuple[str, int], pd.DataFrame]:
+def histories(out: Path) -> dict[tuple, pd.DataFrame]:
     runs = RunDirectory(out).read_runs()
-    return {(r.trial_id, r.seed): pd.DataFrame(r.history).drop(columns="seconds") for r in runs}
+    return {(r.trial_id, r.seed, *(() if r.fold is None else (r.fold,))): pd.DataFrame(r.history).drop(columns="seconds")
+            for r in runs}
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
@@ -144,3 +147,24 @@ def test_checkpoints_wait_their_interval(tmp_path):
               callbacks=[log, RunCheckpoint(folder, {}, log, every_s=0.0)])
     assert read_checkpoint(folder, {}).epoch == 2  # the last epoch ends the run: its record follows
     assert sorted(p.name for p in folder.iterdir()) == ["epoch_0002", LATEST]
+
+
+def test_a_killed_fold_resumes_at_its_own_checkpoint(tmp_path):
+    """With folds each (seed, fold) run has its own checkpoint: fold 1 killed at epoch 2 resumes on fold 1's
+    data and ends as the uninterrupted sweep's fold 1 did."""
+    data = make_image_folder(tmp_path / "data", classes=("left", "right"), per_class=10, size=12)
+    body = SWEEP.format(data=str(data)).replace("seeds=2,", "seeds=1,\n    folds=2,")
+    sweep = write_sweep(tmp_path / "resume.py", body)
+    reference, resumed = tmp_path / "reference", tmp_path / "resumed"
+    done = subprocess.run(command(sweep, reference), cwd=ROOT, env=ENV, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    kill_after_checkpoint(sweep, resumed, seed=0, epoch=2, env=ENV, name="seed_0_fold_1")
+    loud = [c for c in command(sweep, resumed, "--checkpoint-every", "0") if c != "--quiet"]
+    final = subprocess.run(loud, cwd=ROOT, env=ENV, capture_output=True, text=True, timeout=300)
+    assert final.returncode == 0, final.stderr[-2000:]
+    assert "trial 0000 seed 0 fold 1: resumed after epoch" in final.stdout + final.stderr
+    want, got = histories(reference), histories(resumed)
+    assert sorted(got) == sorted(want) == [("0000", 0, 0), ("0000", 0, 1)]
+    for key in want:
+        pd.testing.assert_frame_equal(got[key], want[key], rtol=1e-5)
+    assert not list(resumed.glob("trials/*/*.checkpoint")), "a finished run's checkpoint was left behind"
