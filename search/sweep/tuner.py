@@ -192,7 +192,8 @@ class SweepTuner(keras_tuner.Tuner):
 
     def _run_data(self, seed: int, fold: int | None) -> tuple[ImageData, TrainingData]:
         """What one run trains and validates on: the source's split, or its fold of its seed's partition.
-        The last fold's arrays are kept, since a trial's runs of one fold follow each other only with seeds."""
+        The last run's fold is kept: opening the record, fitting and predicting each ask for it, and
+        consecutive runs are other folds or seeds, so a larger cache would only hold memory."""
         if fold is None or self.folds is None:
             return self.data, self.arrays
         if self._fold_data is None or self._fold_data[0] != (seed, fold):
