@@ -412,6 +412,20 @@ def test_claims_table_renders_the_rows_it_is_given(tmp_path):
     assert "+0.0210" in html
 
 
+def test_the_claims_table_puts_the_verdict_to_act_on_first(tmp_path):
+    """The adjusted verdict leads the row; the plain 95% interval's verdict follows it, muted."""
+    root = write_synthetic_run(tmp_path / "claims", n_trials=4, seeds=1)
+    (root / "claims.csv").write_text(
+        "claim,verdict,adjusted_verdict,effect,ci_low,ci_high,seeds,runs,metric,note,sentence,differences\n"
+        "pooling-texture,supported,inconclusive,0.021,0.004,0.038,3,8,val_accuracy,,Max wins.,0.01;0.03;0.02\n",
+        encoding="utf-8")
+    html = render(build_context(load_runs(root), read_claims_csv(root / "claims.csv")))
+    table = html[html.index('id="claims"'):]
+    assert table.index("verdict (adjusted: act on this)") < table.index("unadjusted (95% CI alone)")
+    row = table[table.index("Max wins."):]
+    assert row.index("<b>inconclusive</b>") < row.index('<td class="verdict muted">supported</td>')
+
+
 # -- command line ------------------------------------------------------------------
 
 
