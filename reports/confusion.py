@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from reports.runs import SweepRuns
+from rundir.records import RunDirectory
 
 
 @dataclass
@@ -36,10 +37,14 @@ class ConfusionInfo:
 
 
 def predictions_paths(runs: SweepRuns, trial_id: str, seed: int) -> list[Path]:
-    """The run's predictions file, or with folds every fold's of that seed."""
-    folder = runs.run_dir / "trials" / str(trial_id)
-    whole = folder / f"seed_{seed}_predictions.csv"
-    return [whole] if whole.exists() else sorted(folder.glob(f"seed_{seed}_fold_*_predictions.csv"))
+    """The run's predictions file, or with folds every fold's of that seed that is on disk (the records
+    say which folds ran; rundir names their files)."""
+    directory = RunDirectory(runs.run_dir)
+    folds = sorted({r.fold for r in runs.records
+                    if str(r.trial_id) == str(trial_id) and r.seed == seed and r.fold is not None})
+    if not folds:
+        return [directory.predictions_path(trial_id, seed)]
+    return [p for p in (directory.predictions_path(trial_id, seed, f) for f in folds) if p.exists()]
 
 
 def read_predictions(runs: SweepRuns, trial_id: str, seed: int) -> pd.DataFrame | None:

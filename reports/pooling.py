@@ -211,8 +211,7 @@ def _set_values(runs: SweepRuns, name: str) -> set[str]:
 def _keys(seeds: list[tuple[int, int]], hp_values: dict[str, list[Any]], names: list[str]) -> list[tuple]:
     """Pairing key per run: its (seed, fold), then every hyperparameter except the compared ones."""
     columns = [hp_values[n] for n in sorted(names) if not n.startswith("tuner/trial_id")]
-    return [(seed[0], *seed[1:], *row) for seed, row in zip(seeds, zip(*columns))] if columns else \
-        [tuple(s) for s in seeds]
+    return [(*seed, *row) for seed, row in zip(seeds, zip(*columns))] if columns else [tuple(s) for s in seeds]
 
 
 def paired_difference(first: str, second: str, keys: list[tuple], groups: list[str],

@@ -209,6 +209,10 @@ def test_folds_decide_what_the_fixed_split_cannot_measure(article_sized, tmp_pat
     trials = pd.read_csv(out / "trials.csv")
     assert "fold" in trials.columns and set(trials["fold"]) == {0, 1, 2}
     # The report says what the folds did, and budgets their runs, from the records alone.
+    # The confusion matrix of a seed reads all its folds' predictions: every image once.
+    from reports.confusion import read_predictions
+
+    assert sorted(read_predictions(load_runs(out), "0000", 0)["index"]) == list(range(200))
     header = header_info(load_runs(out))
     assert header.folds.startswith("3-fold cross-validation over all 200 images")
     assert "x 3 folds" in header.budget

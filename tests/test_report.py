@@ -398,13 +398,17 @@ def test_a_sweep_without_claims_gets_one_line_not_a_table(tmp_path):
     assert "requested no claims" in section and "<table" not in section
 
 
-def test_claims_table_renders_the_rows_it_is_given(tmp_path):
+def _claims_context(tmp_path, claims_csv: str):
+    """The report context of a synthetic sweep judged by the claims.csv text given."""
     root = write_synthetic_run(tmp_path / "claims", n_trials=4, seeds=1)
-    (root / "claims.csv").write_text(
-        "claim,verdict,effect,ci_low,ci_high,n_pairs,metric,note,sentence,differences\n"
-        "pooling-texture,supported,0.021,0.004,0.038,8,val_accuracy,,Max pooling wins on texture.,0.01;0.03\n",
-        encoding="utf-8")
-    context = build_context(load_runs(root), read_claims_csv(root / "claims.csv"))  # rows of an older file
+    (root / "claims.csv").write_text(claims_csv, encoding="utf-8")
+    return build_context(load_runs(root), read_claims_csv(root / "claims.csv"))
+
+
+def test_claims_table_renders_the_rows_it_is_given(tmp_path):
+    context = _claims_context(  # rows of an older file
+        tmp_path, "claim,verdict,effect,ci_low,ci_high,n_pairs,metric,note,sentence,differences\n"
+        "pooling-texture,supported,0.021,0.004,0.038,8,val_accuracy,,Max pooling wins on texture.,0.01;0.03\n")
     assert context.claims.rows[0].differences == [0.01, 0.03]
     assert context.claims_image is not None
     html = render(context)
@@ -414,12 +418,9 @@ def test_claims_table_renders_the_rows_it_is_given(tmp_path):
 
 def test_the_claims_table_puts_the_verdict_to_act_on_first(tmp_path):
     """The adjusted verdict leads the row; the plain 95% interval's verdict follows it, muted."""
-    root = write_synthetic_run(tmp_path / "claims", n_trials=4, seeds=1)
-    (root / "claims.csv").write_text(
-        "claim,verdict,adjusted_verdict,effect,ci_low,ci_high,seeds,runs,metric,note,sentence,differences\n"
-        "pooling-texture,supported,inconclusive,0.021,0.004,0.038,3,8,val_accuracy,,Max wins.,0.01;0.03;0.02\n",
-        encoding="utf-8")
-    html = render(build_context(load_runs(root), read_claims_csv(root / "claims.csv")))
+    html = render(_claims_context(
+        tmp_path, "claim,verdict,adjusted_verdict,effect,ci_low,ci_high,seeds,runs,metric,note,sentence,differences\n"
+        "pooling-texture,supported,inconclusive,0.021,0.004,0.038,3,8,val_accuracy,,Max wins.,0.01;0.03;0.02\n"))
     table = html[html.index('id="claims"'):]
     assert table.index("verdict (adjusted: act on this)") < table.index("unadjusted (95% CI alone)")
     row = table[table.index("Max wins."):]
