@@ -460,7 +460,7 @@ def _fit_k(program: str, hm, hp, k: int, x, y, batch_size: int, steps: int) -> d
 
     from search.training.callbacks import EpochLog
     from search.training.fused import tower_model
-    from search.training.members import Member
+    from search.training.members import Member, member_name
     from search.training.fused_jax import VmapProgram
     from search.data.pipeline import SeededBatches
 
@@ -474,7 +474,7 @@ def _fit_k(program: str, hm, hp, k: int, x, y, batch_size: int, steps: int) -> d
                            x[:batch_size], y[:batch_size], batch_size)  # one validation batch per epoch
         fit = lambda: prog.fit(1)  # noqa: E731
     else:  # K=1 is the model alone (a tower needs two seeds or more)
-        tower = tower_model(models, list(range(k))) if k > 1 else models[0]
+        tower = tower_model(models, [member_name(i) for i in range(k)]) if k > 1 else models[0]
         xs, ys = ([x] * k, [y] * k) if k > 1 else (x, y)
         fit = lambda: tower.fit(xs, ys, batch_size=batch_size, epochs=1, verbose=0, shuffle=False)  # noqa: E731
     _, first = timed(fit)

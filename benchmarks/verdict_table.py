@@ -39,8 +39,11 @@ class Study:
 
 STUDIES = (
     Study("eyes", "eyes, 24 px", "sweeps/eyes_claims.py", "eyes"),
+    Study("eyes-cv5", "eyes, 24 px, 5 folds", "sweeps/eyes_claims.py", "eyes", ("--folds", "5")),
     Study("hollywood64", "Hollywood, 64 px, 15 epochs", "sweeps/hollywood_claims.py", "hollywood",
           ("--image-size", "64", "--epochs", "15")),
+    Study("hollywood64-cv5", "Hollywood, 64 px, 15 epochs, 5 folds", "sweeps/hollywood_claims.py", "hollywood",
+          ("--image-size", "64", "--epochs", "15", "--folds", "5")),
     Study("hollywood-baseline", "Hollywood, 224 px, the article's set-up", "sweeps/hollywood_baseline.py", "hollywood"),
     Study("vgg16-cost", "Hollywood, 224 px, 1 epoch per model", "sweeps/hollywood_vgg16_cost.py", "hollywood"),
 )

@@ -95,7 +95,6 @@ def test_more_folds_than_a_class_has_images_is_an_error_naming_it(tmp_path):
     ({"folds": 1}, "folds"),
     ({"folds": 3, "tuner": "hyperband"}, "hyperband"),
     ({"folds": 3, "median_stopping": True}, "median_stopping"),
-    ({"folds": 3, "fuse_seeds": True}, "fused seeds"),
 ])
 def test_what_folds_cannot_go_with_is_refused_before_training(tmp_path, settings, message):
     with pytest.raises(SweepError, match=message):

@@ -9,8 +9,10 @@ import signal
 import subprocess
 import sys
 import time
+from collections import Counter
 
 import keras
+import pandas as pd
 import pytest
 
 from conftest import ROOT, make_image_folder, write_sweep
@@ -59,6 +61,30 @@ def test_a_fused_trial_trains_each_seed_as_it_would_alone(folder, tmp_path):
     # Early stopping differed between seeds here, so some members rode along masked.
     assert len({r.epochs_run for r in fused}) > 1 or all(r.stopped_epoch is None for r in fused)
     assert (tmp_path / "run_True" / "trials" / "0000" / "seed_2_predictions.csv").exists()
+
+
+def test_fused_folds_train_each_run_as_it_would_alone_on_its_own_fold(folder, tmp_path):
+    """With folds a program's members are (seed, fold) runs, each with its own training and
+    validation images; only runs whose images make as many batches share a program."""
+    from search.data.folds import plan_folds
+
+    settings = dict(folds=5, seeds=1, epochs=2, space={"batch_size": 3, "learning_rate": 3e-3})
+    alone = _runs(folder, tmp_path, False, **settings)
+    fused = _runs(folder, tmp_path, True, **settings)
+    plan = plan_folds(_sweep(folder, True).data.load(12), 5)
+    by_batches = Counter((-(-train // 3), -(-val // 3)) for train, val in (plan.sizes(0, f) for f in range(5)))
+    assert [(r.fold, r.fused) for r in alone] == [(f, 1) for f in range(5)]
+    expected = [by_batches[(-(-plan.sizes(0, f)[0] // 3), -(-plan.sizes(0, f)[1] // 3))] for f in range(5)]
+    assert [r.fused for r in fused] == expected and max(expected) >= 2  # some folds did share a program
+    for a, f in zip(alone, fused):
+        assert f.status == a.status == "completed" and f.val_images == a.val_images
+        assert f.epochs_run == a.epochs_run and f.best_epoch == a.best_epoch
+        for row_a, row_f in zip(a.history, f.history):
+            for key in ("loss", "val_loss", "val_accuracy"):
+                assert math.isclose(row_f[key], row_a[key], rel_tol=1e-4, abs_tol=1e-6), (a.fold, key)
+        pa = pd.read_csv(tmp_path / "run_False" / "trials" / "0000" / f"{a.name}_predictions.csv")
+        pf = pd.read_csv(tmp_path / "run_True" / "trials" / "0000" / f"{a.name}_predictions.csv")
+        assert (pa["index"] == pf["index"]).all() and (pa["predicted"] == pf["predicted"]).all()
 
 
 def build_nan_for_seed_1(hp):

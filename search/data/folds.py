@@ -56,6 +56,11 @@ class FoldPlan:
             self._cache[seed] = partition(self.pool.y_val, self.groups, self.k, seed)
         return self._cache[seed]
 
+    def sizes(self, seed: int, fold: int) -> tuple[int, int]:
+        """(training images, validation images) of one run, without copying them."""
+        val = int(np.count_nonzero(self.assignment(seed) == fold))
+        return self.n - val, val
+
     def fold(self, seed: int, fold: int) -> ImageData:
         """The data of one run: fold `fold` of seed `seed`'s partition validates, the rest trains."""
         where = self.assignment(seed)

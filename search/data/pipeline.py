@@ -112,21 +112,30 @@ class FusedBatches(keras.utils.PyDataset):
             m.on_epoch_end()
 
 
-def fused_fit_inputs(member_trains: list, x_val: np.ndarray, y_val: np.ndarray, batch_size: int,
+def fused_fit_inputs(member_trains: list, member_vals: list[tuple[np.ndarray, np.ndarray]], batch_size: int,
                      backend: str) -> FitInputs:
     """`fit` inputs for a tower of K members from each member's own training
     batches (`fit_inputs(...).x`, made under that member's seed: on
-    TensorFlow the global seed at creation fixes a shuffle's order), with
-    the validation batches given to every member."""
-    k = len(member_trains)
+    TensorFlow the global seed at creation fixes a shuffle's order) and its
+    own validation images (`member_vals[k]`: the same arrays for seeds on one
+    split, a fold's own with folds). The members' batches are zipped, so
+    each member's training and validation images must make as many batches
+    as the others' (`fused_batch_count`); their last batches may differ in size."""
     if backend != "tensorflow":
-        val = SeededBatches(x_val, y_val, batch_size, 0, shuffle=False)
+        vals = [SeededBatches(x, y, batch_size, 0, shuffle=False) for x, y in member_vals]
         return FitInputs(FusedBatches(member_trains),
-                         kwargs={"validation_data": FusedBatches([val] * k), "shuffle": False})
+                         kwargs={"validation_data": FusedBatches(vals), "shuffle": False})
     import tensorflow as tf
 
     train = tf.data.Dataset.zip(tuple(member_trains)).map(
         lambda *pairs: (tuple(p[0] for p in pairs), tuple(p[1] for p in pairs)))
-    val = (tf.data.Dataset.from_tensor_slices((x_val, y_val)).batch(batch_size)
-           .map(lambda a, b: ((a,) * k, (b,) * k)).prefetch(tf.data.AUTOTUNE))
+    if all(v is member_vals[0] for v in member_vals):  # one split: one copy of its images, given to every member
+        k = len(member_vals)
+        val = (tf.data.Dataset.from_tensor_slices(member_vals[0]).batch(batch_size)
+               .map(lambda a, b: ((a,) * k, (b,) * k)))
+    else:
+        val = tf.data.Dataset.zip(tuple(tf.data.Dataset.from_tensor_slices(v).batch(batch_size)
+                                        for v in member_vals)).map(
+            lambda *pairs: (tuple(p[0] for p in pairs), tuple(p[1] for p in pairs)))
+    val = val.prefetch(tf.data.AUTOTUNE)
     return FitInputs(train.prefetch(tf.data.AUTOTUNE), None, {"validation_data": val, "shuffle": False})

@@ -161,9 +161,6 @@ class Sweep:
         if self.median_stopping is not None:
             raise SweepError(f"folds={self.folds}: median_stopping would compare runs validated on different "
                              "folds; use it without folds")
-        if self.fuse_seeds is True:
-            raise SweepError(f"folds={self.folds}: fused seeds share one validation set, and each fold has its "
-                             "own; use fuse_seeds=\"auto\" or False with folds")
 
     def with_overrides(self, **overrides: Any) -> Sweep:
         """The sweep with CLI flags applied; `None` means the flag was not given."""

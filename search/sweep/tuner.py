@@ -112,6 +112,7 @@ class SweepTuner(keras_tuner.Tuner):
         self.arrays = training_arrays(data, hypermodel.label_mode)
         self.folds = folds  # with folds, `data` is every image and each run trains on its fold's split
         self._fold_data: tuple[Unit, ImageData, TrainingData] | None = None
+        self._shared_val: tuple[np.ndarray, np.ndarray] | None = None  # the split's, for fused seeds
         self.records = records
         self.progress = progress
         self.worker = worker
@@ -292,72 +293,98 @@ class SweepTuner(keras_tuner.Tuner):
         return RunCheckpoint(folder, record.hyperparameters, log, stopper, pruner, every_s=every, resume=resume)
 
     def _train_seeds(self, trial_id: str, hp, units: list[Unit]) -> dict[Unit, RunRecord]:
-        """Train `units` alone or as fused programs of seeds, as the fusion policy groups them
-        (with folds always alone: see search.training.fusion)."""
+        """Train `units` alone or as fused programs, as the fusion policy groups them. With folds a
+        program's members may be folds too: each trains and validates on its own images, and only
+        runs whose images make as many batches fuse (`_batchable`)."""
         out: dict[Unit, RunRecord] = {}
         kept = TrialModel()
         alone = None  # the lone run a measuring program is compared with (search.training.fusion)
-        groups = [[u] for u in units] if self.folds is not None else \
-            [[(s, None) for s in group] for group in self.fusion.groups([s for s, _ in units])]
+        groups = [part for group in self.fusion.groups(units) for part in self._batchable(hp, group)]
         for group in groups:
             if len(group) == 1:
                 out[group[0]] = alone = self._train(trial_id, hp, group[0], kept)
             else:
-                out.update(self._train_fused(trial_id, hp, [s for s, _ in group], alone))
+                out.update(self._train_fused(trial_id, hp, group, alone))
         kept.forget()
         return out
 
-    def _train_fused(self, trial_id: str, hp, seeds: list[int], alone: RunRecord | None) -> dict[Unit, RunRecord]:
-        """Train `seeds` as one program (search.training.fused), one record per seed.
+    def _batchable(self, hp, group: list[Unit]) -> list[list[Unit]]:
+        """`group` split into runs whose training and validation images make as many batches: a
+        program zips its members' batches, so one with a batch more would lose it. Seeds on one split
+        always agree; a seed's folds differ by a few images, which seldom changes a batch count."""
+        if self.folds is None or len(group) < 2:
+            return [group]
+        batch_size = self.hypermodel.batch_and_epochs(hp)[0]
+        parts: dict[tuple[int, int], list[Unit]] = {}
+        for seed, fold in group:
+            n_train, n_val = self.folds.sizes(seed, fold)
+            parts.setdefault((-(-n_train // batch_size), -(-n_val // batch_size)), []).append((seed, fold))
+        return list(parts.values())
+
+    def _train_fused(self, trial_id: str, hp, units: list[Unit], alone: RunRecord | None) -> dict[Unit, RunRecord]:
+        """Train `units` as one program (search.training.fused), one record per run.
 
         A member whose loss turns NaN fails alone; if the program itself
-        fails (out of memory, say), its seeds train one after another
+        fails (out of memory, say), its runs train one after another
         instead, so a failure there is each run's own, as without fusion.
         """
         from search.training import fused
         from search.data.pipeline import fit_inputs
 
-        records = self._open_runs(trial_id, hp, [(s, None) for s in seeds], fused=len(seeds))
+        records = self._open_runs(trial_id, hp, units, fused=len(units))
         start = time.perf_counter()
         members: list[Member] = []
-        a = self.arrays
         try:
             batch_size, epochs = self.hypermodel.batch_and_epochs(hp)
-            trains = []
+            trains, vals = [], []
             with device.precision(self.sweep.precision), used_knobs(hp) as used:
-                for seed in seeds:
+                for seed, fold in units:
+                    # A fold's arrays are its own; seeds on one split share the split's (vals then
+                    # holds one object, which the program keeps once).
+                    a = self.arrays if fold is None else training_arrays(self.folds.fold(seed, fold),
+                                                                         self.hypermodel.label_mode)
                     keras.utils.set_random_seed(seed)  # the model's initial weights and dropout seeds, and
                     model = self.hypermodel.build(hp)  # on TensorFlow the data order: as a lone run has them
                     trains.append(fit_inputs(a.x, a.y, a.x_val, a.y_val, batch_size, seed, keras.backend.backend()).x)
-                    log = EpochLog(self.sweep.objective, on_epoch=self._epoch_progress(trial_id, seed, hp))
-                    members.append(Member(seed, model, log, self._early_stopping()))
-                program = fused.fused_program(members, trains, a.x_val, a.y_val, batch_size, self.sweep.objective)
+                    vals.append(self._val_arrays(a))
+                    log = EpochLog(self.sweep.objective, on_epoch=self._epoch_progress(trial_id, seed, hp, fold))
+                    members.append(Member(seed, model, log, self._early_stopping(), fold=fold))
+                program = fused.fused_program(members, trains, vals, batch_size, self.sweep.objective)
             program.fit(epochs)
-        except SweepError as exc:  # the configuration itself is wrong: every seed fails alike
+        except SweepError as exc:  # the configuration itself is wrong: every run fails alike
             for record in records.values():
                 _fail(record, exc)
-                self._close(record, None, (time.perf_counter() - start) / len(seeds), None)
+                self._close(record, None, (time.perf_counter() - start) / len(units), None)
             return records
         except Exception as exc:
-            self.fusion.shrink(len(seeds))
+            self.fusion.shrink(len(units))
             half = self.fusion.max_members or 1
-            self.progress.say(f"warning: trial {trial_id}: {len(seeds)} seeds as one program failed "
-                              f"({_describe_failure(exc)}); from now on at most {half} per program")
-            members = program = None
+            self.progress.say(f"warning: trial {trial_id}: {len(units)} {'runs' if self.folds else 'seeds'} as "
+                              f"one program failed ({_describe_failure(exc)}); from now on at most {half} per program")
+            members = program = trains = vals = None
             gc.collect()
-            return self._train_seeds(trial_id, hp, [(s, None) for s in seeds])
+            return self._train_seeds(trial_id, hp, units)
+        trains = vals = None
         wall = time.perf_counter() - start
         for member in members:
-            record = records[(member.seed, None)]
+            record = records[(member.seed, member.fold)]
             self._describe_model(record, hp, used, member.model)
             predictions = self._conclude(record, member.model, member.log, member.stopper)
-            self._close(record, member.log, wall / len(seeds), predictions)
+            self._close(record, member.log, wall / len(units), predictions)
         members = program = None
         gc.collect()
-        decided = self.fusion.observe(alone, list(records.values()), wall) if self.fusion.measuring(seeds) else None
+        decided = self.fusion.observe(alone, list(records.values()), wall) if self.fusion.measuring(units) else None
         if decided is not None:
             self.progress.say(decided.line())
         return records
+
+    def _val_arrays(self, a: TrainingData) -> tuple[np.ndarray, np.ndarray]:
+        """A run's validation arrays as one pair: the same object for every seed on the sweep's split."""
+        if a is self.arrays:
+            if self._shared_val is None:
+                self._shared_val = (a.x_val, a.y_val)
+            return self._shared_val
+        return a.x_val, a.y_val
 
     def _close(self, record: RunRecord, log: EpochLog | None, wall_s: float, predictions) -> None:
         """Finish a run's record from its epoch log and write it (with its predictions)."""

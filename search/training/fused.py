@@ -17,6 +17,10 @@ same meaning, one batched step over the members' stacked state
 `EpochLog`, its own early stopping (a member that stops rides along,
 masked, its best weights already kept) and its own NaN failure. The program
 ends when every member has stopped.
+
+With folds (`Sweep(folds=K)`) a member is a (seed, fold) run: its own
+training batches and its own validation images, zipped beside the others'
+(`search.data.pipeline.fused_fit_inputs`), so a fold fuses like a seed.
 """
 
 from __future__ import annotations
@@ -28,22 +32,22 @@ from typing import Any
 import keras
 import numpy as np
 
-from search.training.members import Member, MemberView, begin_members, end_member_epoch, member_name
+from search.training.members import Member, MemberView, begin_members, end_member_epoch
 from search.data.pipeline import fused_fit_inputs
 
 
 MEMBER_LOSS = "member_loss"
 
 
-def tower_model(models: list[keras.Model], seeds: list[int]) -> keras.Model:
-    """One functional model whose k-th input and output are seed k's model,
+def tower_model(models: list[keras.Model], names: list[str]) -> keras.Model:
+    """One functional model whose k-th input and output are member k's model (named `names[k]`),
     compiled with the first model's compile settings once per output."""
     if len(models) < 2:
         raise ValueError("a fused program needs at least two seeds")
     inputs, outputs = [], []
-    for model, seed in zip(models, seeds):
-        model.name = member_name(seed)  # unique names: Keras' logs read seed_3_loss, val_seed_3_accuracy
-        x = keras.Input(tuple(model.input_shape[1:]), name=f"x_{member_name(seed)}")
+    for model, name in zip(models, names):
+        model.name = name  # unique names: Keras' logs read seed_3_loss, val_seed_3_accuracy
+        x = keras.Input(tuple(model.input_shape[1:]), name=f"x_{name}")
         inputs.append(x)
         outputs.append(model(x))
     tower = keras.Model(inputs, outputs, name="fused_seeds")
@@ -71,9 +75,8 @@ def member_loss_metric(loss) -> keras.metrics.Metric:
     return keras.metrics.MeanMetricWrapper(per_sample, name=MEMBER_LOSS)
 
 
-def member_logs(logs: dict[str, Any], seed: int) -> dict[str, float]:
-    """Seed `seed`'s entries of the tower's logs, under the names a one-model fit uses."""
-    name = member_name(seed)
+def member_logs(logs: dict[str, Any], name: str) -> dict[str, float]:
+    """Member `name`'s entries of the tower's logs, under the names a one-model fit uses."""
     out = {}
     for key, value in logs.items():
         for prefix in ("", "val_"):
@@ -109,7 +112,7 @@ class FusedMonitor(keras.callbacks.Callback):
         # The program's epoch, shared out: each member's seconds are its part of the cost.
         seconds = (time.perf_counter() - self._t0) / max(1, len(active))
         for m in active:
-            end_member_epoch(m, epoch, member_logs(logs, m.seed), seconds)
+            end_member_epoch(m, epoch, member_logs(logs, m.name), seconds)
         if not any(m.active for m in self.members):
             self.model.stop_training = True
 
@@ -128,16 +131,18 @@ class FusedProgram:
                        **self.inputs.kwargs)
 
 
-def fused_program(members: list[Member], member_trains: list, x_val: np.ndarray, y_val: np.ndarray,
+def fused_program(members: list[Member], member_trains: list, member_vals: list[tuple[np.ndarray, np.ndarray]],
                   batch_size: int, objective: str = "val_accuracy"):
-    """The members' program: on JAX, where the model allows it, one vmapped step over their stacked
-    state (`search.training.fused_jax`); otherwise the tower over the members' models (each built under its
-    own seed), fed each member's own training batches (made under its seed, see
-    `search.data.pipeline.fused_fit_inputs`)."""
+    """The members' program: on JAX, where the model allows it and the members share their
+    images (seeds on one split), one vmapped step over their stacked state (`search.training.fused_jax`);
+    otherwise the tower over the members' models (each built under its own seed), fed each member's own
+    training batches (made under its seed) and its own validation images (a fold's differ from another's;
+    see `search.data.pipeline.fused_fit_inputs`)."""
     from search.training.fused_jax import VmapProgram, vmap_supported
 
-    if vmap_supported(members[0].model, objective):
-        return VmapProgram(members, member_trains, x_val, y_val, batch_size)
-    tower = tower_model([m.model for m in members], [m.seed for m in members])
-    inputs = fused_fit_inputs(member_trains, x_val, y_val, batch_size, keras.backend.backend())
+    shared = all(m.fold is None for m in members) and all(v is member_vals[0] for v in member_vals)
+    if shared and vmap_supported(members[0].model, objective):
+        return VmapProgram(members, member_trains, *member_vals[0], batch_size)
+    tower = tower_model([m.model for m in members], [m.name for m in members])
+    inputs = fused_fit_inputs(member_trains, member_vals, batch_size, keras.backend.backend())
     return FusedProgram(members, tower, inputs)

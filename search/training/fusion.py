@@ -53,12 +53,8 @@ class FusionChoice:
         return f"fused seeds: {state}: {self.reason}"
 
 
-def initial_choice(fuse_seeds, backend: str, gpu: bool, median_stopping: bool, own_fit: bool,
-                   folds: bool = False) -> FusionChoice:
+def initial_choice(fuse_seeds, backend: str, gpu: bool, median_stopping: bool, own_fit: bool) -> FusionChoice:
     """The choice before any run: the user's, or why auto need not measure."""
-    if folds:  # Sweep refuses fuse_seeds=True with folds
-        return FusionChoice(False, "with folds every run validates on its own fold, and fused seeds share one "
-                                   "validation set, so each run trains on its own")
     if backend == "torch" and fuse_seeds is not False:
         # Not tried on torch (the machines here lack it), so torch keeps the path that is tested there.
         return FusionChoice(False, "on torch each seed trains on its own (fused seeds are for TensorFlow and JAX)")
@@ -85,7 +81,7 @@ def sweep_choice(sweep, hypermodel) -> FusionChoice:
 
     own_fit = isinstance(hypermodel, OwnHyperModel) and overrides_fit(hypermodel.user)
     return initial_choice(sweep.fuse_seeds, keras.backend.backend(), device.gpu_count() > 0,
-                          sweep.median_stopping is not None, own_fit, folds=sweep.folds is not None)
+                          sweep.median_stopping is not None, own_fit)
 
 
 def steady_epoch_seconds(record: RunRecord) -> float:
@@ -100,9 +96,12 @@ def measured_choice(alone: RunRecord, fused: list[RunRecord], fused_wall_s: floa
     setup = max(0.0, alone.wall_time_s - steady * alone.epochs_run)  # build and tracing, paid once per trial
     one_by_one = setup + steady * sum(r.epochs_run for r in fused)
     ratio = one_by_one / fused_wall_s if fused_wall_s > 0 else 0.0
-    seeds = ", ".join(str(r.seed) for r in fused)
-    detail = (f"seeds {seeds} of trial {alone.trial_id} took {fused_wall_s:.1f} s as one program; one after another "
-              f"about {one_by_one:.1f} s (seed {alone.seed} alone: {setup:.1f} s to build and trace, "
+    if all(r.fold is None for r in fused):
+        runs = "seeds " + ", ".join(str(r.seed) for r in fused)
+    else:
+        runs = ", ".join(r.name.replace("_", " ") for r in fused)  # seed 0 fold 1, ...
+    detail = (f"{runs} of trial {alone.trial_id} took {fused_wall_s:.1f} s as one program; one after another "
+              f"about {one_by_one:.1f} s ({alone.name.replace('_', ' ')} alone: {setup:.1f} s to build and trace, "
               f"{steady:.2f} s per epoch): {ratio:.2f}x")
     fuse = ratio >= MARGIN
     why = detail + ("" if fuse else f", under the {MARGIN:g}x it takes")
@@ -132,8 +131,8 @@ class FusionPolicy:
             except (OSError, ValueError, TypeError):  # half-written or foreign: measure again
                 pass
 
-    def groups(self, seeds: list[int]) -> list[list[int]]:
-        """The seeds to train, as the programs that train them."""
+    def groups(self, seeds: list) -> list[list]:
+        """The runs to train (seeds, or (seed, fold) pairs), as the programs that train them."""
         self.refresh()
         if self.choice.fuse is True and len(seeds) >= 2:
             return self._chunks(list(seeds))
@@ -141,7 +140,7 @@ class FusionPolicy:
             return [[seeds[0]], *self._chunks(list(seeds[1:]))]  # the measurement
         return [[s] for s in seeds]
 
-    def _chunks(self, seeds: list[int]) -> list[list[int]]:
+    def _chunks(self, seeds: list) -> list[list]:
         size = self.max_members or len(seeds)
         if size < 2:
             return [[s] for s in seeds]
@@ -151,7 +150,7 @@ class FusionPolicy:
         """A program of `failed_members` seeds failed (out of memory, say): later ones hold at most half as many."""
         self.max_members = min(self.max_members or failed_members, failed_members) // 2
 
-    def measuring(self, group: list[int]) -> bool:
+    def measuring(self, group: list) -> bool:
         return self.choice.fuse is None and len(group) >= 2
 
     def observe(self, alone: RunRecord | None, fused: list[RunRecord], fused_wall_s: float) -> FusionChoice | None:

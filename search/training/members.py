@@ -1,4 +1,4 @@
-"""A fused program's members: one seed each, with the outcome of a lone run.
+"""A fused program's members: one run each (a seed, and with folds a fold), with the outcome of a lone run.
 
 Both ways of training seeds together, the tower (`search.training.fused`) and JAX's
 vmapped step (`search.training.fused_jax`), hand each member's epoch to the same
@@ -13,12 +13,14 @@ from dataclasses import dataclass
 import keras
 import numpy as np
 
+from rundir.records import run_name
 from search.training.callbacks import EpochLog
 
 
-def member_name(seed: int) -> str:
-    """The tower's name, and so the prefix of its losses and metrics in Keras' logs."""
-    return f"seed_{seed}"
+def member_name(seed: int, fold: int | None = None) -> str:
+    """The tower's name, and so the prefix of its losses and metrics in Keras' logs: the run's
+    record name ('seed_3', 'seed_3_fold_1')."""
+    return run_name(seed, fold)
 
 
 class MemberView:
@@ -43,6 +45,11 @@ class Member:
     stopper: keras.callbacks.EarlyStopping | None = None
     view: MemberView | None = None
     active: bool = True  # False once it stopped (early stopping, NaN): it rides along, unrecorded
+    fold: int | None = None  # with folds, the fold it trains on: its own training and validation images
+
+    @property
+    def name(self) -> str:
+        return member_name(self.seed, self.fold)
 
 
 def begin_members(members: list[Member], view) -> None:
