@@ -9,7 +9,8 @@ shared data set into its own run folder under --runs. A sweep resumes where
 it stopped, so a long study (the article's 224 px Hollywood set-up takes
 hours on a CPU) can be run in pieces; rerunning a finished one trains
 nothing and only rebuilds its report and claims.csv with the current claim
-statistics. The table is printed as Markdown, one row per requested claim.
+statistics. The table is printed as Markdown, one row per requested claim,
+from the scorecard record that `python -m reports compare` draws.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from claims.stats import NOT_REQUESTED
-from claims.verdicts import read_claims_csv
+from reports.scorecard import ScoreCell, scorecard_info
 
 ROOT = Path(__file__).resolve().parent.parent
 DATASETS = ROOT.parent / "shared" / "datasets"
@@ -62,25 +63,33 @@ def _signed(value: float | None, digits: int = 3) -> str:
     return "" if value is None else f"{value:+.{digits}f}"
 
 
-def table_rows(study: Study, run_dir: Path) -> list[str]:
-    """The study's requested claims as Markdown rows; a note row if it has no claims.csv yet."""
-    path = run_dir / "claims.csv"
-    if not path.exists():
-        return [f"| {study.label} | (not run yet: `python -m benchmarks.verdict_table --only {study.name}`) "
-                "| | | | | | |"]
+def table_rows(studies: list[Study], runs: Path) -> list[str]:
+    """The studies' requested claims as Markdown rows, study by study, from the scorecard record
+    (`reports.scorecard`: the same verdicts `python -m reports compare` shows); a note row for a
+    study that has not run yet."""
+    present = [s for s in studies if (runs / s.name / "sweep.json").exists()]
+    info = scorecard_info([runs / s.name for s in present], [s.label for s in present])
     out = []
-    for r in read_claims_csv(path):
-        if r.verdict == NOT_REQUESTED:
+    for study in studies:
+        if study not in present:
+            out.append(f"| {study.label} | (not run yet: `python -m benchmarks.verdict_table --only {study.name}`) "
+                       "| | | | | | |")
             continue
-        ci = f"[{_signed(r.ci_low)}, {_signed(r.ci_high)}]" if r.ci_low is not None else ""
-        seeds = f"{r.seeds} ({r.runs if r.runs is not None else ''} runs)" if r.seeds is not None else ""
-        adjusted = r.adjusted_verdict
-        shown = r.verdict if not adjusted or adjusted == r.verdict else f"{r.verdict}; Holm: {adjusted}"
-        margin = f"{r.margin:g}" if r.margin is not None else ""
-        needed = r.seeds_needed if r.seeds_needed is not None else ""
-        out.append(f"| {study.label} | {r.claim} | {shown} | {_signed(r.effect)} | {ci} | {seeds} "
-                   f"| {margin} | {needed} |")
+        for claim in info.claims:
+            cell = next(c for c in claim.cells if info.labels[c.study] == study.label)
+            if cell.verdict == NOT_REQUESTED:
+                continue
+            out.append(_row(study.label, claim.claim, cell))
     return out
+
+
+def _row(label: str, claim: str, cell: ScoreCell) -> str:
+    ci = f"[{_signed(cell.ci_low)}, {_signed(cell.ci_high)}]" if cell.ci_low is not None else ""
+    seeds = f"{cell.seeds} ({cell.runs if cell.runs is not None else ''} runs)" if cell.seeds is not None else ""
+    shown = cell.unadjusted if cell.verdict == cell.unadjusted else f"{cell.unadjusted}; Holm: {cell.verdict}"
+    margin = f"{cell.margin:g}" if cell.margin is not None else ""
+    needed = cell.seeds_needed if cell.seeds_needed is not None else ""
+    return f"| {label} | {claim} | {shown} | {_signed(cell.effect)} | {ci} | {seeds} | {margin} | {needed} |"
 
 
 HEADER = ("| data | claim | verdict | effect (treatment - baseline) | 95% CI | seeds (runs) | margin | seeds needed |\n"
@@ -111,9 +120,8 @@ def main(argv: list[str] | None = None) -> int:
             if code not in (0,):
                 print(f"{study.name}: search.run exited with {code}", file=sys.stderr)
     print(HEADER)
-    for study in studies:
-        for row in table_rows(study, args.runs / study.name):
-            print(row)
+    for row in table_rows(studies, args.runs):
+        print(row)
     return 0
 
 

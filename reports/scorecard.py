@@ -1,0 +1,199 @@
+"""A reproduction scorecard: the article claims across several studies, side by side.
+
+One study is one run directory (a sweep on one data set). Each claim the
+studies requested becomes a row; each study a column with its data set,
+model, image size, seeds and folds. A cell is that study's adjusted verdict
+(the one to act on, see `claims.verdicts`) with its effect and interval.
+The claims are judged again from the records on disk (`claims.verdicts.evaluate`),
+as a report does, so every study is read with today's statistics whatever
+version trained it.
+
+`scorecard_info` is the typed record the tests assert on; `reports.plots.forest_png`
+draws a claim's forest plot from it, and `write_scorecard` renders the page
+and writes `scorecard.csv` beside it. `benchmarks/verdict_table.py` builds
+the README's table from the same record.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from claims.catalogue import BY_ID
+from claims.stats import CONTRADICTED, NOT_MEASURABLE, NOT_REQUESTED, NOT_TESTED, SUPPORTED
+from claims.verdicts import ClaimRow, evaluate
+from reports.header import header_info
+from reports.runs import load_runs
+from rundir.records import atomic_write_text, to_csv
+
+PAGE_NAME = "scorecard.html"
+CSV_NAME = "scorecard.csv"
+UNTESTED = (NOT_TESTED, NOT_MEASURABLE, NOT_REQUESTED)
+
+
+@dataclass(frozen=True)
+class StudyInfo:
+    """One column: what a study ran, as its run directory says."""
+
+    name: str  # the run directory's name, unique on the page
+    run_dir: str
+    data: str  # the data source
+    model: str
+    image_size: str
+    seeds: int | None  # seeds reached
+    folds: str  # "5 folds" or "fixed split"
+    label: str = ""  # the column's heading: `name` unless the caller gives one
+
+
+@dataclass(frozen=True)
+class ScoreCell:
+    """One study's answer to one claim."""
+
+    study: str
+    verdict: str  # adjusted: the one to act on
+    unadjusted: str
+    effect: float | None
+    ci_low: float | None
+    ci_high: float | None
+    metric: str
+    margin: float | None
+    seeds: int | None
+    runs: int | None
+    seeds_needed: int | None
+    decided_by: str
+    note: str
+
+    @property
+    def tested(self) -> bool:
+        return self.verdict not in UNTESTED and self.verdict != ""
+
+
+@dataclass
+class ClaimScore:
+    """One row: an article claim and every study's cell."""
+
+    claim: str
+    sentence: str  # the article's own words, with its number where it gives one
+    source: str  # which article(s)
+    reference: float | None  # the article's number, for claims about a value (hollywood-baseline)
+    cells: list[ScoreCell]
+    holds: int = 0  # studies whose adjusted verdict is "supported"
+    fails: int = 0  # ... "contradicted"
+    tested: int = 0  # studies that could test it at all
+
+    @property
+    def summary(self) -> str:
+        """"holds on k of n studies", in words, with what the others said."""
+        if not self.tested:
+            return f"not tested by any of the {len(self.cells)} studies"
+        rest = []
+        if self.fails:
+            rest.append(f"contradicted on {self.fails}")
+        undecided = self.tested - self.holds - self.fails
+        if undecided:
+            rest.append(f"undecided on {undecided}")
+        untested = len(self.cells) - self.tested
+        if untested:
+            rest.append(f"not tested on {untested}")
+        tail = f" ({', '.join(rest)})" if rest else ""
+        return f"holds on {self.holds} of {self.tested} studies that tested it{tail}"
+
+
+@dataclass
+class ScorecardInfo:
+    studies: list[StudyInfo]
+    claims: list[ClaimScore] = field(default_factory=list)
+    generated: str = ""
+
+    @property
+    def labels(self) -> dict[str, str]:
+        return {s.name: s.label for s in self.studies}
+
+
+def study_info(run_dir: Path, runs, label: str = "") -> StudyInfo:
+    header = header_info(runs)
+    seeds = runs.meta.get("seeds_reached") or runs.meta.get("seeds")
+    return StudyInfo(
+        name=run_dir.name, run_dir=str(run_dir), data=header.data_source, model=header.model_name,
+        image_size=header.image_size, seeds=int(seeds) if isinstance(seeds, int) else None,
+        folds=f"{runs.meta['folds'].get('k', '?')} folds" if isinstance(runs.meta.get("folds"), dict) else "fixed split",
+        label=label or run_dir.name)
+
+
+def _cell(study: str, row: ClaimRow) -> ScoreCell:
+    return ScoreCell(study=study, verdict=row.final, unadjusted=row.verdict, effect=row.effect, ci_low=row.ci_low,
+                     ci_high=row.ci_high, metric=row.metric, margin=row.margin, seeds=row.seeds, runs=row.runs,
+                     seeds_needed=row.seeds_needed, decided_by=row.decided_by, note=row.note)
+
+
+def scorecard_info(run_dirs: list[Path], labels: list[str] | None = None) -> ScorecardInfo:
+    """Judge every study's claims from its records and line them up by claim.
+
+    A claim becomes a row if at least one study requested it; a study that
+    did not request it shows "not requested" there. Raises SweepError when
+    a path is not a run directory. Two run directories of one name are told
+    apart by their parent's name."""
+    labels = labels or [""] * len(run_dirs)
+    studies, verdicts = [], []
+    names: set[str] = set()
+    for path, label in zip(run_dirs, labels):
+        runs = load_runs(path)
+        study = study_info(Path(path), runs, label)
+        if study.name in names:
+            study = StudyInfo(**{**asdict(study), "name": f"{Path(path).parent.name}/{study.name}"})
+        names.add(study.name)
+        studies.append(study)
+        verdicts.append({row.claim: row for row in evaluate(runs.records, runs.meta)})
+    requested = [c.id for c in BY_ID.values()
+                 if any(v.get(c.id) is not None and v[c.id].verdict != NOT_REQUESTED for v in verdicts)]
+    claims = []
+    for claim_id in requested:
+        claim = BY_ID[claim_id]
+        cells = []
+        for study, rows in zip(studies, verdicts):
+            row = rows.get(claim_id)
+            cells.append(_cell(study.name, row) if row is not None else
+                         ScoreCell(study.name, NOT_REQUESTED, NOT_REQUESTED, None, None, None, "", None, None, None,
+                                   None, "", ""))
+        score = ClaimScore(claim_id, claim.sentence, claim.source, claim.reference, cells)
+        score.holds = sum(c.verdict == SUPPORTED for c in cells)
+        score.fails = sum(c.verdict == CONTRADICTED for c in cells)
+        score.tested = sum(c.tested for c in cells)
+        claims.append(score)
+    return ScorecardInfo(studies, claims, dt.datetime.now().astimezone().isoformat(timespec="seconds"))
+
+
+CSV_COLUMNS = ["claim", "study", "data", "model", "image_size", "folds", "verdict", "unadjusted", "effect", "ci_low",
+               "ci_high", "metric", "margin", "seeds", "runs", "seeds_needed", "decided_by", "summary"]
+
+
+def scorecard_rows(info: ScorecardInfo) -> list[dict]:
+    """scorecard.csv: one row per claim and study."""
+    by_name = {s.name: s for s in info.studies}
+    out = []
+    for claim in info.claims:
+        for cell in claim.cells:
+            study = by_name[cell.study]
+            out.append({"claim": claim.claim, "study": study.label, "data": study.data, "model": study.model,
+                        "image_size": study.image_size, "folds": study.folds, "verdict": cell.verdict,
+                        "unadjusted": cell.unadjusted, "effect": cell.effect, "ci_low": cell.ci_low,
+                        "ci_high": cell.ci_high, "metric": cell.metric, "margin": cell.margin, "seeds": cell.seeds,
+                        "runs": cell.runs, "seeds_needed": cell.seeds_needed, "decided_by": cell.decided_by,
+                        "summary": claim.summary})
+    return out
+
+
+def write_scorecard(run_dirs: list[Path], out: Path, labels: list[str] | None = None) -> Path:
+    """Write the scorecard page to `out` (and scorecard.csv beside it); return the page's path."""
+    from reports.html import environment
+    from reports.plots import forest_png
+
+    info = scorecard_info(run_dirs, labels)
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(out.parent / CSV_NAME, to_csv(scorecard_rows(info), CSV_COLUMNS))
+    images = {c.claim: forest_png(c, info.studies) for c in info.claims}
+    html = environment().get_template("scorecard.html.j2").render(s=info, images=images)
+    atomic_write_text(out, html)
+    return out
