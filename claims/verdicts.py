@@ -40,7 +40,7 @@ from claims.stats import (
 from rundir.records import RunRecord, atomic_write_text, to_csv
 
 COLUMNS = ["claim", "verdict", "adjusted_verdict", "decided_by", "effect", "ci_low", "ci_high", "seeds", "runs",
-           "margin", "seeds_needed", "metric", "note", "source", "sentence", "differences"]
+           "margin", "seeds_needed", "seeds_to_decide", "metric", "note", "source", "sentence", "differences"]
 MOST = 0.5  # "most runs" at the ceiling or at chance: more than half
 RESOLUTION_IMAGES = 2  # a margin under two validation images cannot be measured
 
@@ -64,6 +64,7 @@ class ClaimRow:
     runs: int | None = None
     margin: float | None = None
     seeds_needed: int | None = None  # the first look at which the adjusted verdict was definitive
+    seeds_to_decide: int | None = None  # open claims: seeds in all that would decide it at today's spread (a projection)
 
     @property
     def final(self) -> str:
@@ -426,7 +427,29 @@ def claim_row(claim: Claim, results: list[PartResult]) -> ClaimRow:
         adjusted_verdict=adjusted, decided_by=decided_by, seeds=i.n if i else len(shown.per_seed),
         runs=shown.runs, margin=shown.part.margin,
         seeds_needed=results[which].seeds_needed if adjusted in DEFINITIVE else None,
+        seeds_to_decide=seeds_to_decide(results[which]) if adjusted == INCONCLUSIVE else None,
     )
+
+
+PROJECTION_LIMIT = 100  # seeds: past this a projection says nothing a user can plan with
+
+
+def seeds_to_decide(r: PartResult) -> int | None:
+    """The seeds in all at which this open part would be decided if its mean and spread stayed as
+    seen: the first count whose fixed-design p-value clears the Holm level the part faces now.
+
+    A planning figure, not a promise: the next seeds move the mean and the
+    spread, and each further look costs some level. None when the part is
+    decided, has fewer than two seeds, no spread, or needs over PROJECTION_LIMIT.
+    """
+    i = r.interval
+    if r.adjusted in DEFINITIVE or i is None or i.n < 2 or not i.sd > 0 or r.evidence is None:
+        return None
+    for n in range(i.n + 1, PROJECTION_LIMIT + 1):
+        if decide(p_values(Interval(n, i.mean, i.low, i.high, i.sd), r.part.sign, r.part.margin),
+                  r.evidence[1]) != INCONCLUSIVE:
+            return n
+    return None
 
 
 def _finite(x: float) -> float | None:
@@ -542,6 +565,7 @@ def read_claims_csv(path: str | Path) -> list[ClaimRow]:
             runs=_int(row.get("runs")),
             margin=_float(row.get("margin")),
             seeds_needed=_int(row.get("seeds_needed")),
+            seeds_to_decide=_int(row.get("seeds_to_decide")),
         )
         for row in rows
     ]

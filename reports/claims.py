@@ -12,7 +12,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from claims.stats import NOT_REQUESTED
+import math
+
+from claims.catalogue import BY_ID
+from claims.stats import CONTRADICTED, INCONCLUSIVE, NO_DIFFERENCE, NOT_MEASURABLE, NOT_REQUESTED, NOT_TESTED, SUPPORTED
 from claims.verdicts import ClaimRow
 
 NONE_REQUESTED = ("This sweep requested no claims. Add claims=(\"pooling-texture\", ...) to its sweep file to test "
@@ -25,6 +28,7 @@ class ClaimsInfo:
     has_sentence: bool = False
     note: str = ""
     not_requested: list[str] = field(default_factory=list)  # ids of the claims the sweep did not ask for
+    plain: dict[str, str] = field(default_factory=dict)  # claim id -> one sentence a reader can act on
 
 
 def claims_info(claims: list[ClaimRow] | None) -> ClaimsInfo | None:
@@ -35,4 +39,51 @@ def claims_info(claims: list[ClaimRow] | None) -> ClaimsInfo | None:
     skipped = [c.claim for c in claims if c.verdict == NOT_REQUESTED]
     if claims and not judged:
         return ClaimsInfo(note=NONE_REQUESTED, not_requested=skipped)
-    return ClaimsInfo(judged, any(c.sentence for c in judged), not_requested=skipped)
+    return ClaimsInfo(judged, any(c.sentence for c in judged), not_requested=skipped,
+                      plain={c.claim: plain_sentence(c, len(judged)) for c in judged})
+
+
+def _amount(value: float, metric: str) -> str:
+    """An effect in the metric's own unit: accuracy-like shares as points, epochs as epochs."""
+    if "accuracy" in metric or "gap" in metric or metric == "did_not_converge":
+        return f"{value * 100:+.1f} points"
+    if metric.startswith("epoch"):
+        return f"{value:+.1f} epochs" if "minus" not in metric else f"{value * 100:+.1f} points"
+    if metric.startswith("log_"):
+        return f"{math.exp(value):.3g}x"
+    return f"{value:+.3g}"
+
+
+def plain_sentence(row: ClaimRow, judged: int) -> str:
+    """One sentence on what the claim's deciding part measured and what to make of it, e.g. "On this
+    data, all-max beats all-average pooling: +2.0 points (95% interval +0.1 to +3.9 points) over 3
+    seeds; the 95% interval alone says supported, but with 3 claims judged at once that is not enough
+    to be sure; about 6 seeds in all would decide it at the spread seen so far." """
+    final = row.final
+    if final == NOT_TESTED:
+        if row.note.startswith("needs "):
+            return f"Not tested: the claim {row.note}, which this sweep did not run."
+        return "Not tested; see the details."
+    part = row.decided_by if row.decided_by and row.decided_by != "every part" else \
+        (BY_ID[row.claim].parts[0].label if row.claim in BY_ID else row.claim)
+    if final == NOT_MEASURABLE or row.effect is None:
+        return f"{part[:1].upper()}{part[1:]}: {final}; see the details."
+    sign_zero = row.claim in BY_ID and any(p.sign == 0 and p.label == part for p in BY_ID[row.claim].parts)
+    measured = _amount(row.effect, row.metric) + (" from the article's value" if sign_zero else "")
+    if row.ci_low is not None and row.ci_high is not None:
+        measured += f" (95% interval {_amount(row.ci_low, row.metric)} to {_amount(row.ci_high, row.metric)})"
+    head = f"On this data, {part}: {measured} over {row.seeds} seeds"
+    others = f"with {judged} claims judged at once" if judged > 1 else "allowing for a look after every round"
+    if final == SUPPORTED:
+        tail = "the article's claim holds here, beyond seed-to-seed noise"
+    elif final == CONTRADICTED:
+        tail = "the opposite of the article's claim, beyond seed-to-seed noise"
+    elif final == NO_DIFFERENCE:
+        tail = f"any difference is smaller than the margin of {row.margin:g} that would matter: no meaningful difference"
+    elif row.verdict != INCONCLUSIVE and row.verdict != final:
+        tail = f"the 95% interval alone says {row.verdict}, but {others} that is not enough to be sure"
+    else:
+        tail = "not enough seeds yet to tell"
+    if final == INCONCLUSIVE and row.seeds_to_decide is not None:
+        tail += f"; about {row.seeds_to_decide} seeds in all would decide it, if the spread stays as seen so far"
+    return f"{head}; {tail}."

@@ -422,9 +422,12 @@ def test_the_claims_table_puts_the_verdict_to_act_on_first(tmp_path):
         tmp_path, "claim,verdict,adjusted_verdict,effect,ci_low,ci_high,seeds,runs,metric,note,sentence,differences\n"
         "pooling-texture,supported,inconclusive,0.021,0.004,0.038,3,8,val_accuracy,,Max wins.,0.01;0.03;0.02\n"))
     table = html[html.index('id="claims"'):]
-    assert table.index("verdict (adjusted: act on this)") < table.index("unadjusted (95% CI alone)")
     row = table[table.index("Max wins."):]
-    assert row.index("<b>inconclusive</b>") < row.index('<td class="verdict muted">supported</td>')
+    assert row.index('<span class="final">inconclusive</span>') < row.index("unadjusted (95% CI alone): supported")
+    # One plain sentence to act on, the numbers and the long note folded under it.
+    plain = row[row.index('<td class="plain">'):]
+    assert plain.index("On this data, all-max beats all-average pooling: +2.1 points (95% interval +0.4 points to "
+                       "+3.8 points) over 3 seeds; the 95% interval alone says supported") < plain.index("<details>")
 
 
 # -- command line ------------------------------------------------------------------
