@@ -30,6 +30,9 @@ NAME is one of
              chose; with --gpu: fused vs plain Keras Tuner on one device
              (>= 10x), the largest K that fits, memory and compile time
              (--data: the eyes folder; --hollywood-data)
+  tuning     not a timing: simultaneous coverage of the report's 95%
+             tuning-curve bands (opda) on simulated sweeps of 4-64
+             configurations, continuous and tied scores (--tuning-reps)
   all        every one of the above, in that order
 
 Each measurement prints one JSON line (see benchmarks/common.py for its
@@ -52,7 +55,7 @@ from pathlib import Path
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 NAMES = ("overhead", "sweep", "memory", "precision", "report", "workers", "pruning", "calibration", "datacheck",
-         "fused")
+         "fused", "tuning")
 
 # Per-benchmark defaults where one size does not fit all (each fits a few
 # minutes on 2 CPU cores with the 1,800-image Hollywood folder).
@@ -135,6 +138,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                    help="fused: write the sides' run folders into DIR and keep them (default: a temporary folder)")
     p.add_argument("--max-k", type=int, default=64, help="fused --gpu: largest K tried (default 64)")
     p.add_argument("--k-steps", type=int, default=20, help="fused --gpu: training steps per fit of each K (default 20)")
+    p.add_argument("--tuning-reps", type=int, default=400, help="tuning: simulated sweeps per case (default 400)")
     p.add_argument("--jsonl", type=Path, help="also append the JSON lines to this file")
     p.add_argument("--strict", action="store_true", help="exit with status 1 if a measurement misses its target")
     return p.parse_args(argv)
@@ -200,6 +204,8 @@ def _runner(name: str):
         from benchmarks.calibration import run
     elif name == "fused":
         from benchmarks.fused import run
+    elif name == "tuning":
+        from benchmarks.tuning_coverage import run
     else:
         run = _report
     return run

@@ -24,11 +24,12 @@ from reports.curves import CurvesInfo, curves_info
 from reports.datacheck import DataCheckInfo, datacheck_info
 from reports.effects import HyperparameterEffectInfo, effects_info
 from reports.header import HeaderInfo, header_info
-from reports.plots import claims_png, curves_png, effect_png, pooling_png
+from reports.plots import claims_png, curves_png, effect_png, pooling_png, tuning_png
 from reports.pooling import PoolingComparisonInfo, pooling_info
 from reports.runs import SweepRuns, best_run, load_runs
 from reports.samples import SampleGridInfo, sample_grid_info
 from reports.table import TrialsTableInfo, trials_table_info
+from reports.tuning import TuningInfo, tuning_info
 from claims.verdicts import ClaimRow, evaluate, write_claims_csv
 from rundir.records import atomic_write_text
 
@@ -60,6 +61,8 @@ class ReportContext:
     best: tuple[str, int] | None
     generated: str
     datacheck: DataCheckInfo | None = None  # None: the sweep saved no data_check.json (older run directories)
+    tuning: TuningInfo | None = None
+    tuning_image: str | None = None
 
 
 def build_context(runs: SweepRuns, verdicts: list[ClaimRow] | None = None) -> ReportContext:
@@ -76,6 +79,7 @@ def build_context(runs: SweepRuns, verdicts: list[ClaimRow] | None = None) -> Re
     curves = curves_info(runs)
     pooling = pooling_info(runs, verdicts)
     claims = claims_info(verdicts)
+    tuning = tuning_info(runs, verdicts)
     return ReportContext(
         header=header_info(runs),
         table=trials_table_info(runs, best),
@@ -91,6 +95,8 @@ def build_context(runs: SweepRuns, verdicts: list[ClaimRow] | None = None) -> Re
         best=best,
         generated=dt.datetime.now().astimezone().isoformat(timespec="seconds"),
         datacheck=datacheck_info(runs.run_dir),
+        tuning=tuning,
+        tuning_image=tuning_png(tuning),
     )
 
 

@@ -24,6 +24,7 @@ from reports.claims import ClaimsInfo  # noqa: E402
 from reports.curves import CurvesInfo  # noqa: E402
 from reports.effects import HyperparameterEffectInfo  # noqa: E402
 from reports.pooling import PoolingComparisonInfo  # noqa: E402
+from reports.tuning import TuningInfo  # noqa: E402
 
 DPI = 85
 COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f"]
@@ -217,6 +218,33 @@ def forest_png(claim, studies) -> str | None:
     ax.set_ylim(-0.6, len(cells) - 0.4)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
+    return to_data_uri(fig)
+
+
+def tuning_png(info: TuningInfo) -> str | None:
+    """Each tuning curve as a line over n configurations with its confidence band shaded."""
+    if not info.curves:
+        return None
+    fig = Figure(figsize=(7.5, 3.6), layout="constrained")
+    ax = fig.subplots()
+    for i, curve in enumerate(info.curves):
+        color = COLORS[i % len(COLORS)]
+        low = [v if math.isfinite(v) else np.nan for v in curve.low]
+        high = [v if math.isfinite(v) else np.nan for v in curve.high]
+        ax.fill_between(curve.ns, low, high, color=color, alpha=0.12, step="post", linewidth=0)
+        ax.step(curve.ns, curve.point, where="post", color=color, linewidth=1.6,
+                label=f"{curve.label} ({curve.configs} configurations)")
+    _style(ax)
+    # Around the curves: with few configurations a band reaches the score's floor or ceiling, and
+    # an axis drawn to fit it would flatten the curves; the table gives the band's edges.
+    points = [v for c in info.curves for v in c.point if math.isfinite(v)]
+    span = max(points) - min(points)
+    pad = max(0.05, span)
+    ax.set_ylim(min(points) - pad, max(points) + pad)
+    ax.tick_params(labelsize=LABEL_PT)
+    ax.set_xlabel("configurations tried (n)", fontsize=LABEL_PT)
+    ax.set_ylabel(f"median best {info.objective}", fontsize=LABEL_PT)
+    ax.legend(fontsize=LABEL_PT - 1, loc="lower right" if not info.minimize else "upper right")
     return to_data_uri(fig)
 
 
