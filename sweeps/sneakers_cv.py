@@ -10,8 +10,14 @@ per configuration and seed, 0.17 points an image.
 
 Cost: 5 times sweeps/sneakers.py's runs, 4 configurations x 5 seeds x 5
 folds = 100 runs of up to 60 epochs (the header prints the count). Each run
-trains on 4/5 of the 578 images, so about 1.2x the epoch time of the fixed
-split's 502.
+trains on 4/5 of the 578 images (462), about 0.92x the epoch time of the
+fixed split's 502. On 2 CPU cores a 224 px epoch of the fixed split took
+5.7 s (issue 27's measurement), so a fold's is about 5.2 s: at most
+100 x 60 x 5.2 s, about 8.7 h, and less with early stopping (patience 20).
+On a GPU: not measured here (no GPU was lent to this project yet); the
+article's model is small, so expect the GPU's per-step overhead, not its
+compute, to set the pace, which is what `--fuse-seeds on` (fused folds
+too) is for.
 
 Data: a folder with `train/` and `test/` trees of class folders; point at
 yours with --data.
