@@ -78,3 +78,24 @@ def test_screenshot_renders(report, tmp_path):
         target = Path(os.environ["REPORT_SCREENSHOT_DIR"])
         target.mkdir(parents=True, exist_ok=True)
         shutil.copy(shot, target / "report.png")
+
+
+@pytest.mark.parametrize("width", [800, 1400])
+def test_the_scorecard_renders_offline_at_800_and_1400_px(tmp_path, width):
+    from reports.scorecard import write_scorecard
+    from test_scorecard import write_pooling_study
+
+    studies = [write_pooling_study(tmp_path / "eyes", +0.06), write_pooling_study(tmp_path / "hollywood", -0.03)]
+    page = write_scorecard(studies, tmp_path / "card" / "scorecard.html")
+    shot = tmp_path / f"card_{width}.png"
+    result = chromium(tmp_path, f"--screenshot={shot}", f"--window-size={width},1600", "--hide-scrollbars",
+                      page.as_uri())
+    assert shot.exists(), result.stderr[-2000:]
+    assert not re.search(r"Failed to load resource|net::ERR_", result.stderr), result.stderr[-2000:]
+    with Image.open(shot) as image:
+        colours = image.convert("RGB").resize((64, 100)).getcolors(64 * 100)
+    assert colours is not None and len(colours) > 20, "the screenshot looks blank"
+    if os.environ.get("REPORT_SCREENSHOT_DIR"):
+        target = Path(os.environ["REPORT_SCREENSHOT_DIR"])
+        target.mkdir(parents=True, exist_ok=True)
+        shutil.copy(shot, target / shot.name)
