@@ -110,9 +110,9 @@ class SweepTuner(keras_tuner.Tuner):
         self.sweep = sweep
         self.data = data
         self.arrays = training_arrays(data, hypermodel.label_mode)
+        self._split_val = (self.arrays.x_val, self.arrays.y_val)  # one object: fused seeds keep one copy
         self.folds = folds  # with folds, `data` is every image and each run trains on its fold's split
         self._fold_data: tuple[Unit, ImageData, TrainingData] | None = None
-        self._shared_val: tuple[np.ndarray, np.ndarray] | None = None  # the split's, for fused seeds
         self.records = records
         self.progress = progress
         self.worker = worker
@@ -380,11 +380,7 @@ class SweepTuner(keras_tuner.Tuner):
 
     def _val_arrays(self, a: TrainingData) -> tuple[np.ndarray, np.ndarray]:
         """A run's validation arrays as one pair: the same object for every seed on the sweep's split."""
-        if a is self.arrays:
-            if self._shared_val is None:
-                self._shared_val = (a.x_val, a.y_val)
-            return self._shared_val
-        return a.x_val, a.y_val
+        return self._split_val if a is self.arrays else (a.x_val, a.y_val)
 
     def _close(self, record: RunRecord, log: EpochLog | None, wall_s: float, predictions) -> None:
         """Finish a run's record from its epoch log and write it (with its predictions)."""
