@@ -18,7 +18,9 @@ NAME is one of
   calibration  not a timing: false definitive verdict rate (target <= 5%),
              95% interval coverage (93-97%), power and the runs Seeds(3, 20)
              saves, on thousands of synthetic sweeps fed through the claims
-             code; with --runs DIR also how often a finished sweep's decided
+             code; the tuned comparison (each side at its best settings) on
+             worlds where it and the averaged answer differ, beside the naive
+             best-of-both; with --runs DIR also how often a finished sweep's decided
              claims keep their verdict when its seeds are resampled (>= 9/10)
   datacheck  what the data check adds to decoding the folder: the
              check's CPU time vs decoding's (target <= 10%), at 224 and
@@ -109,6 +111,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--auto-sweeps", type=int, default=300,
                    help="calibration: synthetic sweeps per case under Seeds(3, 20), each judged after every look "
                         "(default 300)")
+    p.add_argument("--tuned-sweeps", type=int, default=1000,
+                   help="calibration: synthetic sweeps per world and fixed design of the tuned comparison "
+                        "(each side at its best settings; default 1000, 0 skips it)")
     p.add_argument("--sd", type=float, default=0.03, help="calibration: spread of one paired difference (default 0.03)")
     p.add_argument("--correlations", default="0,0.2,0.4,0.6,0.8",
                    help="calibration: within-seed correlations of the paired differences (default 0,0.2,0.4,0.6,0.8)")
@@ -258,9 +263,12 @@ def main(argv: list[str] | None = None) -> int:
     print(summary_table(lines))
     if "calibration" in names:
         from benchmarks.calibration import table
+        from benchmarks.tuned_calibration import table as tuned_table
 
         print()
         print(table(lines))
+        print()
+        print(tuned_table(lines))
     if args.strict and any('"pass": false' in line for line in lines):
         return 1
     return 0

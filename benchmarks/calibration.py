@@ -523,8 +523,9 @@ def replay(folder: Path, resamples: int, rng: np.random.Generator) -> list[Measu
 def run(args) -> list[Measurement]:
     rng = np.random.default_rng(args.calibration_seed)
     sweeps = args.sweeps
-    if sweeps < 1 or args.auto_sweeps < 1 or args.resamples < 1 or not args.sd > 0:
-        raise Skip("--sweeps, --auto-sweeps and --resamples must be at least 1 and --sd above 0")
+    if sweeps < 1 or args.auto_sweeps < 1 or args.resamples < 1 or not args.sd > 0 or args.tuned_sweeps < 0:
+        raise Skip("--sweeps, --auto-sweeps and --resamples must be at least 1, --tuned-sweeps at least 0 and "
+                   "--sd above 0")
     sd = args.sd
     out: list[Measurement] = []
     try:  # "" runs no synthetic sweeps (a replay of --runs only)
@@ -566,6 +567,10 @@ def run(args) -> list[Measurement]:
             out += compare_schedules(World(rho, EFFECTS[label] * MARGIN, sd), label, args.auto_sweeps, schedules,
                                      rng, sd)
     out += fold_measurements(partitions, sweeps, args.auto_sweeps, sd, rng)
+    if args.tuned_sweeps > 0:
+        from benchmarks.tuned_calibration import measurements
+
+        out += measurements(args.tuned_sweeps, min(args.auto_sweeps, args.tuned_sweeps), rng)
     if args.runs is not None:
         try:
             out += replay(args.runs, args.resamples, rng)

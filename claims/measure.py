@@ -46,6 +46,17 @@ def chance_rate(meta: dict[str, Any]) -> float | None:
     return max(counts) / total if total else None
 
 
+def seed_weight(run: RunRecord) -> float:
+    """A fold's share of its seed's images (every run alike on a fixed split): a seed's value over its
+    folds is then the difference over all the images it validated."""
+    return float(run.val_images) if run.fold is not None and run.val_images else 1.0
+
+
+def weighted_mean(pairs: list[tuple[float, float]]) -> float:
+    """The mean of (value, weight) pairs."""
+    return math.fsum(v * w for v, w in pairs) / math.fsum(w for _, w in pairs)
+
+
 # -- per-run values --------------------------------------------------------
 
 def common_target(runs: list[RunRecord], meta: dict[str, Any]) -> float | None:

@@ -31,16 +31,18 @@ from typing import Any
 
 from claims.catalogue import CLAIMS, Claim, Part
 from claims.contrasts import BASELINE, TREATMENT, pairing
-from claims.measure import METRICS, censored, chance_rate, common_target, diverged
+from claims.measure import METRICS, censored, chance_rate, common_target, diverged, seed_weight, weighted_mean
 from claims.stats import (
     ALPHA, CONTRADICTED, DEFAULT_MIN_SEEDS, DEFINITIVE, INCONCLUSIVE, NO_DIFFERENCE, NOT_MEASURABLE, NOT_REQUESTED,
     NOT_TESTED, SUPPORTED, Interval, PValues, decide, holm_levels, holm_thresholds, look_null, look_weights,
     p_values, sequential, t_interval,
 )
+from claims.tuned import Tuned, look_tests, measure_tuned, tuned_statements
 from rundir.records import RunRecord, atomic_write_text, to_csv
 
 COLUMNS = ["claim", "verdict", "adjusted_verdict", "decided_by", "effect", "ci_low", "ci_high", "seeds", "runs",
-           "margin", "seeds_needed", "seeds_to_decide", "metric", "note", "source", "sentence", "differences"]
+           "margin", "seeds_needed", "seeds_to_decide", "tuned_verdict", "tuned_effect", "tuned_ci_low", "tuned_ci_high",
+           "tuned_seeds", "tuned_choice", "metric", "note", "source", "sentence", "differences"]
 MOST = 0.5  # "most runs" at the ceiling or at chance: more than half
 RESOLUTION_IMAGES = 2  # a margin under two validation images cannot be measured
 
@@ -65,6 +67,13 @@ class ClaimRow:
     margin: float | None = None
     seeds_needed: int | None = None  # the first look at which the adjusted verdict was definitive
     seeds_to_decide: int | None = None  # open claims: seeds in all that would decide it at today's spread (a projection)
+    # Each side at its own best settings (`claims.tuned`), where the sweep varies nuisance knobs ("" otherwise):
+    tuned_verdict: str = ""  # adjusted (Holm across the sweep's tuned parts, valid at every look)
+    tuned_effect: float | None = None
+    tuned_ci_low: float | None = None
+    tuned_ci_high: float | None = None
+    tuned_seeds: int | None = None
+    tuned_choice: str = ""  # the settings each side was chosen at, in words
 
     @property
     def final(self) -> str:
@@ -87,6 +96,7 @@ class PartResult:
     evidence: tuple[float, float] | None = None  # (p, Holm's level) of the hypothesis that decides it, last look
     trials: frozenset[str] = frozenset()  # the configurations whose runs entered it
     seed_limit: int | None = None  # a targeted round stopped training it here: seeds from this one on stay out
+    tuned: Tuned | None = None  # each side at its best settings; None without nuisance knobs
 
     @property
     def tested(self) -> bool:
@@ -146,22 +156,13 @@ def per_seed_differences(part: Part, runs: list[RunRecord], meta: dict[str, Any]
     for key, s in sides.items():
         if s[TREATMENT] and s[BASELINE]:
             difference = _mean([v for _, v in s[TREATMENT]]) - _mean([v for _, v in s[BASELINE]])
-            by_seed[key[0]].append((difference, _weight(s[TREATMENT][0][0])))
+            by_seed[key[0]].append((difference, seed_weight(s[TREATMENT][0][0])))
             used += [r for r, _ in s[TREATMENT] + s[BASELINE]]
-    return {seed: _weighted_mean(d) for seed, d in by_seed.items()}, used
+    return {seed: weighted_mean(d) for seed, d in by_seed.items()}, used
 
 
 def _mean(values: list[float]) -> float:
     return math.fsum(values) / len(values)
-
-
-def _weight(run: RunRecord) -> float:
-    """A fold's share of its seed's images; every run alike on a fixed split."""
-    return float(run.val_images) if run.fold is not None and run.val_images else 1.0
-
-
-def _weighted_mean(pairs: list[tuple[float, float]]) -> float:
-    return math.fsum(v * w for v, w in pairs) / math.fsum(w for _, w in pairs)
 
 
 def per_seed_values(part: Part, runs: list[RunRecord], meta: dict[str, Any], reference: float) -> PerSeed:
@@ -170,9 +171,9 @@ def per_seed_values(part: Part, runs: list[RunRecord], meta: dict[str, Any], ref
     by_seed: dict[int, list[tuple[float, float]]] = defaultdict(list)
     used = []
     for run, value in METRICS[part.metric].values(runs, meta):
-        by_seed[run.seed].append((value - (reference if part.sign == 0 else 0.0), _weight(run)))
+        by_seed[run.seed].append((value - (reference if part.sign == 0 else 0.0), seed_weight(run)))
         used.append(run)
-    return {seed: _weighted_mean(v) for seed, v in by_seed.items()}, used
+    return {seed: weighted_mean(v) for seed, v in by_seed.items()}, used
 
 
 # -- not measurable on this data --------------------------------------------
@@ -225,14 +226,15 @@ def measure_part(claim: Claim, part: Part, runs: list[RunRecord], meta: dict[str
     trials = frozenset(r.trial_id for r in used)
     limit = targeted_limit(trials, meta)
     if limit is not None:
-        per_seed, used = _per_seed(claim, part, [r for r in runs if r.seed < limit], meta)
+        runs = [r for r in runs if r.seed < limit]
+        per_seed, used = _per_seed(claim, part, runs, meta)
     if not per_seed:
         return PartResult(part, NOT_TESTED, f"needs {claim.needs}")
     result = PartResult(part, "tested", per_seed=per_seed, runs=len(used), details=_details(claim, part, used, meta),
-                        trials=trials, seed_limit=limit)
+                        trials=trials, seed_limit=limit, tuned=measure_tuned(part, runs, meta))
     why = not_measurable(part, used, meta)
     if why:
-        result.status, result.reason = NOT_MEASURABLE, why
+        result.status, result.reason, result.tuned = NOT_MEASURABLE, why, None
         result.verdict = result.adjusted = NOT_MEASURABLE
         result.interval = t_interval(list(per_seed.values()))  # shown for context, never judged
     return result
@@ -311,13 +313,11 @@ def planned_counts(result: PartResult, plan: LookPlan) -> tuple[int, ...]:
 
 
 def judge(results: list[PartResult], plan: LookPlan) -> None:
-    """Set every tested part's unadjusted and adjusted verdicts and the seeds its verdict needed."""
+    """Set every tested part's unadjusted and adjusted verdicts and the seeds its verdict needed, and
+    the same for the tuned comparisons (a Holm family of their own, `claims.tuned`)."""
     tested = [r for r in results if r.tested]
     for r in tested:
-        values = list(r.per_seed.values())
-        r.interval = t_interval(values)
-        r.verdict = decide(p_values(r.interval, r.part.sign, r.part.margin), ALPHA) \
-            if len(values) >= plan.min_seeds else INCONCLUSIVE
+        r.interval, r.verdict = _unadjusted(list(r.per_seed.values()), r.part, plan)
     if not tested:
         return
     weights = look_weights(plan.looks)
@@ -325,18 +325,41 @@ def judge(results: list[PartResult], plan: LookPlan) -> None:
     nulls = [look_null(planned_counts(r, p), weights, plan.min_seeds) if len(plan.looks) > 1 else None
              for r, p in zip(tested, own)]
     per_look = [[_look_tests(r, n, plan.min_seeds) for n in p.reached] for r, p in zip(tested, own)]
+    for r, (adjusted, needed, evidence) in zip(tested, _holm_over_looks(tested, per_look, nulls, weights, plan)):
+        r.adjusted, r.seeds_needed, r.evidence = adjusted, needed, evidence
+    tuned = [r for r in tested if r.tuned is not None]
+    for r in tuned:
+        values = list(r.tuned.per_seed.values())
+        r.tuned.interval, p = tuned_statements(r.tuned, values, r.part)
+        r.tuned.verdict = decide(p, ALPHA) if len(values) >= plan.min_seeds else INCONCLUSIVE
+    per_look = [[look_tests(r.tuned, n, plan.min_seeds, r.part) for n in _own_plan(r, plan).reached] for r in tuned]
+    for r, (adjusted, needed, _) in zip(tuned, _holm_over_looks(tuned, per_look, [None] * len(tuned), weights, plan)):
+        r.tuned.adjusted, r.tuned.seeds_needed = adjusted, needed
+
+
+def _unadjusted(values: list[float], part: Part, plan: LookPlan) -> tuple[Interval, str]:
+    interval = t_interval(values)
+    verdict = decide(p_values(interval, part.sign, part.margin), ALPHA) if len(values) >= plan.min_seeds \
+        else INCONCLUSIVE
+    return interval, verdict
+
+
+def _holm_over_looks(parts: list[PartResult], per_look: list[list[PValues | None]], nulls: list[Any],
+                     weights: tuple[float, ...], plan: LookPlan) -> list[tuple[str, int | None, tuple | None]]:
+    """Each part's adjusted verdict at the last look reached, the first look it was definitive at, and
+    (p, Holm's level) of the hypothesis it rests on: Holm across the parts at every look reached."""
+    out: list[tuple[str, int | None, tuple | None]] = [(INCONCLUSIVE, None, None)] * len(parts)
     for k, seeds in enumerate(plan.reached):
-        p_seq = [sequential(p[: k + 1], weights, r.part.sign, null) for r, p, null in zip(tested, per_look, nulls)]
-        family = [q for r, p in zip(tested, p_seq) for q in p.family(r.part.sign)]
+        p_seq = [sequential(p[: k + 1], weights, r.part.sign, null) for r, p, null in zip(parts, per_look, nulls)]
+        family = [q for r, p in zip(parts, p_seq) for q in p.family(r.part.sign)]
         levels, thresholds = holm_levels(family), holm_thresholds(family)
-        for i, (r, p) in enumerate(zip(tested, p_seq)):
-            r.adjusted = p.decide_adjusted(r.part.sign, levels[2 * i], levels[2 * i + 1])
-            h = 2 * i + _deciding(r.part.sign, r.adjusted, family[2 * i], family[2 * i + 1])
-            r.evidence = (family[h], thresholds[h])
-            if r.adjusted in DEFINITIVE and r.seeds_needed is None:
-                r.seeds_needed = seeds
-            elif r.adjusted not in DEFINITIVE:
-                r.seeds_needed = None
+        for i, (r, p) in enumerate(zip(parts, p_seq)):
+            adjusted = p.decide_adjusted(r.part.sign, levels[2 * i], levels[2 * i + 1])
+            h = 2 * i + _deciding(r.part.sign, adjusted, family[2 * i], family[2 * i + 1])
+            needed = out[i][1] if adjusted in DEFINITIVE else None
+            out[i] = (adjusted, needed if needed is not None or adjusted not in DEFINITIVE else seeds,
+                      (family[h], thresholds[h]))
+    return out
 
 
 def _own_plan(result: PartResult, plan: LookPlan) -> LookPlan:
@@ -419,7 +442,7 @@ def claim_row(claim: Claim, results: list[PartResult]) -> ClaimRow:
     if claim.notes:
         notes.append(claim.notes)
     i = shown.interval
-    return ClaimRow(
+    row = ClaimRow(
         claim.id, verdict,
         i.mean if i else None, _finite(i.low) if i else None, _finite(i.high) if i else None, None,
         shown.part.metric, " | ".join(notes), claim.source, claim.sentence,
@@ -429,6 +452,23 @@ def claim_row(claim: Claim, results: list[PartResult]) -> ClaimRow:
         seeds_needed=results[which].seeds_needed if adjusted in DEFINITIVE else None,
         seeds_to_decide=seeds_to_decide(results[which]) if adjusted == INCONCLUSIVE else None,
     )
+    _add_tuned(row, results, which)
+    return row
+
+
+def _add_tuned(row: ClaimRow, results: list[PartResult], which: int) -> None:
+    """The claim's tuned answer, where every tested part has one: combined from the parts as the averaged one is."""
+    tested = [r for r in results if r.tested]
+    if not tested or any(r.tuned is None for r in tested):
+        return
+    verdict, at = combine([r.tuned.adjusted if r.tested else r.status for r in results])
+    shown = results[at if at is not None else which]
+    tuned = shown.tuned if shown.tuned is not None else tested[0].tuned
+    i = tuned.interval
+    row.tuned_verdict, row.tuned_choice = verdict, tuned.choice
+    if i is not None:
+        row.tuned_effect, row.tuned_ci_low, row.tuned_ci_high = i.mean, _finite(i.low), _finite(i.high)
+        row.tuned_seeds = i.n
 
 
 PROJECTION_LIMIT = 100  # seeds: past this a projection says nothing a user can plan with
@@ -566,6 +606,12 @@ def read_claims_csv(path: str | Path) -> list[ClaimRow]:
             margin=_float(row.get("margin")),
             seeds_needed=_int(row.get("seeds_needed")),
             seeds_to_decide=_int(row.get("seeds_to_decide")),
+            tuned_verdict=row.get("tuned_verdict") or "",
+            tuned_effect=_float(row.get("tuned_effect")),
+            tuned_ci_low=_float(row.get("tuned_ci_low")),
+            tuned_ci_high=_float(row.get("tuned_ci_high")),
+            tuned_seeds=_int(row.get("tuned_seeds")),
+            tuned_choice=row.get("tuned_choice") or "",
         )
         for row in rows
     ]

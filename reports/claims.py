@@ -29,6 +29,7 @@ class ClaimsInfo:
     note: str = ""
     not_requested: list[str] = field(default_factory=list)  # ids of the claims the sweep did not ask for
     plain: dict[str, str] = field(default_factory=dict)  # claim id -> one sentence a reader can act on
+    tuned: dict[str, str] = field(default_factory=dict)  # claim id -> the tuned answer in a sentence (where it has one)
 
 
 def claims_info(claims: list[ClaimRow] | None) -> ClaimsInfo | None:
@@ -40,7 +41,8 @@ def claims_info(claims: list[ClaimRow] | None) -> ClaimsInfo | None:
     if claims and not judged:
         return ClaimsInfo(note=NONE_REQUESTED, not_requested=skipped)
     return ClaimsInfo(judged, any(c.sentence for c in judged), not_requested=skipped,
-                      plain={c.claim: plain_sentence(c, len(judged)) for c in judged})
+                      plain={c.claim: plain_sentence(c, len(judged)) for c in judged},
+                      tuned={c.claim: tuned_sentence(c) for c in judged if c.tuned_verdict})
 
 
 def _amount(value: float, metric: str) -> str:
@@ -87,3 +89,17 @@ def plain_sentence(row: ClaimRow, judged: int) -> str:
     if final == INCONCLUSIVE and row.seeds_to_decide is not None:
         tail += f"; about {row.seeds_to_decide} seeds in all would decide it, if the spread stays as seen so far"
     return f"{head}; {tail}."
+
+
+def tuned_sentence(row: ClaimRow) -> str:
+    """The tuned answer in one sentence, e.g. "Each side at its own best settings (chosen on half the
+    seeds, measured on the other half; treatment at learning_rate=0.001; baseline at ...): +4.0 points
+    (95% interval +0.8 to +7.2 points) over 5 seeds: supported." """
+    head = "Each side at its own best settings (chosen on half the seeds, measured on the other half"
+    head += f"; {row.tuned_choice})" if row.tuned_choice else ")"
+    if row.tuned_effect is None:
+        return f"{head}: {row.tuned_verdict}."
+    measured = _amount(row.tuned_effect, row.metric)
+    if row.tuned_ci_low is not None and row.tuned_ci_high is not None:
+        measured += f" (95% interval {_amount(row.tuned_ci_low, row.metric)} to {_amount(row.tuned_ci_high, row.metric)})"
+    return f"{head}: {measured} over {row.tuned_seeds} seeds: {row.tuned_verdict}."

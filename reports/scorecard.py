@@ -63,6 +63,10 @@ class ScoreCell:
     seeds_needed: int | None
     decided_by: str
     note: str
+    tuned: str = ""  # each side at its own best settings (`claims.tuned`), where the study varied nuisance knobs
+    tuned_effect: float | None = None
+    tuned_ci_low: float | None = None
+    tuned_ci_high: float | None = None
 
     @property
     def tested(self) -> bool:
@@ -124,7 +128,9 @@ def study_info(run_dir: Path, runs, label: str = "") -> StudyInfo:
 def _cell(study: str, row: ClaimRow) -> ScoreCell:
     return ScoreCell(study=study, verdict=row.final, unadjusted=row.verdict, effect=row.effect, ci_low=row.ci_low,
                      ci_high=row.ci_high, metric=row.metric, margin=row.margin, seeds=row.seeds, runs=row.runs,
-                     seeds_needed=row.seeds_needed, decided_by=row.decided_by, note=row.note)
+                     seeds_needed=row.seeds_needed, decided_by=row.decided_by, note=row.note,
+                     tuned=row.tuned_verdict, tuned_effect=row.tuned_effect, tuned_ci_low=row.tuned_ci_low,
+                     tuned_ci_high=row.tuned_ci_high)
 
 
 def scorecard_info(run_dirs: list[Path], labels: list[str] | None = None) -> ScorecardInfo:
@@ -165,7 +171,8 @@ def scorecard_info(run_dirs: list[Path], labels: list[str] | None = None) -> Sco
 
 
 CSV_COLUMNS = ["claim", "study", "data", "model", "image_size", "folds", "verdict", "unadjusted", "effect", "ci_low",
-               "ci_high", "metric", "margin", "seeds", "runs", "seeds_needed", "decided_by", "summary"]
+               "ci_high", "metric", "margin", "seeds", "runs", "seeds_needed", "decided_by", "tuned_verdict", "tuned_effect",
+               "tuned_ci_low", "tuned_ci_high", "summary"]
 
 
 def scorecard_rows(info: ScorecardInfo) -> list[dict]:
@@ -180,6 +187,8 @@ def scorecard_rows(info: ScorecardInfo) -> list[dict]:
                         "unadjusted": cell.unadjusted, "effect": cell.effect, "ci_low": cell.ci_low,
                         "ci_high": cell.ci_high, "metric": cell.metric, "margin": cell.margin, "seeds": cell.seeds,
                         "runs": cell.runs, "seeds_needed": cell.seeds_needed, "decided_by": cell.decided_by,
+                        "tuned_verdict": cell.tuned, "tuned_effect": cell.tuned_effect,
+                        "tuned_ci_low": cell.tuned_ci_low, "tuned_ci_high": cell.tuned_ci_high,
                         "summary": claim.summary})
     return out
 

@@ -30,7 +30,7 @@ def _clear_sweep(root) -> None:
 
 def test_calibration_at_toy_size_reports_rates_coverage_power_and_seeds(capsys):
     assert main(["calibration", "--sweeps", "6", "--auto-sweeps", "3", "--correlations", "0.4",
-                 "--schedules", "3,5;3,4,5", "--partitions", ""]) == 0
+                 "--schedules", "3,5;3,4,5", "--partitions", "", "--tuned-sweeps", "0"]) == 0
     lines = _lines(capsys)
     schedules = [m for m in lines if m.get("details", {}).get("design", "").startswith("looks ")]
     assert {(m["details"]["design"], m["details"]["effect"]) for m in schedules} == {
@@ -58,7 +58,7 @@ def test_fold_sweeps_with_a_partition_effect_compare_fresh_and_shared_partitions
     """A large partition effect: one partition for every seed biases each verdict, a fresh one per seed
     does not. At toy size the rates are noisy, so only a gap this large is asserted."""
     assert main(["calibration", "--sweeps", "40", "--auto-sweeps", "2", "--correlations", "",
-                 "--partitions", "3"]) == 0
+                 "--partitions", "3", "--tuned-sweeps", "0"]) == 0
     folds = [m for m in _lines(capsys) if m.get("details", {}).get("layout")]
     assert {(m["details"]["layout"], m["details"]["design"].rsplit(", ", 1)[-1]) for m in folds} >= {
         ("5 folds, a fresh partition per seed", "5 seeds"), ("5 folds, one partition for every seed", "5 seeds")}
@@ -70,10 +70,30 @@ def test_fold_sweeps_with_a_partition_effect_compare_fresh_and_shared_partitions
     assert all(m["details"]["mean_runs"] == 5 * 8 * 5 for m in folds if m["details"]["design"].endswith("5 seeds"))
 
 
+def test_tuned_comparison_is_calibrated_beside_the_naive_best_of_both(capsys):
+    """The tuned worlds at toy size: every world x design is measured, with the naive baseline beside it,
+    and where max wins only at its own best rate the averaged answer contradicts what the tuned one finds."""
+    assert main(["calibration", "--sweeps", "1", "--auto-sweeps", "2", "--correlations", "", "--partitions", "",
+                 "--tuned-sweeps", "30"]) == 0
+    tuned = [m["details"] for m in _lines(capsys) if "tuned_world" in m.get("details", {})]
+    assert {(d["tuned_world"], d["effect"], d["design"]) for d in tuned} == {
+        (w, e, design) for w, e in (("max wins only at its own best learning rate", "zero"),
+                                    ("max wins only at its own best learning rate", "twice the margin"),
+                                    ("one side has more configurations", "zero"))
+        for design in ("5 seeds", "10 seeds", "Seeds(3, 20)")}
+    for d in tuned:
+        assert 0 <= d["false"] <= 1 and 0 <= d["coverage"] <= 1 and 0 <= d["naive_false"] <= 1
+    ten = {(d["tuned_world"], d["effect"]): d for d in tuned if d["design"] == "10 seeds"}
+    wins = ten[("max wins only at its own best learning rate", "twice the margin")]
+    assert wins["averaged_truth"] < 0 < wins["tuned_truth"]
+    assert wins["power"] > 0.5  # max's win at its own best rate is found over 10 seeds
+    assert wins["averaged_verdicts"].get(SUPPORTED, 0) == 0  # while the average over rates never supports it
+
+
 def test_replay_resamples_a_finished_sweeps_seeds(tmp_path, capsys):
     _clear_sweep(tmp_path / "run")
     assert main(["calibration", "--sweeps", "2", "--auto-sweeps", "1", "--correlations", "0",
-                 "--runs", str(tmp_path / "run"), "--resamples", "10"]) == 0
+                 "--runs", str(tmp_path / "run"), "--resamples", "10", "--tuned-sweeps", "0"]) == 0
     lines = _lines(capsys)
     replays = [m for m in lines if m.get("details", {}).get("claim") == "pooling-texture"]
     assert len(replays) == 1
@@ -81,11 +101,12 @@ def test_replay_resamples_a_finished_sweeps_seeds(tmp_path, capsys):
 
 
 def test_calibration_says_when_there_is_nothing_to_replay(tmp_path, capsys):
-    assert main(["calibration", "--sweeps", "1", "--auto-sweeps", "1", "--correlations", "0"]) == 0
+    assert main(["calibration", "--sweeps", "1", "--auto-sweeps", "1", "--correlations", "0", "--partitions", "",
+                 "--tuned-sweeps", "0"]) == 0
     assert "calibration: replay skipped: no --runs DIR given" in capsys.readouterr().err
     (tmp_path / "empty").mkdir()
     assert main(["calibration", "--sweeps", "1", "--auto-sweeps", "1", "--correlations", "0",
-                 "--runs", str(tmp_path / "empty")]) == 0
+                 "--runs", str(tmp_path / "empty"), "--partitions", "", "--tuned-sweeps", "0"]) == 0
     assert "calibration: replay skipped:" in capsys.readouterr().err
 
 
