@@ -50,6 +50,11 @@ class PoolingType:
     def context(self, present: list[dict[str, Any]]) -> None:
         return None
 
+    def names(self) -> tuple[str, str]:
+        """The two sides in words: (treatment, baseline)."""
+        return ("average-then-max" if self.treatment == "mixed" else f"all-{self.treatment}",
+                "all-average" if self.baseline == "avg" else f"all-{self.baseline}")
+
     def side(self, hps: dict[str, Any], context: None) -> str | None:
         used = [hps[k] for k in pooling_knobs(hps) if hps[k] not in ("none", None)]
         if not used:
@@ -80,6 +85,9 @@ class Extremes:
         values = sorted({p[self.knob] for p in present if p.get(self.knob) is not None})
         return (values[0], values[-1]) if len(values) >= 2 else None
 
+    def names(self) -> tuple[str, str]:
+        return f"the largest {self.knob}", f"the smallest {self.knob}"
+
     def side(self, hps: dict[str, Any], context: tuple[Any, Any] | None) -> str | None:
         value = hps.get(self.knob)
         if context is None or value is None:
@@ -107,6 +115,9 @@ class ExtraPooling:
         switched = [k for k in knobs if {p.get(k) == "none" for p in present if p.get(k) is not None} == {True, False}]
         return switched[-1] if switched else None
 
+    def names(self) -> tuple[str, str]:
+        return "with the extra pooling layer", "without it"
+
     def side(self, hps: dict[str, Any], knob: str | None) -> str | None:
         if knob is None or hps.get(knob) is None:
             return None
@@ -125,6 +136,9 @@ class ModelChoice:
 
     def context(self, present: list[dict[str, Any]]) -> None:
         return None
+
+    def names(self) -> tuple[str, str]:
+        return "VGG16", "the article CNN"
 
     def side(self, hps: dict[str, Any], context: None) -> str | None:
         return {"vgg16": TREATMENT, "article": BASELINE}.get(hps.get("model"))

@@ -93,7 +93,7 @@ def plain_sentence(row: ClaimRow, judged: int) -> str:
 
 def tuned_sentence(row: ClaimRow) -> str:
     """The tuned answer in one sentence, e.g. "Each side at its own best settings (chosen on half the
-    seeds, measured on the other half; treatment at learning_rate=0.001; baseline at ...): +4.0 points
+    seeds, measured on the other half; all-max at learning_rate=0.001; all-average at ...): +4.0 points
     (95% interval +0.8 to +7.2 points) over 5 seeds: supported." """
     head = "Each side at its own best settings (chosen on half the seeds, measured on the other half"
     head += f"; {row.tuned_choice})" if row.tuned_choice else ")"

@@ -41,7 +41,7 @@ def test_max_at_its_own_best_rate_wins_while_the_average_over_rates_loses():
     assert row.final == CONTRADICTED and row.effect == pytest.approx((0.62 + 0.74 + 0.62) / 3 - 0.70, abs=0.01)
     assert row.tuned_verdict == SUPPORTED and row.tuned_effect == pytest.approx(0.04, abs=0.01)
     assert row.tuned_seeds == 8 and row.tuned_ci_low > 0
-    assert "treatment at learning_rate=0.001" in row.tuned_choice  # max's best rate, in words
+    assert "all-max at learning_rate=0.001" in row.tuned_choice  # max's best rate, in words
 
 
 def test_a_sweep_without_nuisance_knobs_has_one_answer():
@@ -120,7 +120,7 @@ def test_the_report_shows_both_answers_and_what_each_means(tmp_path):
     assert "Each side at its best" in section and "which should you use?" in section
     assert "each side at its best: <b>supported</b>" in section
     assert '<span class="final">contradicted</span>' in section
-    assert "Each side at its own best settings (chosen on half the seeds, measured on the other half; treatment at " \
+    assert "Each side at its own best settings (chosen on half the seeds, measured on the other half; all-max at " \
            "learning_rate=0.001" in section
     table = read_claims_csv(root / "claims.csv")
     assert next(r for r in table if r.claim == "pooling-texture").tuned_verdict == SUPPORTED
