@@ -42,7 +42,7 @@ def claims_info(claims: list[ClaimRow] | None) -> ClaimsInfo | None:
         return ClaimsInfo(note=NONE_REQUESTED, not_requested=skipped)
     return ClaimsInfo(judged, any(c.sentence for c in judged), not_requested=skipped,
                       plain={c.claim: plain_sentence(c, len(judged)) for c in judged},
-                      tuned={c.claim: tuned_sentence(c) for c in judged if c.tuned_verdict})
+                      tuned={c.claim: tuned_sentence(c, len(judged)) for c in judged if c.tuned_verdict})
 
 
 def _amount(value: float, metric: str) -> str:
@@ -91,7 +91,7 @@ def plain_sentence(row: ClaimRow, judged: int) -> str:
     return f"{head}; {tail}."
 
 
-def tuned_sentence(row: ClaimRow) -> str:
+def tuned_sentence(row: ClaimRow, judged: int = 1) -> str:
     """The tuned answer in one sentence, e.g. "Each side at its own best settings (chosen on half the
     seeds, measured on the other half; all-max at learning_rate=0.001; all-average at ...): +4.0 points
     (95% interval +0.8 to +7.2 points) over 5 seeds: supported." """
@@ -102,4 +102,9 @@ def tuned_sentence(row: ClaimRow) -> str:
     measured = _amount(row.tuned_effect, row.metric)
     if row.tuned_ci_low is not None and row.tuned_ci_high is not None:
         measured += f" (95% interval {_amount(row.tuned_ci_low, row.metric)} to {_amount(row.tuned_ci_high, row.metric)})"
-    return f"{head}: {measured} over {row.tuned_seeds} seeds: {row.tuned_verdict}."
+    tail = row.tuned_verdict
+    low, high = row.tuned_ci_low, row.tuned_ci_high
+    if row.tuned_verdict == INCONCLUSIVE and low is not None and high is not None and (low > 0 or high < 0):
+        others = f"with {judged} claims judged at once" if judged > 1 else "allowing for a look after every round"
+        tail += f" (the 95% interval alone excludes no difference, but {others} that is not enough to be sure)"
+    return f"{head}: {measured} over {row.tuned_seeds} seeds: {tail}."

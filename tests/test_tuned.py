@@ -152,3 +152,17 @@ def test_the_tie_law_is_students_without_a_choice_and_wider_with_one():
     plain = np.quantile(tie_null(5, 1, 1), [0.025, 0.975])
     assert plain == pytest.approx([stats.t.ppf(0.025, 4), stats.t.ppf(0.975, 4)], rel=0.05)
     assert np.quantile(tie_null(5, 3, 3), 0.975) > 1.1 * stats.t.ppf(0.975, 4)
+
+
+def test_an_open_tuned_answer_whose_interval_excludes_zero_says_why_it_is_open():
+    from claims.verdicts import ClaimRow
+    from reports.claims import tuned_sentence
+
+    row = ClaimRow("pooling-texture", SUPPORTED, 0.03, 0.02, 0.05, None, "best_val_accuracy", "", "", "", [],
+                   tuned_verdict=INCONCLUSIVE, tuned_effect=0.026, tuned_ci_low=0.010, tuned_ci_high=0.042,
+                   tuned_seeds=5, tuned_choice="all-max at batch_size=16; all-average at batch_size=16")
+    text = tuned_sentence(row, judged=3)
+    assert text.startswith("Each side at its own best settings (chosen on half the seeds, measured on the other half; "
+                           "all-max at batch_size=16; all-average at batch_size=16): +2.6 points (95% interval "
+                           "+1.0 points to +4.2 points) over 5 seeds: inconclusive (the 95% interval alone")
+    assert "with 3 claims judged at once" in text
