@@ -38,12 +38,19 @@ class RunLock:
         return self._lock.is_locked
 
     def acquire(self) -> None:
-        self.root.mkdir(parents=True, exist_ok=True)
         try:
+            self.root.mkdir(parents=True, exist_ok=True)
             self._lock.acquire()
         except filelock.Timeout:
             raise SweepError(self._refusal()) from None
-        self.path.write_text(json.dumps({"pid": os.getpid(), "host": socket.gethostname()}))
+        except OSError as exc:  # a read-only disk, no permission: the lock file cannot be made
+            raise SweepError(f"cannot take the lock {self.root / OS_LOCK_NAME}: {exc.strerror or exc} (the run "
+                             f"directory needs write permission: choose another folder with --out)") from None
+        try:
+            self.path.write_text(json.dumps({"pid": os.getpid(), "host": socket.gethostname()}))
+        except OSError as exc:
+            self._lock.release()
+            raise SweepError(f"cannot write {self.path}: {exc.strerror or exc}") from None
 
     def _refusal(self) -> str:
         """Who holds the lock, read from `sweep.lock` (which the holder may still be writing)."""

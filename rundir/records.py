@@ -45,6 +45,7 @@ HISTORY_COLUMNS = ["epoch", "loss", "accuracy", "val_loss", "val_accuracy", "lea
 STATUSES = ("running", "completed", "failed")
 CHECK_FILE = "data_check.json"  # the data check of search.data.datacheck, read by the report
 TEMP_SUFFIX = ".tmp"  # atomic_write_text's temporary files: `.<name>.<random>.tmp`
+RESUME_HINT = "; nothing was recorded as failed: free space (or fix the permissions) and rerun the same command to resume"
 
 
 @dataclass
@@ -102,7 +103,15 @@ def run_name(seed: int, fold: int | None = None) -> str:
 
 
 class RecordWriteError(SweepError):
-    """A file of the run directory could not be written (disk full, no permission)."""
+    """A file of the run directory could not be written (disk full, no permission, a read-only disk).
+
+    Exit status 1: the sweep ran but could not finish, and nothing was
+    recorded because of it (an I/O error is never a run's result). Freeing
+    space and rerunning the same command resumes it.
+    """
+
+    def __init__(self, message: str, exit_code: int = 1):
+        super().__init__(message, exit_code)
 
 
 _FATAL_WRITE_ERROR: type | None = None
@@ -120,7 +129,7 @@ def make_write_errors_fatal(fatal: type[Exception]) -> None:
         _FATAL_WRITE_ERROR = type("RecordWriteError", (RecordWriteError, fatal), {"__module__": __name__})
 
 
-def _write_error(message: str) -> RecordWriteError:
+def write_error(message: str) -> RecordWriteError:
     """The error for a failed write: a RecordWriteError, which inside a sweep
     is also a Keras Tuner `FatalError` (see make_write_errors_fatal).
 
@@ -158,7 +167,17 @@ def atomic_write_text(path: Path, text: str) -> None:
                 os.unlink(tmp)
             except OSError:
                 pass
-        raise _write_error(f"cannot write {path}: {exc.strerror or exc}") from None
+        raise write_error(f"cannot write {path}: {exc.strerror or exc}{RESUME_HINT}") from None
+
+
+def _permission_hint(exc: OSError) -> str:
+    import errno
+
+    if exc.errno == errno.EROFS:
+        return " (the disk is mounted read-only: choose another folder with --out)"
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return " (it needs write permission for this user: fix it with chmod u+w, or choose another folder with --out)"
+    return ""
 
 
 def _clean(value: Any) -> Any:
@@ -213,7 +232,16 @@ class RunDirectory:
         try:
             self.trials_dir.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise SweepError(f"cannot create run directory {self.root}: {exc.strerror or exc}") from None
+            raise SweepError(f"cannot create run directory {self.root}: {exc.strerror or exc}"
+                             f"{_permission_hint(exc)}") from None
+        for folder in (self.root, self.trials_dir):
+            try:  # a read-only disk or a folder without write permission: say so now, not mid-sweep
+                fd, probe = tempfile.mkstemp(dir=folder, prefix=".write-probe.", suffix=TEMP_SUFFIX)
+                os.close(fd)
+                os.unlink(probe)
+            except OSError as exc:
+                raise SweepError(f"cannot write in run directory {folder}: {exc.strerror or exc}"
+                                 f"{_permission_hint(exc)}") from None
 
     def remove_temp_files(self) -> int:
         """Delete temporary files left by writes that a kill cut short.

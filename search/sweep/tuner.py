@@ -38,7 +38,9 @@ from search.sweep.knobs import knob_universe, record_values, used_knobs
 from search.training.members import Member
 from search.sweep.progress import Progress
 from search.training.pruning import MedianStoppingCallback, median_curve
-from rundir.records import RunDirectory, RunRecord, atomic_write_text, objective_mode, objective_sign
+from rundir.records import (
+    RecordWriteError, RunDirectory, RunRecord, atomic_write_text, objective_mode, objective_sign,
+)
 from search.training.reuse import TrialModel
 from search.sweep.rounds import Round, first_round
 from search.sweep.spec import Sweep
@@ -271,6 +273,8 @@ class SweepTuner(keras_tuner.Tuner):
             self.hypermodel.fit(hp, model, a.x, a.y, validation_data=(a.x_val, a.y_val), seed=seed,
                                 callbacks=callbacks, verbose=0, **resume)
             predictions = self._conclude(record, model, log, stopper, pruner)
+        except RecordWriteError:  # the disk, not the run: stop the sweep, record nothing as failed
+            raise
         except Exception as exc:  # a failing trial must never end the sweep
             _fail(record, exc)
         finally:
@@ -351,6 +355,8 @@ class SweepTuner(keras_tuner.Tuner):
                     members.append(Member(seed, model, log, self._early_stopping(), fold=fold))
                 program = fused.fused_program(members, trains, vals, batch_size, self.sweep.objective)
             program.fit(epochs)
+        except RecordWriteError:
+            raise
         except SweepError as exc:  # the configuration itself is wrong: every run fails alike
             for record in records.values():
                 _fail(record, exc)

@@ -4,8 +4,8 @@ A run's record is written when it starts and when it ends, so without this
 a sweep killed an hour into a 224 px run (55 s an epoch on 2 CPU cores, up
 to 100 epochs) would train that hour again. `RunCheckpoint` saves, at the
 end of an epoch, everything the rest of the run depends on: the model's
-variables with the optimizer's (Keras' own `save_weights`: Adam's moments
-and its step, hence the learning-rate schedule), the dropout layers'
+weights and the optimizer's variables (Adam's moments and its step, hence
+the learning-rate schedule) as plain NumPy arrays, the dropout layers'
 seed-generator states, the epoch log (rows, best epoch and its weights),
 early and median stopping's counters. The run resumed from it, with the
 same data order from that epoch on (`search.data.pipeline.fit_inputs`'s
@@ -19,7 +19,15 @@ loses at most that long plus one epoch.
 Layout, beside the run's record:
 
     trials/<id>/seed_<s>.checkpoint/latest.json    which epoch folder is whole (written last, atomically)
-    trials/<id>/seed_<s>.checkpoint/epoch_0012/    model.weights.h5, seeds.npz, best.npz, state.json
+    trials/<id>/seed_<s>.checkpoint/epoch_0012/    model.npz, seeds.npz, best.npz, state.json
+
+An epoch folder is written under a temporary name (`.epoch_0012.partial`)
+and renamed once whole, so a half-written checkpoint is never loaded. The
+weights are NumPy arrays, not Keras' HDF5 `.weights.h5`: on a full disk
+h5py left half-written files with open handles, then tracebacks and a
+segfault (issue 28); `np.savez` fails with a plain OSError, which becomes a
+`RecordWriteError` that stops the sweep (exit 1) with nothing recorded as
+failed. Folders written by earlier versions (model.weights.h5) still load.
 
 A checkpoint belongs to one configuration: one saved under other
 hyperparameter values is ignored. It is deleted once the run's record is
@@ -40,9 +48,10 @@ import keras
 import numpy as np
 
 from search.training.callbacks import EpochLog
-from rundir.records import atomic_write_text
+from rundir.records import RESUME_HINT, atomic_write_text, write_error
 
 LATEST = "latest.json"
+PARTIAL = ".partial"  # an epoch folder still being written
 DEFAULT_EVERY_S = 60.0
 
 
@@ -113,7 +122,14 @@ class RunCheckpoint(keras.callbacks.Callback):
         folder, state = self.resume.folder, self.resume.state
         if not self.model.optimizer.built:  # its variables must exist before they are loaded
             self.model.optimizer.build(self.model.trainable_variables)
-        self.model.load_weights(folder / "model.weights.h5")
+        if (folder / "model.npz").exists():
+            with np.load(folder / "model.npz") as saved:
+                for i, variable in enumerate(self.model.weights):
+                    variable.assign(saved[f"w{i}"])
+                for i, variable in enumerate(self.model.optimizer.variables):
+                    variable.assign(saved[f"o{i}"])
+        else:  # written before checkpoints were NumPy arrays
+            self.model.load_weights(folder / "model.weights.h5")
         with np.load(folder / "seeds.npz") as seeds:
             for i, variable in enumerate(_seed_states(self.model)):
                 variable.assign(seeds[f"s{i}"])
@@ -137,28 +153,41 @@ class RunCheckpoint(keras.callbacks.Callback):
         self._last = time.perf_counter()
 
     def save(self, epochs: int, wall_s: float) -> None:
-        """Write epoch `epochs`' folder whole, then point latest.json at it, then drop older ones."""
+        """Write epoch `epochs`' folder under a temporary name, rename it whole, then point latest.json at
+        it and drop older ones. A failed write (disk full, EIO) raises RecordWriteError: the sweep stops."""
         name = f"epoch_{epochs:04d}"
-        target = self.folder / name
-        shutil.rmtree(target, ignore_errors=True)
-        target.mkdir(parents=True)
-        self.model.save_weights(target / "model.weights.h5")
-        np.savez(target / "seeds.npz",
-                 **{f"s{i}": keras.ops.convert_to_numpy(v) for i, v in enumerate(_seed_states(self.model))})
-        if self.log.best_weights is not None:
-            np.savez(target / "best.npz", **{f"w{i}": w for i, w in enumerate(self.log.best_weights)})
-        stopper = None
-        if self.stopper is not None:
-            stopper = {"wait": int(self.stopper.wait), "best": _number(self.stopper.best),
-                       "best_epoch": int(self.stopper.best_epoch)}
-        state = {"epoch": epochs, "hyperparameters": self.hyperparameters, "rows": self.log.rows,
-                 "best_value": self.log.best_value, "best_epoch": self.log.best_epoch, "stopper": stopper,
-                 "pruner_best": None if self.pruner is None else float(self.pruner.best), "wall_s": wall_s}
-        atomic_write_text(target / "state.json", json.dumps(state))
+        target, partial = self.folder / name, self.folder / f".{name}{PARTIAL}"
+        try:
+            shutil.rmtree(partial, ignore_errors=True)
+            partial.mkdir(parents=True)
+            to_numpy = keras.ops.convert_to_numpy
+            np.savez(partial / "model.npz", **{f"w{i}": to_numpy(v) for i, v in enumerate(self.model.weights)},
+                     **{f"o{i}": to_numpy(v) for i, v in enumerate(self.model.optimizer.variables)})
+            np.savez(partial / "seeds.npz", **{f"s{i}": to_numpy(v) for i, v in enumerate(_seed_states(self.model))})
+            if self.log.best_weights is not None:
+                np.savez(partial / "best.npz", **{f"w{i}": w for i, w in enumerate(self.log.best_weights)})
+            atomic_write_text(partial / "state.json", json.dumps(self._state(epochs, wall_s)))
+            shutil.rmtree(target, ignore_errors=True)
+            partial.rename(target)
+        except OSError as exc:
+            shutil.rmtree(partial, ignore_errors=True)
+            raise write_error(f"cannot write checkpoint {target}: {exc.strerror or exc}{RESUME_HINT}") from None
+        except BaseException:
+            shutil.rmtree(partial, ignore_errors=True)
+            raise
         atomic_write_text(self.folder / LATEST, json.dumps({"epoch": epochs, "folder": name}))
         for old in self.folder.glob("epoch_*"):
             if old.name != name:
                 shutil.rmtree(old, ignore_errors=True)
+
+    def _state(self, epochs: int, wall_s: float) -> dict[str, Any]:
+        stopper = None
+        if self.stopper is not None:
+            stopper = {"wait": int(self.stopper.wait), "best": _number(self.stopper.best),
+                       "best_epoch": int(self.stopper.best_epoch)}
+        return {"epoch": epochs, "hyperparameters": self.hyperparameters, "rows": self.log.rows,
+                "best_value": self.log.best_value, "best_epoch": self.log.best_epoch, "stopper": stopper,
+                "pruner_best": None if self.pruner is None else float(self.pruner.best), "wall_s": wall_s}
 
 
 def _number(value) -> float | None:
