@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from reports.runs import SweepRuns
+from rundir.records import DAMAGED_DIR, RunDirectory, damaged_files, find_damaged
 
 
 @dataclass
@@ -56,6 +58,7 @@ class HeaderInfo:
     folds: str = ""  # the cross-validation in words; "" on the source's own split
     space: list[str] = field(default_factory=list)
     fixed: list[tuple[str, Any]] = field(default_factory=list)  # hyperparameters equal in every run
+    damaged: list[str] = field(default_factory=list)  # damaged files, in words: moved aside, or found now
 
     @property
     def missing_text(self) -> str:
@@ -109,7 +112,18 @@ def header_info(runs: SweepRuns) -> HeaderInfo:
         folds=_folds(folds),
         space=[str(line).strip() for line in meta.get("space") or []],
         fixed=_fixed(runs),
+        damaged=_damaged(runs.run_dir),
     )
+
+
+def _damaged(run_dir: Path) -> list[str]:
+    """Files a resume moved into RUN/damaged/ (their runs trained again), and records damaged now."""
+    directory = RunDirectory(run_dir)
+    out = [f"{DAMAGED_DIR}/{name} (moved aside; its run was trained again on resume)"
+           for name in damaged_files(run_dir)]
+    out += [f"{path.relative_to(run_dir)}: {why} (the next run of the sweep moves it aside and trains the run again)"
+            for path, why in find_damaged(directory)]
+    return out
 
 
 def _int(value: Any) -> int | None:

@@ -10,6 +10,7 @@ Layout (all readable with pandas or a text editor):
     runs/<sweep>/trials/<id>/seed_<s>_predictions.csv  validation predictions of the best epoch
     runs/<sweep>/trials/<id>/seed_<s>.checkpoint/      a running run's last checkpoint (search.training.checkpoints)
     runs/<sweep>/tuner/                        Keras Tuner's own oracle state (for resuming)
+    runs/<sweep>/damaged/                      files that could not be parsed, moved aside (`quarantine_damaged`)
 
 The report reads only these files, so it can be rebuilt without training.
 Every write goes to a temporary file first and is renamed into place, so a
@@ -156,7 +157,8 @@ def atomic_write_text(path: Path, text: str) -> None:
         # mkstemp makes the file private (0600); records are shared with the
         # report's readers and, with workers on other machines, other users.
         os.fchmod(fd, 0o644)
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+        # backslashreplace: a file name that is not UTF-8 (surrogate escapes) is written escaped, never a crash
+        with os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace", newline="") as fh:
             fh.write(text)
             fh.flush()
             os.fsync(fh.fileno())
@@ -298,8 +300,11 @@ class RunDirectory:
             return json.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             raise SweepError(f"{path} does not exist (is {self.root} a sweep run directory?)") from None
-        except json.JSONDecodeError as exc:
-            raise SweepError(f"{path} is not valid JSON ({exc.msg} at line {exc.lineno})") from None
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            why = f"{exc.msg} at line {exc.lineno}" if isinstance(exc, json.JSONDecodeError) else "not UTF-8"
+            hint = (": the finished runs are safe in their records; delete it and rerun the same command, which "
+                    "writes it again" if name == "sweep.json" else "")
+            raise SweepError(f"{path} is not valid JSON ({why}){hint}") from None
 
     def read_run(self, trial_id: str, seed: int, fold: int | None = None) -> RunRecord | None:
         path = self.run_path(trial_id, seed, fold)
@@ -323,6 +328,102 @@ class RunDirectory:
             if record is not None:
                 records.append(record)
         return sorted(records, key=lambda r: r.key)
+
+
+DAMAGED_DIR = "damaged"
+
+
+def _why_unreadable(path: Path) -> str:
+    """Why a record cannot be read ("" when it can): cut off, not JSON, or not a run record."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        return "not UTF-8 text"
+    except OSError as exc:
+        return f"unreadable: {exc.strerror or exc}"
+    if not text.strip():
+        return "empty"
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        return f"cut off or not JSON: {exc.msg} at line {exc.lineno}"
+    try:
+        RunRecord(**data)
+    except TypeError as exc:
+        return f"not a run record: {exc}"
+    return ""
+
+
+def _why_bad_table(path: Path, needed: tuple[str, ...]) -> str:
+    """Why a history or prediction table cannot be parsed ("" when it can): every row has every column."""
+    try:
+        with path.open(encoding="utf-8", newline="") as fh:
+            reader = csv.DictReader(fh)
+            rows = list(reader)
+            header = reader.fieldnames or []
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        return f"unreadable: {exc}"
+    missing = [c for c in needed if c not in header]
+    if missing:
+        return f"no {missing[0]} column"
+    if any(None in row or any(row.get(c) is None for c in header) for row in rows):
+        return "cut off: a row has fewer or more cells than the header"
+    return ""
+
+
+def find_damaged(directory: "RunDirectory") -> list[tuple[Path, str]]:
+    """Every run whose record, history or predictions cannot be parsed: (the record's path, why).
+
+    A completed run must have its history table and its predictions (written
+    before the record, `write_run`), so a completed record whose companions
+    are cut off stands for a run whose results are not all on disk."""
+    out = []
+    for path in directory.record_paths():
+        why = _why_unreadable(path)
+        if not why:
+            companions = ((path.with_name(f"{path.stem}_history.csv"), ("epoch",)),
+                          (path.with_name(f"{path.stem}_predictions.csv"), ("true", "predicted")))
+            for table, needed in companions:
+                if table.exists():
+                    bad = _why_bad_table(table, needed)
+                    if bad:
+                        why = f"{table.name} is {bad}"
+                        break
+        if why:
+            out.append((path, why))
+    return out
+
+
+def quarantine_damaged(directory: "RunDirectory") -> list[str]:
+    """Move every damaged run's files into RUN/damaged/ (same relative paths) and say so, one line each.
+
+    The run is then missing, so a resume trains it again (the tuner puts its
+    trial back in Keras Tuner's queue) and the report lists what was moved.
+    Call it only while holding the run lock.
+    """
+    messages = []
+    for path, why in find_damaged(directory):
+        moved = []
+        for f in [path, *sorted(path.parent.glob(f"{path.stem}_*"))]:
+            target = directory.root / DAMAGED_DIR / f.relative_to(directory.root)
+            n = 1
+            while target.exists():
+                target = target.with_name(f"{f.name}.{n}")
+                n += 1
+            try:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(f, target)
+            except OSError as exc:
+                raise write_error(f"cannot move damaged {f} aside to {target}: {exc.strerror or exc}") from None
+            moved.append(target)
+        messages.append(f"{path} is damaged ({why}); moved to {moved[0].parent}/ and its run will be trained again")
+    return messages
+
+
+def damaged_files(root: str | Path) -> list[str]:
+    """The files moved into RUN/damaged/, relative to it (for the report)."""
+    folder = Path(root) / DAMAGED_DIR
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else []
 
 
 def _record_from_json(path: Path) -> RunRecord | None:

@@ -10,7 +10,9 @@ import argparse
 import logging
 import math
 import os
+import signal
 import sys
+import threading
 import warnings
 from pathlib import Path
 
@@ -105,7 +107,26 @@ def _one_line_warnings(message, category, filename, lineno, file=None, line=None
     print(f"warning: {message}", file=sys.stderr)
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (a scheduler's stop, `kill`): handled as Ctrl-C is, so sweep.json says "interrupted"."""
+
+
+def _terminate(signum, frame) -> None:
+    raise Terminated()
+
+
 def main(argv: list[str] | None = None) -> int:
+    """The command line; SIGTERM is handled as Ctrl-C while it runs (and handed back after)."""
+    if threading.current_thread() is not threading.main_thread():
+        return _command(argv)
+    previous = signal.signal(signal.SIGTERM, _terminate)
+    try:
+        return _command(argv)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _command(argv: list[str] | None) -> int:
     args = parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     # Each run's model gets its own predict function; TensorFlow's "retracing"
@@ -124,11 +145,12 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
+        terminated = isinstance(exc, Terminated)
         if not args.worker or not args.quiet:  # the chief of local workers says it once for all
-            print("\ninterrupted: finished runs and running runs' last checkpoints are saved; "
-                  "rerun the same command to resume", file=sys.stderr)
-        return 130
+            print(f"\n{'terminated' if terminated else 'interrupted'}: finished runs and running runs' last "
+                  "checkpoints are saved; rerun the same command to resume", file=sys.stderr)
+        return 143 if terminated else 130
 
 
 def _main(args: argparse.Namespace) -> int:

@@ -192,7 +192,9 @@ def data_key(data: ImageData, image_size: int, resize: str) -> str:
     if data.train_files:
         for split, files, labels in (("train", data.train_files, data.y_train), ("val", data.val_files, data.y_val)):
             h.update(split.encode())
-            h.update("\n".join(f"{f.path}\t{f.file_bytes}\t{f.modified_ns}" for f in files).encode())
+            # A file name that is not UTF-8 reaches Python with surrogate escapes: hash its bytes as they are.
+            h.update("\n".join(f"{f.path}\t{f.file_bytes}\t{f.modified_ns}" for f in files)
+                     .encode("utf-8", "surrogateescape"))
             h.update(np.ascontiguousarray(labels).tobytes())
     else:
         for array in (data.x_train, data.y_train, data.x_val, data.y_val):

@@ -90,6 +90,9 @@ def _class_folders(root: Path) -> list[Path]:
     classes = [p for p in classes if not _loops_back(p, root)]
     if not classes:
         raise SweepError(f"data folder {root} has no class sub-folders (expected one folder per class)")
+    if len(classes) == 1:
+        raise SweepError(f"data folder {root} has one class ({classes[0].name}/); a classifier needs at least two "
+                         f"class sub-folders, one per class")
     return classes
 
 

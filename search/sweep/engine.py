@@ -11,6 +11,7 @@ import contextlib
 import datetime as dt
 import difflib
 import json
+import sys
 import time
 from collections import Counter
 from dataclasses import asdict, dataclass, replace
@@ -31,7 +32,7 @@ from search.models.articles import ArticleHyperModel
 from rundir.lock import RunLock
 from search.models.own import OwnHyperModel, check_fits_data, is_article_model, model_name
 from search.sweep.progress import Progress
-from rundir.records import RunDirectory, RunRecord, objective_mode, objective_sign
+from rundir.records import RunDirectory, RunRecord, objective_mode, objective_sign, quarantine_damaged
 from search.sweep.rounds import (Round, RoundLog, current_round, describe_plan, first_round, next_round, plan_json,
                            open_after, stop_reason)
 from search.sweep.seeds import Seeds, seed_looks
@@ -348,6 +349,7 @@ def _run_locked(prepared: Prepared, records: RunDirectory, sweep_file: str, quie
     sweep = prepared.sweep
     _check_resumable(records, sweep)
     records.remove_temp_files()
+    damaged = quarantine_damaged(records)  # moved aside: their runs train again below
     started = dt.datetime.now().astimezone().isoformat(timespec="seconds")
     if (records.root / "sweep.json").exists():
         started = records.read_json("sweep.json").get("started", started)
@@ -361,6 +363,8 @@ def _run_locked(prepared: Prepared, records: RunDirectory, sweep_file: str, quie
 
     progress = Progress(None, sweep.objective, objective_mode(sweep.objective), quiet=quiet,
                         parallel=max(1, parallel.workers) if parallel else 1)
+    for message in damaged:  # shown even with --quiet: a warning is never progress
+        print(f"warning: {message}", file=sys.stderr, flush=True)
     from search.data.datacheck import check_for_sweep
 
     check_for_sweep(prepared.data, sweep.image_size, sweep.resize, records.root, progress.say)
@@ -374,8 +378,8 @@ def _run_locked(prepared: Prepared, records: RunDirectory, sweep_file: str, quie
         # Keep the sweep's own error (a full disk, say) the one the user sees.
         with contextlib.suppress(SweepError):
             records.write_summary()
-            if isinstance(exc, KeyboardInterrupt):
-                write_meta("interrupted")  # Ctrl-C: finished runs are kept, a rerun resumes
+        with contextlib.suppress(SweepError):
+            write_meta("interrupted")  # Ctrl-C, SIGTERM, a full disk: finished runs are kept, a rerun resumes
         raise
     records.write_summary()
     if lost:
@@ -419,6 +423,10 @@ class SeedRounds:
         tuner = SweepTuner(oracle, self.prepared.hypermodel, sweep, self.prepared.data, self.records, self.progress,
                            project_name=project, options=self.options, folds=self.prepared.folds)
         tuner.current_round = lambda: rnd
+        again = tuner.requeue_incomplete()
+        if again:
+            self.progress.say(f"trial{'s' if len(again) > 1 else ''} {', '.join(again)}: runs missing on disk, "
+                              f"trained again")
         return tuner
 
     def announce(self, done_runs: int = 0) -> None:

@@ -80,6 +80,9 @@ def training_arrays(data: ImageData, label_mode: str) -> TrainingData:
 Unit = tuple[int, "int | None"]  # one run of a trial: (seed, fold), fold None on a fixed split
 
 
+ENDED = ("COMPLETED", "FAILED", "INVALID")  # Keras Tuner's TrialStatus values of a trial it will not hand out again
+
+
 def record_id(trial_id: str) -> str:
     """Keras Tuner pads trial ids to the width of max_trials ("0", "00",
     "0000" for none), which changes when a resumed sweep gets a new
@@ -187,6 +190,25 @@ class SweepTuner(keras_tuner.Tuner):
         if not scores:
             raise keras_tuner.errors.FailedTrialError(f"every seed failed: {errors[0]}")
         return {self.sweep.objective: float(np.mean(scores))}
+
+    def requeue_incomplete(self) -> list[str]:
+        """Put the trials Keras Tuner holds as ended whose runs are not all on disk back in its retry
+        queue, so they train again: a damaged record moved aside (`quarantine_damaged`), a record deleted
+        by hand. Without this the oracle would count them done and the runs would be lost for good."""
+        if kt_private.is_worker(self):
+            return []
+        round_ = self.current_round()
+        waiting = set(kt_private.retry_queue(self.oracle))
+        again = []
+        for trial_id, trial in self.oracle.trials.items():
+            if trial.status not in ENDED or trial_id in waiting:
+                continue
+            rid = record_id(trial_id)
+            units = self._units(range(round_.seeds if round_.trains(rid) else round_.first_seed))
+            if any(self.records.read_run(rid, seed, fold) is None for seed, fold in units):
+                kt_private.requeue(self.oracle, trial_id)
+                again.append(rid)
+        return again
 
     def _units(self, seeds) -> list[Unit]:
         """The runs of `seeds`: one per seed, or with folds one per seed and fold."""

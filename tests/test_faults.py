@@ -1,0 +1,163 @@
+"""Faults that used to lose runs or mislead (issue 28): damaged records, unwritable run directories,
+a one-class folder, exits on SIGTERM, a damaged sweep.json. Each ends in one line, and a resume
+trains exactly what is missing."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import stat
+import sys
+
+import pandas as pd
+import pytest
+
+from conftest import make_image_folder, two_config_sweep, write_sweep
+from reports.header import header_info
+from reports.runs import load_runs
+from rundir.records import RunDirectory
+from search.run import main
+
+FLAGS = ["--no-report", "--quiet"]
+
+
+def _errors(capsys) -> list[str]:
+    captured = capsys.readouterr()
+    return [line for line in (captured.out + captured.err).strip().splitlines() if line.startswith("error:")]
+
+
+def _same_runs(a, b) -> None:
+    """Two run directories hold the same runs, value for value (the wall times aside)."""
+    ra, rb = RunDirectory(a).read_runs(), RunDirectory(b).read_runs()
+    assert [(r.trial_id, r.seed, r.status, r.score) for r in ra] == [(r.trial_id, r.seed, r.status, r.score) for r in rb]
+    for x, y in zip(ra, rb):
+        pd.testing.assert_frame_equal(pd.DataFrame(x.history).drop(columns="seconds"),
+                                      pd.DataFrame(y.history).drop(columns="seconds"))
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory):
+    """One finished two-run sweep, trained once for the module."""
+    root = tmp_path_factory.mktemp("faults")
+    data = make_image_folder(root / "data", per_class=8, size=12)
+    sweep = write_sweep(root / "faults.py", two_config_sweep("faults", data))
+    assert main([str(sweep), "--out", str(root / "plain"), *FLAGS]) == 0
+    return sweep, root / "plain"
+
+
+@pytest.fixture
+def finished(template, tmp_path):
+    """A copy of the finished sweep to damage, and the untouched original to compare with."""
+    sweep, plain = template
+    shutil.copytree(plain, tmp_path / "run")
+    return sweep, tmp_path / "run", plain
+
+
+@pytest.mark.parametrize("damage", ["record cut off", "record empty", "predictions cut off"])
+def test_a_damaged_record_is_named_moved_aside_retrained_and_listed_in_the_report(finished, capsys, damage):
+    """Before: the resume said "finished", the run dropped out of trials.csv for good and the report
+    said "1 missing" with no reason."""
+    sweep, out, plain = finished
+    record = out / "trials" / "0001" / "seed_0.json"
+    if damage == "record cut off":
+        record.write_text(record.read_text()[:40])
+    elif damage == "record empty":
+        record.write_text("")
+    else:
+        predictions = record.with_name("seed_0_predictions.csv")
+        predictions.write_text(predictions.read_text()[:-7])
+    header = header_info(load_runs(out))
+    assert len(header.damaged) == 1 and "trials/0001/seed_0" in header.damaged[0]  # the report says so
+    capsys.readouterr()
+    assert main([str(sweep), "--out", str(out), *FLAGS]) == 0
+    warnings = [line for line in capsys.readouterr().err.splitlines() if line.startswith("warning:")
+                and "damaged" in line]
+    assert len(warnings) == 1 and str(record) in warnings[0] and "trained again" in warnings[0]
+    assert (out / "damaged" / "trials" / "0001" / "seed_0.json").exists()
+    _same_runs(out, plain)  # retrained, to the value
+    assert "0001" in (out / "trials.csv").read_text()
+    header = header_info(load_runs(out))
+    assert header.damaged and header.damaged[0].startswith("damaged/trials/0001/seed_0")
+
+
+def test_a_deleted_record_is_trained_again(finished):
+    sweep, out, plain = finished
+    (out / "trials" / "0000" / "seed_0.json").unlink()
+    assert main([str(sweep), "--out", str(out), *FLAGS]) == 0
+    _same_runs(out, plain)
+
+
+@pytest.mark.skipif(os.geteuid() == 0 if hasattr(os, "geteuid") else True,
+                    reason="root writes through missing permissions")
+def test_a_run_directory_without_write_permission_is_one_line_exit_2(finished, capsys):
+    sweep, out, _ = finished
+    out.chmod(stat.S_IRUSR | stat.S_IXUSR)
+    try:
+        capsys.readouterr()
+        assert main([str(sweep), "--out", str(out), *FLAGS]) == 2
+        errors = _errors(capsys)
+        assert len(errors) == 1 and str(out) in errors[0] and "write permission" in errors[0]
+    finally:
+        out.chmod(stat.S_IRWXU)
+
+
+def test_a_run_directory_that_cannot_be_written_is_one_line_exit_2(finished, capsys, monkeypatch):
+    """A read-only disk, simulated where root ignores permissions: the write probe fails with EROFS."""
+    import errno
+    import tempfile
+
+    sweep, out, _ = finished
+
+    def read_only(*args, **kwargs):
+        raise OSError(errno.EROFS, "Read-only file system")
+
+    monkeypatch.setattr(tempfile, "mkstemp", read_only)
+    capsys.readouterr()
+    assert main([str(sweep), "--out", str(out), *FLAGS]) == 2
+    errors = _errors(capsys)
+    assert len(errors) == 1 and str(out) in errors[0] and "read-only" in errors[0]
+
+
+def test_a_damaged_sweep_json_says_how_to_recover(finished, capsys):
+    sweep, out, _ = finished
+    (out / "sweep.json").write_text('{"name": "faults", "sta')
+    capsys.readouterr()
+    code = main([str(sweep), "--out", str(out), *FLAGS])
+    errors = _errors(capsys)
+    assert code == 2 and len(errors) == 1
+    assert "sweep.json" in errors[0] and "delete it and rerun" in errors[0]
+
+
+def test_a_folder_with_one_class_is_one_line_before_training(tmp_path, capsys):
+    data = make_image_folder(tmp_path / "data", classes=("only",), per_class=10, size=12)
+    sweep = write_sweep(tmp_path / "one.py", two_config_sweep("one", data))
+    capsys.readouterr()
+    assert main([str(sweep), "--out", str(tmp_path / "run"), *FLAGS]) == 2
+    errors = _errors(capsys)
+    assert len(errors) == 1 and "one class" in errors[0] and str(data) in errors[0]
+    assert not (tmp_path / "run" / "trials").exists() or not list((tmp_path / "run" / "trials").rglob("seed_*.json"))
+
+
+def test_sigterm_marks_the_sweep_interrupted_and_exits_143(tmp_path):
+    import signal
+    import subprocess
+    import time
+
+    from conftest import ROOT
+
+    data = make_image_folder(tmp_path / "data", per_class=8, size=12)
+    body = two_config_sweep("term", data).replace("epochs=1", "epochs=200")
+    sweep = write_sweep(tmp_path / "term.py", body)
+    out = tmp_path / "run"
+    proc = subprocess.Popen([sys.executable, "-m", "search.run", str(sweep), "--out", str(out), *FLAGS],
+                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3"))
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not list(out.glob("trials/*/seed_*.json")):
+        time.sleep(0.1)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 143, err
+    assert json.loads((out / "sweep.json").read_text())["status"] == "interrupted"
+    assert "terminated" in err and "Traceback" not in err
