@@ -79,14 +79,19 @@ def test_broken_and_looping_file_symlinks_are_skipped(folder):
         assert "broken symbolic link" in message
 
 
-def test_huge_mostly_empty_png_loads_resized(folder):
-    """12000 x 12000 (144 MP, under the 400 MP limit): a small file that decodes to 144 MB."""
+def test_huge_mostly_empty_png_is_skipped_past_the_bound_and_loads_resized_under_a_raised_one(folder, monkeypatch):
+    """12000 x 12000 (144 MP): a small file that decodes to 144 MB. Past the default bound of 100 MP it is
+    skipped with one warning; with SEARCH_MAX_IMAGE_PIXELS raised it loads."""
     big = Image.new("L", (12_000, 12_000))
     ImageDraw.Draw(big).rectangle([0, 0, 11_999, 2_999], fill=200)  # top quarter bright
     path = folder / "a" / "huge.png"
     big.save(path)
     del big
     assert path.stat().st_size < 1_000_000
+    data, caught = load_with_warnings(folder)
+    assert len(data.y_train) + len(data.y_val) == 12
+    assert len(caught) == 1 and "huge.png" in caught[0][1] and "144 megapixels" in caught[0][1]
+    monkeypatch.setenv("SEARCH_MAX_IMAGE_PIXELS", "150000000")
     data, caught = load_with_warnings(folder)
     assert caught == []
     assert len(data.y_train) + len(data.y_val) == 13

@@ -161,3 +161,65 @@ def test_sigterm_marks_the_sweep_interrupted_and_exits_143(tmp_path):
     assert proc.returncode == 143, err
     assert json.loads((out / "sweep.json").read_text())["status"] == "interrupted"
     assert "terminated" in err and "Traceback" not in err
+
+
+def test_a_file_name_that_is_not_utf8_is_read_not_a_traceback(tmp_path, capsys):
+    """Before: UnicodeEncodeError in the data check's digest, a traceback, and sweep.json left "running"."""
+    from search.check import main as check_main
+
+    data = make_image_folder(tmp_path / "data", per_class=8, size=12)
+    first = sorted((data / "a").iterdir())[0]
+    odd = os.path.join(os.fsencode(data / "a"), b"caf\xe9.png")  # Latin-1 bytes: not UTF-8
+    with open(odd, "wb") as fh:
+        fh.write(first.read_bytes())
+    sweep = write_sweep(tmp_path / "odd.py", two_config_sweep("odd", data))
+    capsys.readouterr()
+    assert main([str(sweep), "--out", str(tmp_path / "run"), "--quiet"]) == 0
+    captured = capsys.readouterr()
+    assert "Traceback" not in captured.err
+    meta = json.loads((tmp_path / "run" / "sweep.json").read_text(encoding="utf-8"))
+    assert meta["status"] == "finished" and meta["data"]["n_train"] + meta["data"]["n_val"] == 17  # the file was read
+    assert check_main([str(data)]) == 0
+    assert "Traceback" not in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("space, says", [
+    ('{"pooling_1": ["avg", "median"]}', "pooling_1 takes 'avg', 'max', 'none'"),
+    ('{"pooling_1": ["avg", "maxx"]}', "did you mean 'max'?"),
+    ('{"batch_size": ["sixteen"]}', "batch_size takes whole numbers"),
+    ('{"batch_size": [0, 8]}', "batch_size must be at least 1"),
+    ('{"dropout": [0.2, 1.5]}', "dropout takes values from 0 to 0.9"),
+])
+def test_values_a_knob_does_not_accept_are_one_line_before_training(tmp_path, capsys, space, says):
+    """Before: "median" trained as no pooling under the wrong name; "sixteen" failed every run after training began."""
+    data = make_image_folder(tmp_path / "data", per_class=8, size=12)
+    body = two_config_sweep("values", data).replace('{"pooling_1": ["avg", "max"], "batch_size": 8}', space)
+    sweep = write_sweep(tmp_path / "values.py", body)
+    capsys.readouterr()
+    assert main([str(sweep), "--out", str(tmp_path / "run"), *FLAGS]) == 2
+    errors = _errors(capsys)
+    assert len(errors) == 1 and says in errors[0] and "DigitsCNN" in errors[0]
+    assert not list((tmp_path / "run").rglob("seed_*.json"))  # nothing trained
+
+
+def test_an_image_past_the_decode_bound_is_skipped_with_a_warning(tmp_path, monkeypatch):
+    """Before: a 20000x20000 PNG (552 KB on disk) decoded to about 2 GB, eight at once. The bound is set
+    low here so that a small image stands for a huge one; the default is 100 megapixels."""
+    import warnings
+
+    from PIL import Image
+
+    from search.data.images import DEFAULT_MAX_PIXELS, SkippedFileWarning, decode_files, max_pixels
+
+    assert max_pixels() == DEFAULT_MAX_PIXELS == 100_000_000
+    small, big = tmp_path / "small.png", tmp_path / "big.png"
+    Image.new("RGB", (20, 20), (10, 20, 30)).save(small)
+    Image.new("RGB", (200, 100), (10, 20, 30)).save(big)
+    monkeypatch.setenv("SEARCH_MAX_IMAGE_PIXELS", "10000")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        decoded = decode_files([small, big], 8, 3)
+    assert decoded.kept == [0]
+    skipped = [str(w.message) for w in caught if issubclass(w.category, SkippedFileWarning)]
+    assert len(skipped) == 1 and str(big) in skipped[0] and "200x100" in skipped[0]
+    assert "SEARCH_MAX_IMAGE_PIXELS" in skipped[0]

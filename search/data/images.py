@@ -10,6 +10,7 @@ sweep that would otherwise run for hours.
 from __future__ import annotations
 
 import math
+import os
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -31,9 +32,20 @@ RESIZE_MODES = ("stretch", "crop", "pad")
 # `decode_many` turns both into a skip with one warning naming the file.
 Image.MAX_IMAGE_PIXELS = 20_000 * 20_000
 
+# The most pixels an image may decode to (after JPEG's reduced-scale draft):
+# a 20000 x 20000 PNG is 552 KB on disk and 1.2 GB decoded, and eight decode
+# at once. Past this bound a file is skipped with a warning naming it.
+# Settable for a folder of huge scans: SEARCH_MAX_IMAGE_PIXELS=400000000.
+MAX_PIXELS_ENV = "SEARCH_MAX_IMAGE_PIXELS"
+DEFAULT_MAX_PIXELS = 100_000_000
+
 
 class SkippedFileWarning(UserWarning):
     """A file in the data folder that could not be used as an image."""
+
+
+class TooLarge(ValueError):
+    """An image past the decode bound (`max_pixels`): skipped before its pixels are decoded."""
 
 
 @dataclass(frozen=True)
@@ -56,6 +68,25 @@ class FileProperties:
     mode: str  # PIL's colour mode in the file: RGB, L, P, RGBA, CMYK, I;16 ...
     file_bytes: int
     modified_ns: int  # with the size, what tells a cached check that the file changed
+
+
+def max_pixels() -> int:
+    """The decode bound: SEARCH_MAX_IMAGE_PIXELS if set to a positive whole number, else 100 megapixels."""
+    try:
+        value = int(os.environ.get(MAX_PIXELS_ENV, DEFAULT_MAX_PIXELS))
+    except ValueError:
+        return DEFAULT_MAX_PIXELS
+    return value if value > 0 else DEFAULT_MAX_PIXELS
+
+
+def decode_workers(requested: int, bound: int) -> int:
+    """Threads that may decode at once without outgrowing the memory free now: each may hold an image
+    of up to `bound` pixels in 4 bytes, twice (decoding, then converting)."""
+    try:
+        free = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, OSError, ValueError):
+        return requested
+    return max(1, min(requested, free // (8 * bound)))
 
 
 def check_resize(resize: str) -> str:
@@ -89,10 +120,17 @@ def decode_file(path: Path, size: int, channels: int, resize: str = "stretch") -
             # JPEG can decode at 1/2, 1/4, 1/8 scale directly: much faster for
             # photos far larger than the model's input, same result after resize.
             img.draft("RGB" if channels == 3 else "L", (size, size))
+            bound = max_pixels()
+            if img.width * img.height > bound:
+                raise TooLarge(f"image too large: {img.width}x{img.height} would decode to "
+                                 f"{img.width * img.height / 1e6:.0f} megapixels, over the bound of {bound / 1e6:g} "
+                                 f"(set {MAX_PIXELS_ENV} to raise it)")
             img.load()
             img = _to_8bit(img)
             img = img.convert("RGB" if channels == 3 else "L")
             array = _resize(img, size, resize)
+    except TooLarge:
+        raise
     except UnidentifiedImageError:
         raise ValueError("not an image PIL can read") from None
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
@@ -190,7 +228,7 @@ def decode_files(
     # filter is process-wide: this is the one place that decodes in threads.)
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
-        with ThreadPoolExecutor(max_workers=workers) as pool:
+        with ThreadPoolExecutor(max_workers=decode_workers(workers, max_pixels())) as pool:
             results = list(pool.map(work, range(len(paths))))
     for i, problem in results:
         if problem is None:

@@ -9,13 +9,18 @@ its article default (`tune_new_entries=False` on the oracle).
 from __future__ import annotations
 
 import difflib
+import math
+import re
+from typing import Any
 
 import keras
 import keras_tuner
 
 from rundir.errors import SweepError
-from search.models.articles import ArticleCNN, ArticleHyperModel
+from search.models.articles import POOLING_CHOICES, ArticleCNN, ArticleHyperModel
 from search.sweep.spec import Range, Sweep
+
+POSITIVE_INTEGERS = ("batch_size", "epochs", "decay_steps", "conv_blocks", "dense_units")
 
 
 def declare_space(sweep: Sweep) -> keras_tuner.HyperParameters:
@@ -61,6 +66,54 @@ def check_names(sweep: Sweep, hypermodel: ArticleHyperModel, declared: keras_tun
             raise SweepError(f"unknown hyperparameter {name!r} for {type(hypermodel).__name__} ({hint})")
 
 
+def check_values(sweep: Sweep, hypermodel: Any, declared: keras_tuner.HyperParameters) -> None:
+    """Every value the sweep gives a knob must be one the model accepts, checked before any training.
+
+    A misspelt pooling kind ("maxx") used to build no pooling layer and train
+    under the wrong name, and `batch_size: ["sixteen"]` failed every run after
+    training began. The model's own declarations say what each knob takes:
+    a Choice of words its words (pooling, model, weights), an Int or Float
+    its range; sizes and counts must be positive whole numbers.
+    """
+    by_name = {p.name: p for p in declared.space}
+    model = getattr(hypermodel, "model_name", None) or type(hypermodel).__name__
+    for name, spec in sweep.space.items():
+        values = [spec.low, spec.high] if isinstance(spec, Range) else list(spec) if isinstance(spec, (list, tuple)) \
+            else [spec]
+        for value in values:
+            problem = _value_problem(name, value, by_name.get(name))
+            if problem:
+                raise SweepError(f"space[{name!r}] = {value!r} is not a value {model} accepts: {problem}")
+
+
+def _value_problem(name: str, value: Any, declared: Any) -> str:
+    """What is wrong with one value of a knob ("" when nothing). `declared` is the model's own
+    hyperparameter of that name (a Keras Tuner Choice, Int, Float or Boolean), or None."""
+    kind = type(declared).__name__ if declared is not None else ""
+    words = POOLING_CHOICES if re.fullmatch(r"pooling_\d+", name) else \
+        list(declared.values) if kind == "Choice" and all(isinstance(v, str) for v in declared.values) else None
+    if words is not None:
+        if value in words:
+            return ""
+        close = difflib.get_close_matches(str(value), words, n=1)
+        return f"{name} takes {', '.join(repr(w) for w in words)}" + (f"; did you mean {close[0]!r}?" if close else "")
+    if kind == "Boolean":
+        return "" if isinstance(value, bool) else f"{name} takes True or False"
+    number = isinstance(value, (int, float)) and not isinstance(value, bool)
+    if name in POSITIVE_INTEGERS or kind == "Int":
+        if not number or not float(value).is_integer():
+            return f"{name} takes whole numbers, like {declared.default!r}" if declared is not None else \
+                f"{name} takes whole numbers"
+        if name in POSITIVE_INTEGERS and value < 1:
+            return f"{name} must be at least 1"
+    if kind in ("Int", "Float"):
+        if not number or not math.isfinite(value):
+            return f"{name} takes numbers, like {declared.default!r}"
+        if not declared.min_value <= value <= declared.max_value:
+            return f"{name} takes values from {declared.min_value:g} to {declared.max_value:g}"
+    return ""
+
+
 def default_model(hypermodel: ArticleHyperModel, sweep: Sweep) -> tuple[keras.Model, dict, dict]:
     """Build the article model (all defaults), check the sweep's names
     against what it declares, and return it with the values a first trial
@@ -71,6 +124,7 @@ def default_model(hypermodel: ArticleHyperModel, sweep: Sweep) -> tuple[keras.Mo
     defaults = keras_tuner.HyperParameters()
     model = hypermodel.build(defaults)
     check_names(sweep, hypermodel, defaults)
+    check_values(sweep, hypermodel, defaults)
     return model, {**defaults.values, **declare_space(sweep).values}, dict(defaults.values)
 
 
