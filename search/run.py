@@ -33,15 +33,19 @@ examples:
   python -m search.run SWEEP_FILE --epochs 2 --max-trials 3 --out runs/try
   python -m search.run SWEEP_FILE --workers 2             two trials at once on this machine
   python -m search.run SWEEP_FILE --tensorboard           then: tensorboard --logdir runs/NAME/tensorboard
+  python -m search.run --check-run runs/NAME               is a run directory whole? trains nothing
 
 results: RUN_DIR (default runs/NAME, NAME from the sweep file) holds sweep.json, trials.csv,
 trials/, report.html; rerunning the same command resumes.
 
 exit status:
-  0    the sweep finished (or --describe)
-  1    it ran but could not finish: every run failed, or workers were lost
-  2    a mistake in the input: a flag, the sweep file, the data folder (one line starting with error:)
+  0    the sweep finished (or --describe; or --check-run found the run directory whole)
+  1    it ran but could not finish: every run failed, workers were lost, the disk is full or failed
+       (nothing recorded as failed: free space and rerun to resume); --check-run found problems
+  2    a mistake in the input: a flag, the sweep file, the data folder, a run directory that cannot be
+       written (one line starting with error:)
   130  interrupted with Ctrl-C; finished runs are kept, rerun to resume
+  143  stopped by SIGTERM, as Ctrl-C
 """
 
 
@@ -83,6 +87,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="save a running run at an epoch's end once SECONDS have passed since its last save, so a "
                         "killed sweep resumes it there (default 60; 0: every epoch; off: never)")
     p.add_argument("--describe", action="store_true", help="print the search space and model size, then exit")
+    p.add_argument("--check-run", type=Path, metavar="RUN_DIR",
+                   help="verify a run directory without training: every record parses, every completed run has "
+                        "its files, Keras Tuner's state agrees with the records (exit 1 on a problem)")
     p.add_argument("--no-report", action="store_true", help="do not write the HTML report")
     p.add_argument("--quiet", action="store_true", help="no description or progress lines: only errors and the report path")
     p.add_argument("--debug", action="store_true", help="show tracebacks of errors")
@@ -136,6 +143,8 @@ def _command(argv: list[str] | None) -> int:
     from rundir.errors import SweepError
 
     try:
+        if args.check_run is not None:
+            return _check_run(args.check_run)
         from search.quiet import import_backend_quietly
 
         import_backend_quietly()
@@ -151,6 +160,15 @@ def _command(argv: list[str] | None) -> int:
             print(f"\n{'terminated' if terminated else 'interrupted'}: finished runs and running runs' last "
                   "checkpoints are saved; rerun the same command to resume", file=sys.stderr)
         return 143 if terminated else 130
+
+
+def _check_run(run_dir: Path) -> int:
+    """--check-run: reads files only, so it imports no Keras."""
+    from rundir.verify import check_run
+
+    result = check_run(run_dir)
+    print("\n".join(result.lines()))
+    return 0 if result.ok else 1
 
 
 def _main(args: argparse.Namespace) -> int:

@@ -223,3 +223,19 @@ def test_an_image_past_the_decode_bound_is_skipped_with_a_warning(tmp_path, monk
     skipped = [str(w.message) for w in caught if issubclass(w.category, SkippedFileWarning)]
     assert len(skipped) == 1 and str(big) in skipped[0] and "200x100" in skipped[0]
     assert "SEARCH_MAX_IMAGE_PIXELS" in skipped[0]
+
+
+def test_check_run_verifies_a_run_directory_without_training(finished, capsys):
+    sweep, out, _ = finished
+    assert main(["--check-run", str(out)]) == 0
+    assert capsys.readouterr().out.splitlines()[0].endswith("2 run records (2 completed); whole")
+    (out / "trials" / "0001" / "seed_0_predictions.csv").unlink()
+    (out / "trials" / "0000" / "seed_0.json").unlink()
+    assert main(["--check-run", str(out)]) == 1
+    problems = [line for line in capsys.readouterr().out.splitlines() if line.startswith("problem: ")]
+    assert len(problems) == 2
+    assert any("seed_0.json is completed but seed_0_predictions.csv is missing" in p for p in problems)
+    assert any("Keras Tuner holds trial 0000 of round 1 as completed, but 1 of its runs have no finished record"
+               in p for p in problems)
+    assert main(["--check-run", str(out / "trials")]) == 2
+    assert "has no sweep.json" in capsys.readouterr().err

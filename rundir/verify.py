@@ -1,0 +1,106 @@
+"""Verify a run directory without training (`python -m search.run --check-run RUN_DIR`).
+
+A resume trusts what is on disk, so before relying on a run directory
+(copied from another machine, restored from a backup, left by a crash) a
+user can ask whether it is whole: every record parses, every completed run
+has its history and predictions, and Keras Tuner's state agrees with the
+records (a trial it holds as done has all its runs on disk). Reads files
+only: no Keras, no Keras Tuner, nothing written.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rundir.errors import SweepError
+from rundir.records import RunDirectory, find_damaged
+
+ENDED = ("COMPLETED", "FAILED", "INVALID")  # Keras Tuner's statuses of a trial it will not hand out again
+
+
+@dataclass
+class RunCheck:
+    """What the check found: problems make it fail; notes are facts a resume takes care of."""
+
+    root: Path
+    records: int = 0
+    completed: int = 0
+    problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def lines(self) -> list[str]:
+        head = (f"check-run {self.root}: {self.records} run records ({self.completed} completed); "
+                + ("whole" if self.ok else f"{len(self.problems)} problem{'s' if len(self.problems) != 1 else ''}"))
+        return [head, *(f"problem: {p}" for p in self.problems), *(f"note: {n}" for n in self.notes)]
+
+
+def check_run(root: str | Path) -> RunCheck:
+    """Check the run directory at `root`. Raises SweepError when it is not one (no sweep.json)."""
+    directory = RunDirectory(root)
+    result = RunCheck(directory.root)
+    if not (directory.root / "sweep.json").exists():
+        raise SweepError(f"{directory.root} is not a sweep's run directory (it has no sweep.json)")
+    meta = directory.read_json("sweep.json")  # a damaged one is a one-line SweepError with the way out
+    for path, why in find_damaged(directory):
+        result.problems.append(f"{path} is damaged ({why}); the next run of the sweep moves it to "
+                               f"{directory.root / 'damaged'}/ and trains the run again")
+    damaged = {path for path, _ in find_damaged(directory)}
+    runs = [r for r in directory.read_runs() if directory.run_path(r.trial_id, r.seed, r.fold) not in damaged]
+    result.records, result.completed = len(runs), sum(r.status == "completed" for r in runs)
+    for run in runs:
+        path = directory.run_path(run.trial_id, run.seed, run.fold)
+        if run.status == "completed":
+            for companion in (path.with_name(f"{run.name}_history.csv"), directory.predictions_path(
+                    run.trial_id, run.seed, run.fold)):
+                if not companion.exists():
+                    result.problems.append(f"{path} is completed but {companion.name} is missing")
+        elif run.status == "running":
+            result.notes.append(f"{path} was cut short (status running); a resume trains it again")
+    _check_tuner_state(directory, meta, runs, result)
+    return result
+
+
+def _check_tuner_state(directory: RunDirectory, meta: dict, runs: list, result: RunCheck) -> None:
+    """Each round's Keras Tuner project (tuner/, tuner/round_<n>/) against the records of its seeds."""
+    on_disk = {(int(r.trial_id), r.seed, r.fold) for r in runs if r.trial_id.isdigit()
+               and r.status in ("completed", "failed")}
+    folds = meta.get("folds")
+    fold_ids = list(range(int(folds.get("k")))) if isinstance(folds, dict) and folds.get("k") else [None]
+    rounds = meta.get("rounds") or [{"round": 1, "first_seed": 0, "seeds": meta.get("seeds")
+                                     if isinstance(meta.get("seeds"), int) else 1}]
+    known: set[int] = set()
+    for rnd in rounds:
+        number = int(rnd.get("round", 1))
+        project = directory.tuner_dir if number == 1 else directory.tuner_dir / f"round_{number}"
+        targeted = rnd.get("trials")
+        for state in sorted(project.glob("trial_*/trial.json")):
+            try:
+                trial = json.loads(state.read_text(encoding="utf-8"))
+                trial_id, status = int(trial["trial_id"]), str(trial["status"])
+            except (OSError, ValueError, KeyError, TypeError) as exc:
+                result.problems.append(f"Keras Tuner's state file {state} is damaged ({exc}); delete {project} "
+                                       f"and rerun the same command to rebuild it from the records")
+                continue
+            known.add(trial_id)
+            if status not in ENDED:
+                continue
+            trains = targeted is None or f"{trial_id:04d}" in targeted
+            seeds = range(int(rnd.get("seeds") or 1) if trains else int(rnd.get("first_seed") or 0))
+            missing = [(s, f) for s in seeds for f in fold_ids if (trial_id, s, f) not in on_disk]
+            if missing:
+                s, f = missing[0]
+                result.problems.append(
+                    f"Keras Tuner holds trial {trial_id:04d} of round {number} as {status.lower()}, but "
+                    f"{len(missing)} of its runs have no finished record (first: seed {s}"
+                    + (f" fold {f}" if f is not None else "") + "); a resume trains them again")
+    unknown = sorted({int(r.trial_id) for r in runs if r.trial_id.isdigit()} - known)
+    if unknown and directory.tuner_dir.exists():
+        result.notes.append(f"records of trial{'s' if len(unknown) > 1 else ''} "
+                            f"{', '.join(f'{t:04d}' for t in unknown[:5])}{'...' if len(unknown) > 5 else ''} "
+                            f"are not in Keras Tuner's state; a grid resume reuses them, another oracle may not")
