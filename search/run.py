@@ -40,10 +40,8 @@ trials/, report.html; rerunning the same command resumes.
 
 exit status:
   0    the sweep finished (or --describe; or --check-run found the run directory whole)
-  1    it ran but could not finish: every run failed, workers were lost, the disk is full or failed
-       (nothing recorded as failed: free space and rerun to resume); --check-run found problems
-  2    a mistake in the input: a flag, the sweep file, the data folder, a run directory that cannot be
-       written (one line starting with error:)
+  1    it ran but could not finish (every run failed, workers lost, a full disk); --check-run found a problem
+  2    a mistake in the input: a flag, the sweep file, the data folder, an unwritable run directory (error: ...)
   130  interrupted with Ctrl-C; finished runs are kept, rerun to resume
   143  stopped by SIGTERM, as Ctrl-C
 """

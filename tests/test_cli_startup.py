@@ -39,7 +39,7 @@ def test_help_epilog_has_examples_and_every_exit_code():
                      "RUN_DIR", "--tensorboard", "--save-best-model", "exit status:"):
         assert expected in text, expected
     codes = [line.split()[0] for line in text.split("exit status:")[1].strip().splitlines()]
-    assert codes == ["0", "1", "2", "130"]
+    assert codes == ["0", "1", "2", "130", "143"]
 
 
 @pytest.fixture

@@ -188,7 +188,7 @@ def test_a_file_name_that_is_not_utf8_is_read_not_a_traceback(tmp_path, capsys):
     ('{"pooling_1": ["avg", "maxx"]}', "did you mean 'max'?"),
     ('{"batch_size": ["sixteen"]}', "batch_size takes whole numbers"),
     ('{"batch_size": [0, 8]}', "batch_size must be at least 1"),
-    ('{"dropout": [0.2, 1.5]}', "dropout takes values from 0 to 0.9"),
+    ('{"dropout": [0.2, 1.5]}', "dropout takes rates from 0 up to (not including) 1"),
 ])
 def test_values_a_knob_does_not_accept_are_one_line_before_training(tmp_path, capsys, space, says):
     """Before: "median" trained as no pooling under the wrong name; "sixteen" failed every run after training began."""

@@ -165,3 +165,51 @@ def test_a_full_disk_during_a_checkpoint_stops_the_sweep_and_the_resume_matches_
     for a, b in zip(resumed, plain):
         pd.testing.assert_frame_equal(pd.DataFrame(a.history).drop(columns="seconds"),
                                       pd.DataFrame(b.history).drop(columns="seconds"))
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A real 5 MB tmpfs; skips where mounting is not allowed (not root, a container without the right)."""
+    import shutil
+    import subprocess
+
+    mount = tmp_path / "disk"
+    mount.mkdir()
+    if shutil.which("mount") is None or subprocess.run(["mount", "-t", "tmpfs", "-o", "size=5m", "tmpfs", str(mount)],
+                                                       capture_output=True).returncode != 0:
+        pytest.skip("cannot mount a tmpfs here (needs root and the right to mount)")
+    yield mount
+    subprocess.run(["umount", "-l", str(mount)], capture_output=True)
+
+
+def test_a_real_full_disk_loses_no_run_and_never_crashes(tmp_path, small_disk, capsys):
+    """The issue's repro on a real file system: a filler leaves a little space, the sweep fills it during
+    a checkpoint or a record, exits 1 with one line (never a segfault or a traceback); after the filler
+    goes, the same command finishes with every run as an uninterrupted sweep has it."""
+    import subprocess
+    import sys
+
+    import pandas as pd
+
+    from conftest import ROOT
+
+    data = make_image_folder(tmp_path / "data", per_class=8, size=12)
+    sweep = write_sweep(tmp_path / "ckpt.py", CHECKPOINTED.format(data=str(data)))
+    flags = ["--no-report", "--quiet", "--checkpoint-every", "0"]
+    assert main([str(sweep), "--out", str(tmp_path / "plain"), *flags]) == 0
+    out, filler = small_disk / "run", small_disk / "filler"
+    free = os.statvfs(small_disk).f_bavail * os.statvfs(small_disk).f_frsize
+    filler.write_bytes(b"\0" * (free - 160 * 1024))  # room for the sweep's first files, not for its checkpoints
+    proc = subprocess.run([sys.executable, "-m", "search.run", str(sweep), "--out", str(out), *flags], cwd=ROOT,
+                          capture_output=True, text=True, env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3"))
+    errors = [line for line in proc.stderr.splitlines() if line.startswith("error:")]
+    assert proc.returncode == 1, proc.stderr[-2000:]
+    assert len(errors) == 1 and "No space left on device" in errors[0] and "Traceback" not in proc.stderr
+    assert not [r for r in RunDirectory(out).read_runs() if r.status == "failed"]
+    filler.unlink()
+    assert main([str(sweep), "--out", str(out), *flags]) == 0
+    resumed, plain = RunDirectory(out).read_runs(), RunDirectory(tmp_path / "plain").read_runs()
+    assert [(r.trial_id, r.seed, r.status) for r in resumed] == [(r.trial_id, r.seed, r.status) for r in plain]
+    for a, b in zip(resumed, plain):
+        pd.testing.assert_frame_equal(pd.DataFrame(a.history).drop(columns="seconds"),
+                                      pd.DataFrame(b.history).drop(columns="seconds"))

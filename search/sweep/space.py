@@ -86,9 +86,20 @@ def check_values(sweep: Sweep, hypermodel: Any, declared: keras_tuner.HyperParam
                 raise SweepError(f"space[{name!r}] = {value!r} is not a value {model} accepts: {problem}")
 
 
+LIMITS = {  # numeric knobs whose values Keras itself would refuse, or that mean nothing
+    "dropout": (lambda v: 0 <= v < 1, "dropout takes rates from 0 up to (not including) 1"),
+    "learning_rate": (lambda v: v > 0, "learning_rate must be above 0"),
+    "decay_rate": (lambda v: v > 0, "decay_rate must be above 0"),
+}
+
+
 def _value_problem(name: str, value: Any, declared: Any) -> str:
     """What is wrong with one value of a knob ("" when nothing). `declared` is the model's own
-    hyperparameter of that name (a Keras Tuner Choice, Int, Float or Boolean), or None."""
+    hyperparameter of that name (a Keras Tuner Choice, Int, Float or Boolean), or None.
+
+    A model's declared numeric range is not a limit (the sweep's own range
+    wins, and a deliberately tiny learning rate is a fair experiment); the
+    kind of value is, and so are the `LIMITS` and positive counts and sizes."""
     kind = type(declared).__name__ if declared is not None else ""
     words = POOLING_CHOICES if re.fullmatch(r"pooling_\d+", name) else \
         list(declared.values) if kind == "Choice" and all(isinstance(v, str) for v in declared.values) else None
@@ -99,18 +110,16 @@ def _value_problem(name: str, value: Any, declared: Any) -> str:
         return f"{name} takes {', '.join(repr(w) for w in words)}" + (f"; did you mean {close[0]!r}?" if close else "")
     if kind == "Boolean":
         return "" if isinstance(value, bool) else f"{name} takes True or False"
-    number = isinstance(value, (int, float)) and not isinstance(value, bool)
+    number = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
     if name in POSITIVE_INTEGERS or kind == "Int":
         if not number or not float(value).is_integer():
-            return f"{name} takes whole numbers, like {declared.default!r}" if declared is not None else \
-                f"{name} takes whole numbers"
+            return f"{name} takes whole numbers" + (f", like {declared.default!r}" if declared is not None else "")
         if name in POSITIVE_INTEGERS and value < 1:
             return f"{name} must be at least 1"
-    if kind in ("Int", "Float"):
-        if not number or not math.isfinite(value):
-            return f"{name} takes numbers, like {declared.default!r}"
-        if not declared.min_value <= value <= declared.max_value:
-            return f"{name} takes values from {declared.min_value:g} to {declared.max_value:g}"
+    if (kind == "Float" or name in LIMITS) and not number:
+        return f"{name} takes numbers" + (f", like {declared.default!r}" if declared is not None else "")
+    if name in LIMITS and not LIMITS[name][0](value):
+        return LIMITS[name][1]
     return ""
 
 
