@@ -55,7 +55,7 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks.common import Measurement, Skip
+from benchmarks.common import Measurement, Skip, text_table
 
 CLAIM_IDS = ("pooling-texture", "mixed-pooling", "depth-overfit")
 MARGIN = 0.02
@@ -597,7 +597,4 @@ def table(lines: list[str]) -> str:
                      f"{d.get('mean_runs', 0):.0f}"))
     if len(rows) == 1:
         return ""
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    out = ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
-    out.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(out)
+    return text_table(rows)

@@ -217,6 +217,11 @@ def summary_table(lines: list[str]) -> str:
         verdict = {True: "PASS", False: "FAIL", None: "-"}[m["pass"]]
         rows.append((m["name"], with_unit(m["baseline"]), with_unit(m["ours"]), fmt(m["ratio"]),
                      m["target"] or "-", verdict, best))
+    return text_table(rows)
+
+
+def text_table(rows: list[tuple[str, ...]]) -> str:
+    """Rows of text (the first the header) as aligned columns with a rule under the header."""
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     out = ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
     out.insert(1, "  ".join("-" * w for w in widths))

@@ -34,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks.common import Measurement
+from benchmarks.common import Measurement, text_table
 
 CLAIM = "pooling-texture"
 MARGIN = 0.02
@@ -230,7 +230,4 @@ def table(lines: list[str]) -> str:
                      f"{d['mean_seeds']:.1f}"))
     if len(rows) == 1:
         return ""
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    out = ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
-    out.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(out)
+    return text_table(rows)

@@ -114,6 +114,17 @@ def test_disk_filling_up_mid_sweep_stops_with_one_line_and_loses_nothing(tmp_pat
     assert {r.hyperparameters["pooling_1"] for r in runs} == {"avg", "max"}
 
 
+def assert_same_runs(resumed_dir, plain_dir) -> None:
+    """Every run of the resumed sweep as the uninterrupted one has it, epoch by epoch (wall times aside)."""
+    import pandas as pd
+
+    resumed, plain = RunDirectory(resumed_dir).read_runs(), RunDirectory(plain_dir).read_runs()
+    assert [(r.trial_id, r.seed, r.status) for r in resumed] == [(r.trial_id, r.seed, r.status) for r in plain]
+    for a, b in zip(resumed, plain):
+        pd.testing.assert_frame_equal(pd.DataFrame(a.history).drop(columns="seconds"),
+                                      pd.DataFrame(b.history).drop(columns="seconds"))
+
+
 CHECKPOINTED = """
 sweep = Sweep(
     name="ckpt",
@@ -134,7 +145,6 @@ def test_a_full_disk_during_a_checkpoint_stops_the_sweep_and_the_resume_matches_
     failed records (9 of 12 runs lost for good). Now: one error line, exit 1, no run failed, no half-written
     checkpoint folder, and after freeing space the same command ends as an uninterrupted sweep."""
     import numpy as np
-    import pandas as pd
 
     from search.training import checkpoints
 
@@ -160,11 +170,7 @@ def test_a_full_disk_during_a_checkpoint_stops_the_sweep_and_the_resume_matches_
     assert not list(out.rglob(".epoch_*"))  # no half-written checkpoint folder left behind
     monkeypatch.undo()
     assert main([str(sweep), "--out", str(out), *flags]) == 0
-    resumed, plain = RunDirectory(out).read_runs(), RunDirectory(tmp_path / "plain").read_runs()
-    assert [(r.trial_id, r.seed, r.status) for r in resumed] == [(r.trial_id, r.seed, r.status) for r in plain]
-    for a, b in zip(resumed, plain):
-        pd.testing.assert_frame_equal(pd.DataFrame(a.history).drop(columns="seconds"),
-                                      pd.DataFrame(b.history).drop(columns="seconds"))
+    assert_same_runs(out, tmp_path / "plain")
 
 
 @pytest.fixture
@@ -189,8 +195,6 @@ def test_a_real_full_disk_loses_no_run_and_never_crashes(tmp_path, small_disk, c
     import subprocess
     import sys
 
-    import pandas as pd
-
     from conftest import ROOT
 
     data = make_image_folder(tmp_path / "data", per_class=8, size=12)
@@ -208,8 +212,4 @@ def test_a_real_full_disk_loses_no_run_and_never_crashes(tmp_path, small_disk, c
     assert not [r for r in RunDirectory(out).read_runs() if r.status == "failed"]
     filler.unlink()
     assert main([str(sweep), "--out", str(out), *flags]) == 0
-    resumed, plain = RunDirectory(out).read_runs(), RunDirectory(tmp_path / "plain").read_runs()
-    assert [(r.trial_id, r.seed, r.status) for r in resumed] == [(r.trial_id, r.seed, r.status) for r in plain]
-    for a, b in zip(resumed, plain):
-        pd.testing.assert_frame_equal(pd.DataFrame(a.history).drop(columns="seconds"),
-                                      pd.DataFrame(b.history).drop(columns="seconds"))
+    assert_same_runs(out, tmp_path / "plain")
