@@ -140,13 +140,13 @@ class TunedTally:
     averaged: dict[str, int] = field(default_factory=dict)
 
     def add(self, row, naive_outcome, truth_label: str, truth: float, seeds: int) -> None:
-        from benchmarks.calibration import is_false
-        from claims.stats import SUPPORTED
+        from claims.stats import CONTRADICTED, SUPPORTED
 
-        effect_m = {"zero": 0.0, "twice the margin": 2.0}[truth_label]
+        # False: any definitive difference when the truth is zero; "contradicted" when max truly wins.
+        wrong = (SUPPORTED, CONTRADICTED) if truth_label == "zero" else (CONTRADICTED,)
         self.sweeps += 1
         self.seeds += seeds
-        self.false += is_false(row.tuned_verdict, effect_m)
+        self.false += row.tuned_verdict in wrong
         self.supported += row.tuned_verdict == SUPPORTED
         low = -math.inf if row.tuned_ci_low is None else row.tuned_ci_low
         high = math.inf if row.tuned_ci_high is None else row.tuned_ci_high
@@ -154,7 +154,7 @@ class TunedTally:
         self.error += (row.tuned_effect if row.tuned_effect is not None else math.nan) - truth
         verdict, n_low, n_high, n_mean = naive_outcome
         self.naive_error += n_mean - truth
-        self.naive_false += is_false(verdict, effect_m)
+        self.naive_false += verdict in wrong
         self.naive_supported += verdict == SUPPORTED
         self.naive_covered += n_low <= truth <= n_high
         self.averaged[row.final] = self.averaged.get(row.final, 0) + 1
