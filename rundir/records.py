@@ -301,7 +301,8 @@ class RunDirectory:
         except FileNotFoundError:
             raise SweepError(f"{path} does not exist (is {self.root} a sweep run directory?)") from None
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            why = f"{exc.msg} at line {exc.lineno}" if isinstance(exc, json.JSONDecodeError) else "not UTF-8"
+            why = f"{exc.msg} (line {exc.lineno}, column {exc.colno})" if isinstance(exc, json.JSONDecodeError) \
+                else "not UTF-8"
             hint = (": the finished runs are safe in their records; delete it and rerun the same command, which "
                     "writes it again" if name == "sweep.json" else "")
             raise SweepError(f"{path} is not valid JSON ({why}){hint}") from None
@@ -346,7 +347,7 @@ def _why_unreadable(path: Path) -> str:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        return f"cut off or not JSON: {exc.msg} at line {exc.lineno}"
+        return f"cut off or not JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
     try:
         RunRecord(**data)
     except TypeError as exc:

@@ -97,7 +97,8 @@ def _check_tuner_state(directory: RunDirectory, meta: dict, runs: list, result: 
                 s, f = missing[0]
                 result.problems.append(
                     f"Keras Tuner holds trial {trial_id:04d} of round {number} as {status.lower()}, but "
-                    f"{len(missing)} of its runs have no finished record (first: seed {s}"
+                    f"{len(missing)} of its runs {'has' if len(missing) == 1 else 'have'} no finished record "
+                    f"(first: seed {s}"
                     + (f" fold {f}" if f is not None else "") + "); a resume trains them again")
     unknown = sorted({int(r.trial_id) for r in runs if r.trial_id.isdigit()} - known)
     if unknown and directory.tuner_dir.exists():

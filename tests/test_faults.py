@@ -235,7 +235,7 @@ def test_check_run_verifies_a_run_directory_without_training(finished, capsys):
     problems = [line for line in capsys.readouterr().out.splitlines() if line.startswith("problem: ")]
     assert len(problems) == 2
     assert any("seed_0.json is completed but seed_0_predictions.csv is missing" in p for p in problems)
-    assert any("Keras Tuner holds trial 0000 of round 1 as completed, but 1 of its runs have no finished record"
+    assert any("Keras Tuner holds trial 0000 of round 1 as completed, but 1 of its runs has no finished record"
                in p for p in problems)
     assert main(["--check-run", str(out / "trials")]) == 2
     assert "has no sweep.json" in capsys.readouterr().err
