@@ -121,3 +121,7 @@ def test_a_sweep_in_rounds_leaves_out_the_configuration_no_claim_reads(tmp_path)
     assert len(runs) == (4 * 2 + 3 * 1) * 2  # configurations x seeds x 2 folds
     header = header_info(load_runs(out))
     assert header.n_expected == len(runs) and header.n_missing == 0
+    from rundir.verify import check_run
+
+    check = check_run(out)  # rounds, a targeted round and folds: whole, with no false alarm
+    assert check.ok and not check.notes, check.lines()
