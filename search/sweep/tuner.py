@@ -450,7 +450,8 @@ class SweepTuner(keras_tuner.Tuner):
                 tmp = root / f".{BEST_MODEL}.tmp.keras"
                 model.save(tmp)
                 tmp.replace(path)
-            except Exception as exc:  # a model Keras cannot serialise must not fail the run
+            except Exception as exc:  # a model Keras cannot serialise (or a full disk) must not fail the run
+                tmp.unlink(missing_ok=True)  # never leave a half-written model behind
                 self.progress.say(f"warning: could not save the best model: {_describe_failure(exc)}")
                 return
             atomic_write_text(root / BEST_MODEL_INFO, json.dumps(
