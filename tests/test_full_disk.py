@@ -112,6 +112,8 @@ def test_disk_filling_up_mid_sweep_stops_with_one_line_and_loses_nothing(tmp_pat
     runs = RunDirectory(out).read_runs()
     assert [(r.trial_id, r.seed, r.status) for r in runs] == [("0000", 0, "completed"), ("0001", 0, "completed")]
     assert {r.hyperparameters["pooling_1"] for r in runs} == {"avg", "max"}
+    assert main([str(sweep), "--out", str(tmp_path / "plain"), "--no-report", "--quiet"]) == 0
+    assert_same_runs(out, tmp_path / "plain")  # value for value as a sweep that never met a full disk
 
 
 def assert_same_runs(resumed_dir, plain_dir) -> None:
