@@ -17,7 +17,10 @@ For each part of a requested claim:
 4. at every planned look (`seed_looks` in sweep.json) reached so far: the
    t test of each statement on seeds 0..n-1; sequential p-values over the
    looks; Holm across every part the sweep judges. The adjusted verdict is
-   the one to act on; the unadjusted one is what the 95% interval says.
+   the one to act on; the unadjusted one is what the 95% interval says;
+5. where the sweep varies other knobs too, the tuned comparison of each
+   contrast part (`claims.tuned`): each side at its own best settings,
+   judged the same way as a Holm family of its own.
 """
 
 from __future__ import annotations
