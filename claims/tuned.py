@@ -94,7 +94,12 @@ class Tuned:
 
     @property
     def seeds(self) -> list[int]:
-        return sorted({s for configs in self.table.values() for by_seed in configs.values() for s in by_seed})
+        return table_seeds(self.table)
+
+
+def table_seeds(table: Table) -> list[int]:
+    """Every seed any configuration of either side has, in order."""
+    return sorted({s for configs in table.values() for by_seed in configs.values() for s in by_seed})
 
 
 def side_table(part: Part, runs: list[RunRecord], meta: dict[str, Any]) -> tuple[Table, Pairing]:
@@ -158,8 +163,7 @@ def measure_tuned(part: Part, runs: list[RunRecord], meta: dict[str, Any]) -> Tu
     table, plan = side_table(part, runs, meta)
     if not has_nuisance(table) or not table[TREATMENT] or not table[BASELINE]:
         return None
-    seeds = sorted({s for configs in table.values() for by_seed in configs.values() for s in by_seed})
-    per_seed, choices = cross_fit(table, seeds)
+    per_seed, choices = cross_fit(table, table_seeds(table))
     if not per_seed:
         return None
     return Tuned(per_seed, describe_choices(choices, table, plan, runs), table,

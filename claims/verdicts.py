@@ -320,7 +320,8 @@ def judge(results: list[PartResult], plan: LookPlan) -> None:
     the same for the tuned comparisons (a Holm family of their own, `claims.tuned`)."""
     tested = [r for r in results if r.tested]
     for r in tested:
-        r.interval, r.verdict = _unadjusted(list(r.per_seed.values()), r.part, plan)
+        r.interval = t_interval(list(r.per_seed.values()))
+        r.verdict = _unadjusted(p_values(r.interval, r.part.sign, r.part.margin), len(r.per_seed), plan)
     if not tested:
         return
     weights = look_weights(plan.looks)
@@ -332,19 +333,16 @@ def judge(results: list[PartResult], plan: LookPlan) -> None:
         r.adjusted, r.seeds_needed, r.evidence = adjusted, needed, evidence
     tuned = [r for r in tested if r.tuned is not None]
     for r in tuned:
-        values = list(r.tuned.per_seed.values())
-        r.tuned.interval, p = tuned_statements(r.tuned, values, r.part)
-        r.tuned.verdict = decide(p, ALPHA) if len(values) >= plan.min_seeds else INCONCLUSIVE
+        r.tuned.interval, p = tuned_statements(r.tuned, list(r.tuned.per_seed.values()), r.part)
+        r.tuned.verdict = _unadjusted(p, len(r.tuned.per_seed), plan)
     per_look = [[look_tests(r.tuned, n, plan.min_seeds, r.part) for n in _own_plan(r, plan).reached] for r in tuned]
     for r, (adjusted, needed, _) in zip(tuned, _holm_over_looks(tuned, per_look, [None] * len(tuned), weights, plan)):
         r.tuned.adjusted, r.tuned.seeds_needed = adjusted, needed
 
 
-def _unadjusted(values: list[float], part: Part, plan: LookPlan) -> tuple[Interval, str]:
-    interval = t_interval(values)
-    verdict = decide(p_values(interval, part.sign, part.margin), ALPHA) if len(values) >= plan.min_seeds \
-        else INCONCLUSIVE
-    return interval, verdict
+def _unadjusted(p: PValues, seeds: int, plan: LookPlan) -> str:
+    """What the 95% interval alone says, once a part has the seeds a verdict needs."""
+    return decide(p, ALPHA) if seeds >= plan.min_seeds else INCONCLUSIVE
 
 
 def _holm_over_looks(parts: list[PartResult], per_look: list[list[PValues | None]], nulls: list[Any],
@@ -359,9 +357,8 @@ def _holm_over_looks(parts: list[PartResult], per_look: list[list[PValues | None
         for i, (r, p) in enumerate(zip(parts, p_seq)):
             adjusted = p.decide_adjusted(r.part.sign, levels[2 * i], levels[2 * i + 1])
             h = 2 * i + _deciding(r.part.sign, adjusted, family[2 * i], family[2 * i + 1])
-            needed = out[i][1] if adjusted in DEFINITIVE else None
-            out[i] = (adjusted, needed if needed is not None or adjusted not in DEFINITIVE else seeds,
-                      (family[h], thresholds[h]))
+            needed = (out[i][1] or seeds) if adjusted in DEFINITIVE else None  # the first definitive look
+            out[i] = (adjusted, needed, (family[h], thresholds[h]))
     return out
 
 

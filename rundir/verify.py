@@ -47,11 +47,12 @@ def check_run(root: str | Path) -> RunCheck:
     if not (directory.root / "sweep.json").exists():
         raise SweepError(f"{directory.root} is not a sweep's run directory (it has no sweep.json)")
     meta = directory.read_json("sweep.json")  # a damaged one is a one-line SweepError with the way out
-    for path, why in find_damaged(directory):
+    damaged = find_damaged(directory)
+    for path, why in damaged:
         result.problems.append(f"{path} is damaged ({why}); the next run of the sweep moves it to "
                                f"{directory.root / 'damaged'}/ and trains the run again")
-    damaged = {path for path, _ in find_damaged(directory)}
-    runs = [r for r in directory.read_runs() if directory.run_path(r.trial_id, r.seed, r.fold) not in damaged]
+    damaged_paths = {path for path, _ in damaged}
+    runs = [r for r in directory.read_runs() if directory.run_path(r.trial_id, r.seed, r.fold) not in damaged_paths]
     result.records, result.completed = len(runs), sum(r.status == "completed" for r in runs)
     for run in runs:
         path = directory.run_path(run.trial_id, run.seed, run.fold)

@@ -71,9 +71,10 @@ def check_values(sweep: Sweep, hypermodel: Any, declared: keras_tuner.HyperParam
 
     A misspelt pooling kind ("maxx") used to build no pooling layer and train
     under the wrong name, and `batch_size: ["sixteen"]` failed every run after
-    training began. The model's own declarations say what each knob takes:
-    a Choice of words its words (pooling, model, weights), an Int or Float
-    its range; sizes and counts must be positive whole numbers.
+    training began. The model's own declarations say what kind of value each
+    knob takes: a Choice of words its words (pooling, model, weights), an Int
+    whole numbers, a Float numbers; sizes and counts must be positive, and a
+    few rates have limits of their own (`_value_problem`).
     """
     by_name = {p.name: p for p in declared.space}
     model = getattr(hypermodel, "model_name", None) or type(hypermodel).__name__

@@ -41,6 +41,7 @@ from search.training.pruning import MedianStoppingCallback, median_curve
 from rundir.records import (
     RecordWriteError, RunDirectory, RunRecord, atomic_write_text, objective_mode, objective_sign,
 )
+from rundir.verify import ENDED
 from search.training.reuse import TrialModel
 from search.sweep.rounds import Round, first_round
 from search.sweep.spec import Sweep
@@ -78,9 +79,6 @@ def training_arrays(data: ImageData, label_mode: str) -> TrainingData:
 
 
 Unit = tuple[int, "int | None"]  # one run of a trial: (seed, fold), fold None on a fixed split
-
-
-ENDED = ("COMPLETED", "FAILED", "INVALID")  # Keras Tuner's TrialStatus values of a trial it will not hand out again
 
 
 def record_id(trial_id: str) -> str:
