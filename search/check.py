@@ -46,10 +46,19 @@ def source_for(folder: Path, validation_split: float, seed: int):
     return ImageFolder(folder, validation_split=validation_split, seed=seed)
 
 
+PRINTED = {"warnings": 0}  # `warning:` lines printed while loading (skipped files), counted in the summary
+
+
+def _count_and_print(message, *rest, **kw) -> None:
+    PRINTED["warnings"] += 1
+    print(f"warning: {message}", file=sys.stderr)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    PRINTED["warnings"] = 0
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    warnings.showwarning = lambda message, *rest, **kw: print(f"warning: {message}", file=sys.stderr)
+    warnings.showwarning = _count_and_print
     from rundir.errors import SweepError
 
     try:
@@ -82,8 +91,11 @@ def _main(args: argparse.Namespace) -> int:
     check = check_data(data, args.image_size, args.resize)
     for line in check.warnings:
         print(f"warning: {line}", file=sys.stderr)
+    skipped = PRINTED["warnings"]
+    total = len(check.warnings) + skipped
     print(f"data check of {data.source}: {len(data.y_train)} training / {len(data.y_val)} validation images, "
-          f"{data.num_classes} classes, {len(check.warnings)} warning{'s' if len(check.warnings) != 1 else ''}")
+          f"{data.num_classes} classes, {total} warning{'s' if total != 1 else ''}"
+          + (f" ({skipped} while reading the files, {len(check.warnings)} from the check)" if skipped else ""))
     for note in check.notes:
         print(f"  {note}")
     print(f"  decoding took {decoded:.2f} s, the check {check.seconds:.2f} s (and {imported:.2f} s importing "

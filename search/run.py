@@ -84,7 +84,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--checkpoint-every", metavar="SECONDS", type=_seconds_or_off,
                    help="save a running run at an epoch's end once SECONDS have passed since its last save, so a "
                         "killed sweep resumes it there (default 60; 0: every epoch; off: never)")
-    p.add_argument("--describe", action="store_true", help="print the search space and model size, then exit")
+    p.add_argument("--describe", action="store_true",
+                   help="print the search space, model size, runs, epochs and an estimated time, then exit; "
+                        "works without the data folder (no time estimate then)")
     p.add_argument("--check-run", type=Path, metavar="RUN_DIR",
                    help="verify a run directory without training: every record parses, every completed run has "
                         "its files, Keras Tuner's state agrees with the records (exit 1 on a problem)")
@@ -180,10 +182,14 @@ def _main(args: argparse.Namespace) -> int:
         folds=args.folds, precision=args.precision, resize=args.resize, fuse_seeds=FUSE_FLAG.get(args.fuse_seeds),
     )
     _check_parallel_flags(args)
+    if args.worker:  # the chief printed the estimate; a worker prints no header
+        from search.sweep.cost import ESTIMATE_ENV
+
+        os.environ[ESTIMATE_ENV] = "1"
     if sweep.tuner == "hyperband" and sweep.max_trials and not args.worker:
         print(f"warning: max_trials={sweep.max_trials} is ignored: Hyperband sets its own number of trials "
               f"from the epochs ({sweep.epochs or 'the article default'}) and its factor 3", file=sys.stderr)
-    prepared = prepare(sweep)
+    prepared = prepare(sweep, without_data=args.describe)
     if args.describe or not args.quiet:
         print(describe(prepared), file=sys.stderr if not args.describe else sys.stdout)
     if args.describe:
@@ -207,9 +213,12 @@ def _main(args: argparse.Namespace) -> int:
         print("error: every run failed: " + "; ".join(errors[:5]), file=sys.stderr)
         return 1
     if args.save_best_model:
-        best = result.best_model_path
-        print(f"best model: {best}" if best else "best model: not saved (no completed run beat the runs of earlier "
-              "sessions without --save-best-model)", file=sys.stderr)
+        best, run = result.best_model_path, result.best_run
+        print(f"best model: {best} (trial {run.trial_id} {run.name.replace('_', ' ')}, the best configuration's best "
+              "run)" if best else "best model: not saved: the best configuration's best run"
+              + (f" (trial {run.trial_id} {run.name.replace('_', ' ')})" if run else "")
+              + " was trained in an earlier session or round, whose weights are not kept; "
+              "search.run_sweep(...).get_best_models() trains it again", file=sys.stderr)
     if result.report is not None:
         print(result.report)
     return 0

@@ -58,9 +58,10 @@ def test_best_model_is_the_best_run_at_its_best_epoch(finished):
     import keras
 
     info = json.loads((finished.run_dir / "best_model.json").read_text())
-    completed = [r for r in finished.records if r.status == "completed"]
-    best = max(completed, key=lambda r: r.score)
-    assert info["score"] == best.score
+    best_trial = [r for r in finished.records if r.status == "completed" and r.trial_id == finished.best_trial_id]
+    best = min(best_trial, key=lambda r: (-r.score, r.seed))  # the best configuration's best seed, lowest on a tie
+    assert (info["trial_id"], info["seed"], info["score"]) == (best.trial_id, best.seed, best.score)
+    assert finished.best_run.key == best.key
     assert finished.best_model_path == finished.run_dir / "best_model.keras"
     model = keras.models.load_model(finished.best_model_path)
     data = search.ImageFolder(_data_folder(finished), validation_split=0.25, seed=1).load(12)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +21,8 @@ from conftest import write_sweep
 from search.check import main as check_main
 from search.data.sources import Digits, ImageFolder, TrainTestFolders
 from rundir.records import CHECK_FILE
-from search.data.datacheck import NEAR_BITS, near_pairs, cached_check, check_data, perceptual_hashes, popcount
+from search.data.datacheck import (NEAR_BITS, cached_check, check_data, near_pairs, perceptual_hashes, popcount,
+                                   property_cue)
 
 
 def smooth_image(rng: np.random.Generator, width: int, height: int) -> np.ndarray:
@@ -258,3 +260,47 @@ def test_the_datacheck_benchmark_runs_and_reports_one_line_per_size(tmp_path, ca
         assert m["baseline"] > 0 and m["ratio"] > 0 and m["target"] == "<= 0.1"
         assert len(m["details"]["cpu_s"]["check"]) == 3
         assert m["details"]["resolution"].startswith("2 validation images: one image is 50 accuracy points")
+
+
+# ---------------------------------------------------------------- tiny images, built-in data, counts
+
+
+def test_the_digits_have_no_near_duplicate_warning():
+    """Hash matches of different handwriting (7.6-21.9 of 255 apart at 16 px) are not copies."""
+    data = Digits().load(16)
+    check = check_data(data, 16)
+    assert check.duplicates.near == {"train": 0, "val": 0, "across": 0}
+    assert not any(w.startswith("duplicates") for w in check.warnings)
+    hashes = np.concatenate([perceptual_hashes(data.x_train), perceptual_hashes(data.x_val)])
+    assert len(near_pairs(hashes, NEAR_BITS)) > 20  # the hash alone would have called them copies
+
+
+def test_a_copy_in_built_in_data_is_named_by_its_indices():
+    data = Digits().load(16)
+    copied = replace(data, x_val=np.concatenate([data.x_val[:-1], data.x_train[5:6] // 2 * 2]),  # 0-1 levels off
+                     y_val=np.concatenate([data.y_val[:-1], data.y_train[5:6]]))
+    (line,) = [w for w in check_data(copied, 16).warnings if w.startswith("duplicates")]
+    assert "1 of 359 validation images have a copy in training" in line
+    assert "leave one copy of each pair out of the arrays (train #5 = validation #358)" in line
+    assert "data folder" not in line
+
+
+def test_brightness_is_flagged_only_when_the_classes_typical_values_are_apart():
+    labels = np.repeat([0, 1], 200)
+    rng = np.random.default_rng(0)
+    # noise 128 (125-130) beside stripes 127 (120-130): a histogram quirk tells them apart, not lighting
+    quirk = np.concatenate([rng.normal(128, 2, 200), np.where(rng.random(200) < 0.5, 120.5, 129.5)])
+    assert not property_cue("brightness", quirk, labels, ["noise", "stripes"]).flagged
+    apart = np.concatenate([rng.normal(100, 3, 200), rng.normal(150, 3, 200)])
+    assert property_cue("brightness", apart, labels, ["dark", "light"]).flagged
+
+
+def test_the_commands_warning_count_matches_the_lines_printed(tmp_path, capsys):
+    root = random_folder(tmp_path / "shops", {"adidas": (75, 53), "nike": (59, 59)}, per_class=20)
+    for name in ("notes.txt", "list.csv"):
+        (root / "nike" / name).write_text("not an image")
+    assert check_main([str(root), "--image-size", "16"]) == 0
+    captured = capsys.readouterr()
+    printed = [line for line in captured.err.splitlines() if line.startswith("warning: ")]
+    assert len(printed) == 6  # 2 skipped files, 4 cues
+    assert f"2 classes, 6 warnings (2 while reading the files, 4 from the check)" in captured.out

@@ -45,3 +45,12 @@ def test_ci_runs_the_readme_test_command():
     commands = re.findall(r"^(?!#)(.*pytest -q.*)$", section("Quick start"), re.M)
     assert len(commands) == 1
     assert commands[0] in (ROOT / ".ci" / "run").read_text().splitlines()
+
+
+def test_the_synopsis_lists_every_flag():
+    from search.run import build_parser
+
+    synopsis = re.search(r"```\npython -m search.run SWEEP_FILE(.*?)```", README, re.S).group(1)
+    flags = [o for action in build_parser()._actions for o in action.option_strings if o.startswith("--")]
+    missing = [f for f in flags if f != "--help" and f not in synopsis]
+    assert not missing, f"README's synopsis lacks {missing}"

@@ -37,7 +37,7 @@ from rundir.records import CHECK_FILE, atomic_write_text
 from search.data.images import FileProperties
 from search.data.sources import ImageData
 
-VERSION = 1  # bump when what the check computes changes: old caches are recomputed
+VERSION = 2  # bump when what the check computes changes: old caches are recomputed
 
 # The properties tested as shortcut cues, in the order shown. Categorical
 # ones are compared by value; numeric ones by quantile bins.
@@ -63,6 +63,15 @@ CUE_P = 1e-3
 # different synthetic photos were 14 or more apart; on the shared folders
 # 3 Hollywood pairs and 1 eyes pair fall within 4 bits (38 eyes pairs at 6).
 NEAR_BITS = 4
+# A hash match is confirmed by the pixels: a near copy is at most this mean
+# absolute difference (of 255) from its twin at the check's size. A hash of a
+# tiny image is too coarse alone: 63 pairs of different handwriting in
+# scikit-learn's digits at 16 px matched within 4 bits, at 7.6-21.9 apart.
+# Copies are closer: JPEG re-saves (quality 50 and 75) of 10 Hollywood photos
+# at 64 px were 0.3-1.6 apart, and the shared Hollywood folder's two pairs of
+# one photo saved twice (hash 0 bits apart) 3.6 and 4.5; its third hash match
+# (4 bits, 22.5 apart) and the one eyes match (71 apart) are other pictures.
+NEAR_PIXELS = 6.0
 # A class is too small to split with fewer training images than this, or
 # fewer than 2 validation images (its accuracy then rests on one image).
 MIN_CLASS_IMAGES = 5
@@ -258,6 +267,8 @@ def property_cue(name: str, values: np.ndarray, labels: np.ndarray, classes: lis
     lift = (accuracy - majority) / (1.0 - majority) if majority < 1.0 else 0.0
     p_value = _binomial_tail(int(round(accuracy * n)), n, majority)
     flagged = lift >= CUE_LIFT and p_value < CUE_P and len(np.unique(codes)) > 1
+    if flagged and name == "brightness":
+        flagged = _typical_apart(values.astype(np.float64), labels, classes, predicted, majority)
     cue = PropertyCue(
         name=name, label=PROPERTY_NAMES[name], accuracy=accuracy, majority=majority, lift=lift, p_value=p_value,
         flagged=bool(flagged), classes=_recognised_classes(predicted, labels, classes, majority) if flagged else [],
@@ -356,6 +367,19 @@ def _recognised_classes(predicted: np.ndarray, labels: np.ndarray, classes: list
         if recall >= 0.5 and precision >= share + 0.5 * (1 - share) - 1e-9:
             scores.append((recall * precision, name))
     return [name for _, name in sorted(scores, reverse=True)]
+
+
+def _typical_apart(values: np.ndarray, labels: np.ndarray, classes: list[str], predicted: np.ndarray,
+                   majority: float) -> bool:
+    """Brightness is a cue a user can act on only when a recognised class's typical values (10th to 90th
+    percentile, as the warning prints them) sit apart from another class's: noise 128 (125-130) beside
+    stripes 127 (120-130) is a histogram quirk, not a lighting difference."""
+    ranges = {c: (q[5], q[6]) for c, q in _class_quantiles(values, labels, classes).items()}
+    for c in _recognised_classes(predicted, labels, classes, majority):
+        low, high = ranges[c]
+        if any(other != c and (o_high < low or o_low > high) for other, (o_low, o_high) in ranges.items()):
+            return True
+    return False
 
 
 def _class_quantiles(values: np.ndarray, labels: np.ndarray, classes: list[str]) -> dict[str, list[float]]:
@@ -477,7 +501,8 @@ def find_duplicates(data: ImageData, files: list[FileProperties]) -> Duplicates:
     names = [f.path for f in files] if files else [f"train #{i}" for i in range(n_train)] + [
         f"validation #{i}" for i in range(len(data.y_val))]
     exact = exact_pairs(digests)
-    near = [(i, j, d) for i, j, d in near_pairs(hashes, NEAR_BITS) if digests[i] != digests[j]]
+    near = [(i, j, d) for i, j, d in near_pairs(hashes, NEAR_BITS)
+            if digests[i] != digests[j] and pixel_distance(image(i), image(j)) <= NEAR_PIXELS]
 
     def where(i: int, j: int) -> str:
         return "train" if j < n_train else ("val" if i >= n_train else "across")
@@ -496,6 +521,11 @@ def find_duplicates(data: ImageData, files: list[FileProperties]) -> Duplicates:
         near={k: int(counts_near.get(k, 0)) for k in ("train", "val", "across")},
         val_with_train_copy=len(copied_val), label_conflicts=int(conflicts), pairs=pairs,
     )
+
+
+def pixel_distance(a: np.ndarray, b: np.ndarray) -> float:
+    """Mean absolute difference of two decoded images, 0-255."""
+    return float(np.abs(a.astype(np.int16) - b.astype(np.int16)).mean())
 
 
 def exact_pairs(digests: list[str]) -> list[tuple[int, int]]:
@@ -611,7 +641,8 @@ def warning_lines(check: DataCheck) -> list[str]:
             f"duplicates: {d.val_with_train_copy} of {check.n_val} validation images have a copy in training "
             f"({_count(d.exact['across'], 'exact pair')}, {_count(d.near['across'], 'near pair')}); "
             "they inflate validation accuracy: "
-            "remove one copy of each pair from the data folder")
+            + ("remove one copy of each pair from the data folder" if check.has_files else
+               f"leave one copy of each pair out of the arrays ({_pair_names(d)})"))
     inside = d.exact["train"] + d.exact["val"]
     if inside:
         lines.append(
@@ -619,8 +650,9 @@ def warning_lines(check: DataCheck) -> list[str]:
             f"validation ({d.exact['val']}); they weigh those images twice: remove the copies")
     if d.label_conflicts:
         lines.append(f"duplicates: {_count(d.label_conflicts, 'duplicate pair')} "
-                     f"{'carry' if d.label_conflicts != 1 else 'carries'} different classes: the same image is in "
-                     "two class folders; decide which class it belongs to")
+                     f"{'carry' if d.label_conflicts != 1 else 'carries'} different classes: the same image is "
+                     + ("in two class folders" if check.has_files else "labelled twice, with two classes")
+                     + "; decide which class it belongs to")
     b = check.balance
     if b.too_small:
         which = f"classes {_names(b.too_small)} have" if len(b.too_small) > 1 else f"class {b.too_small[0]} has"
@@ -657,6 +689,13 @@ def _remedy(name: str, resize: str) -> str:
     if name == "file_bytes":
         return "file size follows the source and compression of each class: check how each class was collected"
     return "check backgrounds and lighting per class: the model may learn them instead of the content"
+
+
+def _pair_names(d: Duplicates) -> str:
+    """Built-in data has no files: name the pairs by their index in each split (`find_duplicates`)."""
+    shown = [f"{p.a} = {p.b}" for p in d.pairs if p.where == "across"][:3]
+    more = d.val_with_train_copy - len(shown)
+    return "; ".join(shown) + (f"; {more} more in the report" if more > 0 else "")
 
 
 def _count(n: int, noun: str) -> str:

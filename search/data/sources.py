@@ -74,6 +74,10 @@ class DataSource(Protocol):
     def describe(self) -> str: ...
 
 
+class DataNotFound(SweepError):
+    """The data folder is not on this machine: a sweep cannot run, but `--describe` can still say what it would do."""
+
+
 def one_hot(labels: np.ndarray, num_classes: int) -> np.ndarray:
     return np.eye(num_classes, dtype=np.float32)[labels]
 
@@ -83,7 +87,7 @@ def one_hot(labels: np.ndarray, num_classes: int) -> np.ndarray:
 
 def _class_folders(root: Path) -> list[Path]:
     if not root.exists():
-        raise SweepError(f"data folder {root} does not exist")
+        raise DataNotFound(f"data folder {root} does not exist")
     if not root.is_dir():
         raise SweepError(f"data path {root} is a file, not a folder of class sub-folders")
     classes = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
@@ -227,7 +231,7 @@ class TrainTestFolders:
         check_resize(resize)
         root = Path(self.path)
         if not root.exists():
-            raise SweepError(f"data folder {root} does not exist")
+            raise DataNotFound(f"data folder {root} does not exist")
         for sub in (self.train, self.test):
             if not (root / sub).is_dir():
                 raise SweepError(f"data folder {root} has no {sub}/ sub-folder (expected {self.train}/ and {self.test}/)")
@@ -300,6 +304,109 @@ class Digits:
         )
 
 
+@dataclass(frozen=True, eq=False, repr=False)
+class Arrays:
+    """In-memory NumPy arrays, the way a Keras Tuner user calls `tuner.search(x, y, ...)`.
+
+    `x_train` is (n, height, width) or (n, height, width, channels) of pixel
+    values 0-255 (floats in 0-1 are taken as 0-1 and scaled up); `y_train`
+    holds class numbers (or one-hot rows). Without `x_val`/`y_val`, the last
+    `validation_split` of a `RandomState(seed)` shuffle is validation, as for
+    an `ImageFolder`. Images are resized to the sweep's `image_size`.
+    """
+
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_val: np.ndarray | None = None
+    y_val: np.ndarray | None = None
+    validation_split: float = 0.2
+    seed: int = 123
+    class_names: tuple[str, ...] | None = None  # default: "0", "1", ...
+    label_mode: LabelMode = "int"
+
+    def __repr__(self) -> str:  # what the run directory's fingerprint compares: the content, not the object
+        import hashlib
+
+        digest = hashlib.sha256()
+        for a in (self.x_train, self.y_train, self.x_val, self.y_val):
+            if a is not None:
+                digest.update(np.ascontiguousarray(a).tobytes())
+        return (f"Arrays({len(self.y_train)} training images, sha256 {digest.hexdigest()[:16]}, "
+                f"validation_split={self.validation_split}, seed={self.seed}, label_mode={self.label_mode!r})")
+
+    def with_path(self, path: str | Path) -> Arrays:
+        raise SweepError("the sweep's data are in-memory arrays (Arrays); --data does not apply to them")
+
+    def describe(self) -> str:
+        val = f"{len(self.y_val)} given validation images" if self.y_val is not None else \
+            f"validation split {self.validation_split}, seed {self.seed}"
+        return f"in-memory arrays ({len(self.y_train)} training images, {val})"
+
+    def load(self, image_size: int, resize: str = "stretch") -> ImageData:
+        """`resize` is checked; non-square arrays are stretched to image_size x image_size."""
+        check_resize(resize)
+        x, y = _image_array("x_train", self.x_train), _label_array("y_train", self.y_train, len(self.x_train))
+        if (self.x_val is None) != (self.y_val is None):
+            raise SweepError("Arrays: give both x_val and y_val, or neither (then validation_split is used)")
+        if self.x_val is not None:
+            x_val = _image_array("x_val", self.x_val)
+            y_val = _label_array("y_val", self.y_val, len(self.x_val))
+            if x_val.shape[1:] != x.shape[1:]:
+                raise SweepError(f"Arrays: x_val images are {x_val.shape[1:]}, x_train's {x.shape[1:]}")
+        else:
+            if not 0.0 < self.validation_split < 1.0:
+                raise SweepError(f"Arrays: validation_split must be between 0 and 1, not {self.validation_split}")
+            if int(self.validation_split * len(y)) == 0:
+                raise SweepError(f"Arrays: {len(y)} images are too few for a validation split of "
+                                 f"{self.validation_split}")
+            train, val = _split(len(y), self.validation_split, self.seed)
+            x, y, x_val, y_val = x[train], y[train], x[val], y[val]
+        classes = int(max(y.max(), y_val.max())) + 1
+        names = [str(c) for c in self.class_names] if self.class_names is not None else [str(i) for i in range(classes)]
+        if len(names) < classes:
+            raise SweepError(f"Arrays: labels go up to {classes - 1} but class_names has {len(names)} names")
+        if len(set(y.tolist())) < 2:
+            raise SweepError("Arrays: y_train has one class; a classifier needs at least two")
+        return ImageData(_resize_stack(x, image_size), y, _resize_stack(x_val, image_size), y_val, names,
+                         self.describe())
+
+
+def _image_array(name: str, value) -> np.ndarray:
+    """(n, h, w, c) uint8 from what a user has: (n, h, w) grey, floats in 0-1 or 0-255, any int type."""
+    a = np.asarray(value)
+    if a.ndim == 3:
+        a = a[..., None]
+    if a.ndim != 4 or a.shape[-1] not in (1, 3) or len(a) == 0:
+        raise SweepError(f"Arrays: {name} must be images of shape (n, height, width) or (n, height, width, 1 or 3), "
+                         f"not {a.shape}")
+    if not np.issubdtype(a.dtype, np.number) or np.issubdtype(a.dtype, np.complexfloating):
+        raise SweepError(f"Arrays: {name} must hold numbers, not {a.dtype}")
+    if a.dtype == np.uint8:
+        return a
+    if not np.all(np.isfinite(a)):
+        raise SweepError(f"Arrays: {name} holds NaN or infinite values")
+    low, high = float(a.min()), float(a.max())
+    if low < 0 or high > 255:
+        raise SweepError(f"Arrays: {name} values run from {low:g} to {high:g}; give pixel values 0-255 (or 0-1)")
+    if np.issubdtype(a.dtype, np.floating) and high <= 1.0:
+        a = a * 255.0
+    return np.round(a).astype(np.uint8)
+
+
+def _label_array(name: str, value, n: int) -> np.ndarray:
+    y = np.asarray(value)
+    if y.ndim == 2 and y.shape[1] > 1:  # one-hot rows
+        y = y.argmax(axis=1)
+    y = y.reshape(-1) if y.ndim == 2 and y.shape[1] == 1 else y
+    if y.ndim != 1 or len(y) != n:
+        raise SweepError(f"Arrays: {name} must hold one class number per image ({n}), not shape {np.shape(value)}")
+    if not np.issubdtype(y.dtype, np.integer) and not np.all(np.mod(y, 1) == 0):
+        raise SweepError(f"Arrays: {name} must hold whole class numbers 0, 1, ..., not {y.dtype} values like {y[0]!r}")
+    if y.min() < 0:
+        raise SweepError(f"Arrays: {name} has a negative class number ({y.min()})")
+    return y.astype(np.int32)
+
+
 CIFAR10_CLASSES = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"]
 
 
@@ -352,7 +459,7 @@ def _download_cifar10():
 
 def _read_cifar10_batches(root: Path):
     if not root.is_dir():
-        raise SweepError(f"CIFAR-10 folder {root} does not exist")
+        raise DataNotFound(f"CIFAR-10 folder {root} does not exist")
 
     def read(name: str) -> tuple[np.ndarray, np.ndarray]:
         file = root / name

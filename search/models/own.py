@@ -20,6 +20,9 @@ training knobs are declared by the wrapper (`batch_size`, default 32;
 
 from __future__ import annotations
 
+import inspect
+import traceback
+from pathlib import Path
 from typing import Any, Callable, ClassVar
 
 import keras
@@ -76,6 +79,21 @@ def _builder(hypermodel: Any, args: dict[str, Any]) -> Callable[[keras_tuner.Hyp
     return hypermodel
 
 
+def _first_line(exc: BaseException) -> str:
+    lines = [line for line in str(exc).splitlines() if line.strip()]
+    return lines[0].strip() if lines else "(no message)"
+
+
+def _where(build: Callable, exc: BaseException) -> str:
+    """' (my_sweep.py:12)': the deepest line of the build's own file the exception passed, or ''."""
+    try:
+        source = inspect.getsourcefile(inspect.unwrap(getattr(build, "__func__", build)))
+    except TypeError:
+        return ""
+    lines = [f for f in traceback.extract_tb(exc.__traceback__) if source and f.filename == source]
+    return f" ({Path(lines[-1].filename).name}:{lines[-1].lineno})" if lines else ""
+
+
 def overrides_fit(hypermodel: Any) -> bool:
     cls = hypermodel if isinstance(hypermodel, type) else type(hypermodel)
     return isinstance(cls, type) and issubclass(cls, keras_tuner.HyperModel) and cls.fit is not keras_tuner.HyperModel.fit
@@ -96,19 +114,37 @@ class OwnHyperModel(ArticleHyperModel):
         self._user_build = _builder(hypermodel, dict(hypermodel_args or {}))
 
     def training_settings(self, hp: keras_tuner.HyperParameters):
-        """Only the two knobs the default fit reads; the optimizer is the user's."""
-        return (hp.Int("batch_size", 1, 1 << 20, default=self.batch_size),
-                hp.Int("epochs", 1, 100_000, default=self.epochs))
+        """Only the two knobs the default fit reads; the optimizer is the user's. They are
+        Fixed, so the build's own ranges can be searched (a sweep's `space` varies these two)."""
+        return hp.Fixed("batch_size", self.batch_size), hp.Fixed("epochs", self.epochs)
 
     def build(self, hp: keras_tuner.HyperParameters) -> keras.Model:
-        model = self._user_build(hp)
+        try:
+            model = self._user_build(hp)
+        except SweepError:
+            raise
+        except Exception as exc:  # the user's code: one line naming where, a failed run inside a sweep
+            raise SweepError(f"{self.model_name}{_where(self._user_build, exc)} raised {type(exc).__name__}: "
+                             f"{_first_line(exc)}") from exc
         if not isinstance(model, keras.Model):
             raise SweepError(f"{self.model_name}: build(hp) must return a keras.Model, not {type(model).__name__}")
         if getattr(model, "optimizer", None) is None or not getattr(model, "compiled", True):
             raise SweepError(f"{self.model_name}: build(hp) must return a compiled model "
                              "(call model.compile(optimizer=..., loss=..., metrics=['accuracy']) before returning it)")
+        self._build_on_images(model)
         self.training_settings(hp)
         return model
+
+    def _build_on_images(self, model: keras.Model) -> None:
+        """A model written without `keras.Input` (Keras Tuner's getting-started `Sequential()`)
+        has no weights until it sees data: build it on the sweep's image shape, as `fit` would."""
+        if model.built and model.weights:
+            return
+        try:
+            model.build((None, *self.input_shape))
+        except Exception as exc:
+            raise SweepError(f"{self.model_name}: the model has no keras.Input and could not be built on the "
+                             f"sweep's images {self.input_shape}: {type(exc).__name__}: {_first_line(exc)}") from exc
 
     def batch_and_epochs(self, hp: keras_tuner.HyperParameters) -> tuple[int, int]:
         batch_size, epochs = self.training_settings(hp)

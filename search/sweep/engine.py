@@ -13,19 +13,23 @@ import difflib
 import json
 import sys
 import time
+import warnings
 from collections import Counter
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
 import keras
 import keras_tuner
+import numpy as np
 
 from search.sweep.schedule import schedule_claims
 from search.training import device
 from search.sweep import keras_tuner_private as kt_private
 from search.data.folds import FoldPlan, plan_folds
-from search.data.sources import ImageData
+from search.data.sources import DataNotFound, ImageData
+from search.sweep.cost import Cost, estimate_wanted, sweep_counts
+from search.training.step_time import StepTime, dry_run
 from rundir.errors import SweepError
 from search.training.fusion import sweep_choice
 from search.models.articles import ArticleHyperModel
@@ -36,10 +40,11 @@ from rundir.records import RunDirectory, RunRecord, objective_mode, objective_si
 from search.sweep.rounds import (Round, RoundLog, current_round, describe_plan, first_round, next_round, plan_json,
                            open_after, stop_reason)
 from search.sweep.seeds import Seeds, seed_looks
-from search.sweep.space import declare_space, default_model, describe_space
+from search.sweep.space import build_ranges, default_model, describe_space, is_own, search_space
 from search.sweep.spec import Range, Sweep
 from search.sweep.oracles import make_oracle
-from search.sweep.tuner import BEST_MODEL, BEST_MODEL_INFO, RunOptions, SweepTuner
+from search.sweep.result import SweepResult  # noqa: F401  (search.sweep.engine.SweepResult, as before)
+from search.sweep.tuner import BEST_MODEL, BEST_MODEL_INFO, RunOptions, SweepTuner, training_arrays
 
 # Settings that define what a run directory's records mean; rerunning with a
 # different value would mix incomparable trials, so it is refused.
@@ -57,6 +62,9 @@ class Prepared:
     params: int
     epochs: int
     folds: FoldPlan | None = None  # Sweep(folds=K): every image pooled, a partition per seed
+    searched: dict[str, str] = field(default_factory=dict)  # your own model: knobs searched at the build's range
+    data_here: bool = True  # False: --describe without the data (stand-in images)
+    cost: Cost | None = None
 
     @property
     def runs_per_seed(self) -> int:
@@ -64,57 +72,15 @@ class Prepared:
         return self.folds.k if self.folds is not None else 1
 
 
-@dataclass
-class SweepResult:
-    """What a finished sweep left: its run directory, every run record, the report."""
-
-    run_dir: Path
-    records: list[RunRecord]
-    report: Path | None = None  # None with --no-report
-    objective: str = "val_accuracy"
-
-    @property
-    def all_failed(self) -> bool:
-        return bool(self.records) and all(r.status == "failed" for r in self.records)
-
-    @property
-    def best_trial_id(self) -> str | None:
-        """The configuration with the best mean score over its completed seeds
-        (what Keras Tuner scores a trial by here), first in trial order on a tie."""
-        sign = objective_sign(self.objective)
-        scores: dict[str, list[float]] = {}
-        for r in self.records:
-            if r.status == "completed" and r.score is not None:
-                scores.setdefault(r.trial_id, []).append(r.score)
-        if not scores:
-            return None
-        return max(sorted(scores), key=lambda t: sign * sum(scores[t]) / len(scores[t]))
-
-    @property
-    def best_hyperparameters(self) -> dict:
-        """The best configuration's hyperparameters, as its model used them
-        (knobs the model does not have and Keras Tuner's `tuner/` bookkeeping left out)."""
-        best = self.best_trial_id
-        record = next((r for r in self.records if r.trial_id == best and r.status == "completed"), None)
-        if record is None:
-            return {}
-        return {k: v for k, v in record.hyperparameters.items() if v is not None and not k.startswith("tuner/")}
-
-    @property
-    def best_model_path(self) -> Path | None:
-        """RUN_DIR/best_model.keras: the best single run at its best epoch, when save_best_model was on."""
-        path = self.run_dir / BEST_MODEL
-        return path if path.exists() else None
-
-    def results(self):
-        """Every run as a pandas DataFrame (the columns of trials.csv)."""
-        from rundir.records import load_results
-
-        return load_results(self.run_dir)
-
-
-def prepare(sweep: Sweep) -> Prepared:
-    data = sweep.data.load(sweep.image_size, sweep.resize)
+def prepare(sweep: Sweep, without_data: bool = False) -> Prepared:
+    """Everything that can fail on bad input, before any training. `without_data` (--describe):
+    a data folder that is not here is described from the sweep file, on stand-in images."""
+    try:
+        data, data_here = sweep.data.load(sweep.image_size, sweep.resize), True
+    except DataNotFound:
+        if not without_data:
+            raise
+        data, data_here = stand_in_data(sweep), False
     if is_article_model(sweep.hypermodel):
         sweep = schedule_claims(sweep)
         hypermodel = sweep.hypermodel(data.input_shape, data.num_classes, label_mode=sweep.data.label_mode,
@@ -128,10 +94,49 @@ def prepare(sweep: Sweep) -> Prepared:
         check_fits_data(model, hypermodel.model_name, data.input_shape, data.num_classes)
     check_objective(sweep, model)
     params = int(model.count_params())
+    searched = {name: words for name, words in build_ranges(search_space(sweep, hypermodel)).items()
+                if name not in sweep.space} if is_own(hypermodel) else {}
+    step = first_batches(model, hypermodel, data, int(values.get("batch_size") or 32), sweep.data.label_mode)
     del model
     keras.backend.clear_session()
-    folds = plan_folds(data, sweep.folds) if sweep.folds is not None else None
-    return Prepared(sweep, data, hypermodel, values, article_defaults, params, int(values["epochs"]), folds)
+    folds = plan_folds(data, sweep.folds) if sweep.folds is not None and data_here else None
+    prepared = Prepared(sweep, data, hypermodel, values, article_defaults, params, int(values["epochs"]), folds,
+                        searched=searched, data_here=data_here)
+    runs, epochs = sweep_counts(sweep, prepared.epochs, sweep.folds or 1)
+    n_train, n_val = ((folds.n - folds.n // folds.k, folds.n // folds.k) if folds is not None
+                      else (len(data.y_train), len(data.y_val)))
+    prepared.cost = Cost(runs, epochs, step, n_train if data_here else None, n_val if data_here else None)
+    return prepared
+
+
+def stand_in_data(sweep: Sweep) -> ImageData:
+    """Blank images in the sweep's shape, two classes: enough to build the model and time a batch."""
+    channels = 1 if getattr(sweep.data, "color_mode", "rgb") == "grayscale" else 3
+    x = np.zeros((4, sweep.image_size, sweep.image_size, channels), dtype=np.uint8)
+    y = np.array([0, 1, 0, 1], dtype=np.int32)
+    return ImageData(x, y, x[:2], y[:2], ["class 0", "class 1"], f"{sweep.data.describe()}")
+
+
+def first_batches(model: keras.Model, hypermodel: ArticleHyperModel, data: ImageData, batch_size: int,
+                  label_mode: str) -> StepTime | None:
+    """One batch of fit and evaluate on the first configuration (search.training.step_time):
+    always for your own model, whose loss may not fit the labels; for an article model (whose
+    loss follows label_mode) only to time the machine for the estimate."""
+    timing = estimate_wanted()
+    if not timing and not is_own(hypermodel):
+        return None
+    arrays = training_arrays(data, label_mode)
+    name = getattr(hypermodel, "model_name", type(hypermodel).__name__)
+    try:
+        step = dry_run(model, arrays.x, arrays.y, batch_size, steps=3 if timing else 0, name=name)
+    except SweepError:
+        raise
+    except Exception as exc:  # not a mismatch we can explain: the runs will say it, one by one
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        warnings.warn(f"one batch of {name}'s first configuration failed before the sweep "
+                      f"({type(exc).__name__}: {first[:200]}); the sweep goes on and records such runs as failed")
+        return None
+    return step if timing else None
 
 
 def schedule_own_claims(sweep: Sweep, hypermodel: OwnHyperModel) -> Sweep:
@@ -200,8 +205,10 @@ def describe(prepared: Prepared) -> str:
     planned = s.planned_trials()
     lines = [
         f"sweep      {s.name}" + (f": {s.description}" if s.description else ""),
-        f"data       {d.source}: {d.num_classes} classes, {len(d.y_train)} training / {len(d.y_val)} validation images "
-        f"at {d.input_shape[0]}x{d.input_shape[1]}x{d.input_shape[2]}",
+        (f"data       {d.source}: {d.num_classes} classes, {len(d.y_train)} training / {len(d.y_val)} validation "
+         f"images at {d.input_shape[0]}x{d.input_shape[1]}x{d.input_shape[2]}" if prepared.data_here else
+         f"data       {d.source}: not on this machine; described from the sweep file, the model built for "
+         f"2 classes at {d.input_shape[0]}x{d.input_shape[1]}x{d.input_shape[2]}"),
         *([f"folds      {prepared.folds.describe()}: {prepared.folds.k}x the runs and epochs of the fixed split "
            f"({planned * prepared.folds.k if planned else '?'} runs per seed instead of {planned or '?'})"]
           if prepared.folds is not None else []),
@@ -211,13 +218,17 @@ def describe(prepared: Prepared) -> str:
         f"{planned if planned is not None else 'hyperband-scheduled'} trials x {describe_plan(s.seeds, s.claims)}"
         + (f" x {prepared.folds.k} folds" if prepared.folds is not None else "") + ", "
         f"up to {prepared.epochs} epoch{'' if prepared.epochs == 1 else 's'}"
-        + (f", early stopping on {s.early_stopping.monitor} (patience {s.early_stopping.patience})"
-           if s.early_stopping else "")
+        + (f", early stopping on {s.early_stopping.monitor} (min_delta {s.early_stopping.min_delta}, patience "
+           f"{s.early_stopping.patience}; early_stopping=None turns it off)" if s.early_stopping and is_own(prepared.hypermodel)
+           else f", early stopping on {s.early_stopping.monitor} (patience {s.early_stopping.patience})"
+           if s.early_stopping else ", no early stopping")
         + (f", median stopping from epoch {s.median_stopping.after_epochs}" if s.median_stopping else ""),
         f"backend    {device.backend()} on {device.describe_device()}",
         *([f"seeds      {sweep_choice(s, prepared.hypermodel).line()}"] if first_round(s.seeds).seeds > 1 else []),
-        "hyperparameters:",
-        *describe_space(s, prepared.values),
+        *(prepared.cost.lines() if prepared.cost is not None else []),
+        "hyperparameters:" + (" (searched: your model's own ranges, as Keras Tuner searches them; space narrows or "
+                              "fixes them)" if prepared.searched else ""),
+        *describe_space(s, prepared.values, prepared.searched),
     ]
     return "\n".join(lines)
 
@@ -386,7 +397,7 @@ def _run_locked(prepared: Prepared, records: RunDirectory, sweep_file: str, quie
         write_meta("interrupted")
         raise SweepError(f"{lost}; finished runs are saved: rerun the same command to resume", exit_code=1)
     write_meta("finished")
-    return SweepResult(records.root, records.read_runs(), objective=sweep.objective)
+    return SweepResult(records.root, records.read_runs(), objective=sweep.objective, prepared=prepared)
 
 
 @dataclass
@@ -416,9 +427,10 @@ class SeedRounds:
     def tuner(self) -> SweepTuner:
         """A tuner with a fresh (or, on resume, reloaded) grid oracle for the current round."""
         sweep, rnd = self.prepared.sweep, self.current
-        # A fresh copy holding only the sweep's own choices: the names that the
-        # default build declared must stay fixed at their defaults.
-        oracle = make_oracle(sweep, declare_space(sweep), self.prepared.epochs)
+        # A fresh copy of what is searched: for an article model only the sweep's own
+        # choices (the names its default build declared stay at their defaults).
+        oracle = make_oracle(sweep, search_space(sweep, self.prepared.hypermodel), self.prepared.epochs,
+                             tune_new_entries=is_own(self.prepared.hypermodel))
         project = "tuner" if rnd.number == 1 else f"tuner/round_{rnd.number}"
         tuner = SweepTuner(oracle, self.prepared.hypermodel, sweep, self.prepared.data, self.records, self.progress,
                            project_name=project, options=self.options, folds=self.prepared.folds)
@@ -606,7 +618,8 @@ def run_worker(prepared: Prepared, out: Path, address: str, worker_id: str | Non
     device.allow_gpu_memory_growth()
     sweep = prepared.sweep
     progress = Progress(None, sweep.objective, objective_mode(sweep.objective), quiet=quiet)
-    oracle = make_oracle(sweep, declare_space(sweep), prepared.epochs)
+    oracle = make_oracle(sweep, search_space(sweep, prepared.hypermodel), prepared.epochs,
+                         tune_new_entries=is_own(prepared.hypermodel))
     tuner = SweepTuner(oracle, prepared.hypermodel, sweep, prepared.data, records, progress, worker=worker_id,
                        project_name=f"tuner/workers/{worker_id}", options=options, folds=prepared.folds)
     # The chief writes each round into sweep.json before it serves that round's trials.

@@ -111,13 +111,15 @@ class HyperbandOracle(AtomicState, keras_tuner.oracles.HyperbandOracle):
     pass
 
 
-def make_oracle(sweep: Sweep, hyperparameters: keras_tuner.HyperParameters, epochs: int):
-    """The Keras Tuner oracle for the sweep's `tuner` setting."""
+def make_oracle(sweep: Sweep, hyperparameters: keras_tuner.HyperParameters, epochs: int,
+                tune_new_entries: bool = False):
+    """The Keras Tuner oracle for the sweep's `tuner` setting. `tune_new_entries`: a build's
+    conditional hyperparameters, found only as trials build, are searched too (your own model)."""
     objective = keras_tuner.Objective(sweep.objective, direction=objective_mode(sweep.objective))
     common = dict(
         objective=objective,
         hyperparameters=hyperparameters,
-        tune_new_entries=False,
+        tune_new_entries=tune_new_entries,
         allow_new_entries=True,
         max_retries_per_trial=0,
         max_consecutive_failed_trials=sweep.max_consecutive_failures,

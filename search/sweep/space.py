@@ -2,8 +2,13 @@
 
 The sweep's choices are registered before the HyperModel's `build` runs, so
 when `build` declares `hp.Choice("pooling_1", ...)` it gets the sweep's
-restricted choice; every hyperparameter the sweep does not name is fixed at
-its article default (`tune_new_entries=False` on the oracle).
+restricted choice. What happens to the hyperparameters the sweep does not
+name depends on whose model it is:
+
+- an article model keeps its article default (`tune_new_entries=False` on
+  the oracle): a sweep file lists only what it varies;
+- your own model is searched over the ranges its build declares, as Keras
+  Tuner would search it (`search_space`); `space` narrows or fixes them.
 """
 
 from __future__ import annotations
@@ -40,6 +45,8 @@ def declare_space(sweep: Sweep) -> keras_tuner.HyperParameters:
                 values = [float(v) for v in values]
             if len(values) == 1:
                 hp.Fixed(name, values[0])
+            elif kinds == {bool}:  # Keras Tuner's Choice would turn True/False into 1/0
+                hp.Boolean(name, default=values[0])
             else:
                 hp.Choice(name, values)
         else:
@@ -47,6 +54,44 @@ def declare_space(sweep: Sweep) -> keras_tuner.HyperParameters:
     if sweep.epochs is not None and "epochs" not in sweep.space:
         hp.Fixed("epochs", sweep.epochs)
     return hp
+
+
+def is_own(hypermodel: Any) -> bool:
+    return getattr(hypermodel, "article", "") == "own"
+
+
+def search_space(sweep: Sweep, hypermodel: ArticleHyperModel) -> keras_tuner.HyperParameters:
+    """What the oracle searches: the sweep's `space`, and for your own model every other
+    hyperparameter its build declares, at the build's own range (`is_searched`)."""
+    hp = declare_space(sweep)
+    if is_own(hypermodel):
+        hypermodel.build(hp)  # registers the build's declarations after the sweep's, which win
+        keras.backend.clear_session()
+        check_grid(sweep, hypermodel, hp)
+    return hp
+
+
+def is_searched(parameter: Any) -> bool:
+    """A build's own declaration that the oracle varies (not a Fixed, not a one-value Choice)."""
+    kind = type(parameter).__name__
+    if kind == "Fixed":
+        return False
+    if kind == "Choice":
+        return len(parameter.values) > 1
+    return True
+
+
+def check_grid(sweep: Sweep, hypermodel: ArticleHyperModel, hp: keras_tuner.HyperParameters) -> None:
+    """A grid cannot list a build's continuous hp.Float: one line saying what to add, before any training."""
+    if sweep.tuner != "grid":
+        return
+    for parameter in hp.space:
+        if parameter.name in sweep.space or type(parameter).__name__ != "Float" or parameter.step is not None:
+            continue
+        raise SweepError(
+            f"grid search cannot list the values of {hypermodel.model_name}'s "
+            f"hp.Float({parameter.name!r}, {parameter.min_value}, {parameter.max_value}) (no step): give it "
+            f"step=..., list its values in space={{{parameter.name!r}: [...]}}, or use tuner=\"random\"")
 
 
 def known_names(hypermodel: ArticleHyperModel, declared: keras_tuner.HyperParameters) -> set[str]:
@@ -138,11 +183,15 @@ def default_model(hypermodel: ArticleHyperModel, sweep: Sweep) -> tuple[keras.Mo
     return model, {**defaults.values, **declare_space(sweep).values}, dict(defaults.values)
 
 
-def describe_space(sweep: Sweep, values: dict) -> list[str]:
-    """One line per hyperparameter: tuned values, or the fixed value used."""
+def describe_space(sweep: Sweep, values: dict, searched: dict[str, str] | None = None) -> list[str]:
+    """One line per hyperparameter: tuned (the sweep's values), searched (the build's range,
+    your own model only), or the fixed value used."""
     lines = []
+    searched = searched or {}
     for name, value in values.items():
-        if name in sweep.space and isinstance(sweep.space[name], (list, tuple)) and len(sweep.space[name]) > 1:
+        if name in searched and name not in sweep.space:
+            lines.append(f"  {name:<16} searched {searched[name]} (the build's range)")
+        elif name in sweep.space and isinstance(sweep.space[name], (list, tuple)) and len(sweep.space[name]) > 1:
             lines.append(f"  {name:<16} tuned   {list(sweep.space[name])}")
         elif name in sweep.space and isinstance(sweep.space[name], Range):
             r = sweep.space[name]
@@ -151,3 +200,20 @@ def describe_space(sweep: Sweep, values: dict) -> list[str]:
         else:
             lines.append(f"  {name:<16} fixed   {value!r}")
     return lines
+
+
+def build_ranges(hp: keras_tuner.HyperParameters) -> dict[str, str]:
+    """The searched declarations of a build, in words: "[32, 64]", "32..512 step 32", "True/False"."""
+    ranges = {}
+    for p in hp.space:
+        if not is_searched(p):
+            continue
+        kind = type(p).__name__
+        if kind == "Boolean":
+            ranges[p.name] = "True/False"
+        elif kind == "Choice":
+            ranges[p.name] = str(list(p.values))
+        else:
+            ranges[p.name] = (f"{p.min_value}..{p.max_value}" + (f" step {p.step}" if p.step else "")
+                              + (" (log)" if getattr(p, "sampling", "") == "log" else ""))
+    return ranges

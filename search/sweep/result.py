@@ -1,0 +1,161 @@
+"""What a finished sweep gives back, read the way a Keras Tuner user reads a tuner.
+
+`results_summary(n)`, `get_best_hyperparameters(n)` and `get_best_models(n)`
+answer as `keras_tuner.Tuner`'s methods do, with one difference that is the
+point of this project: a configuration is trained with several seeds, so it is
+ranked by its mean over them (`rundir.ranking`), and the summary shows the
+spread. The best model is the best configuration's best run.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import keras
+import keras_tuner
+
+from rundir.errors import SweepError
+from rundir.ranking import TrialRank, best_run, rank_trials
+from rundir.records import RunRecord, objective_mode
+from search.training.callbacks import EpochLog
+from search.sweep.tuner import BEST_MODEL, BEST_MODEL_INFO, training_arrays
+
+
+@dataclass
+class SweepResult:
+    """What a finished sweep left: its run directory, every run record, the report."""
+
+    run_dir: Path
+    records: list[RunRecord]
+    report: Path | None = None  # None with --no-report
+    objective: str = "val_accuracy"
+    prepared: Any = None  # the engine's Prepared: lets get_best_models train a run again
+
+    @property
+    def all_failed(self) -> bool:
+        return bool(self.records) and all(r.status == "failed" for r in self.records)
+
+    def ranking(self) -> list[TrialRank]:
+        return rank_trials(self.records, self.objective)
+
+    @property
+    def best_trial_id(self) -> str | None:
+        """The configuration with the best mean score over its completed seeds
+        (what Keras Tuner scores a trial by here), first in trial order on a tie."""
+        ranks = self.ranking()
+        return ranks[0].trial_id if ranks else None
+
+    @property
+    def best_hyperparameters(self) -> dict:
+        """The best configuration's hyperparameters, as its model used them
+        (knobs the model does not have and Keras Tuner's `tuner/` bookkeeping left out)."""
+        ranks = self.ranking()
+        return dict(ranks[0].hyperparameters) if ranks else {}
+
+    @property
+    def best_run(self) -> RunRecord | None:
+        """The best configuration's best run: the one best_model.keras holds."""
+        best = self.best_trial_id
+        return best_run(self.records, best, self.objective) if best is not None else None
+
+    @property
+    def best_model_path(self) -> Path | None:
+        """RUN_DIR/best_model.keras: the best configuration's best run at its best epoch, when
+        save_best_model was on (None if the file is of another run: see `saved_run_is_best`)."""
+        path = self.run_dir / BEST_MODEL
+        return path if path.exists() and self.saved_run_is_best() else None
+
+    def saved_run_is_best(self) -> bool:
+        """Whether best_model.keras is the best configuration's best run (it can be an older best's
+        when that run was trained in an earlier session or round than the configuration's others)."""
+        info = self.run_dir / BEST_MODEL_INFO
+        run = self.best_run
+        if run is None or not info.exists():
+            return False
+        saved = json.loads(info.read_text())
+        return (str(saved.get("trial_id")), saved.get("seed"), saved.get("fold")) == (str(run.trial_id), run.seed,
+                                                                                      run.fold)
+
+    def results(self):
+        """Every run as a pandas DataFrame (the columns of trials.csv)."""
+        from rundir.records import load_results
+
+        return load_results(self.run_dir)
+
+    def get_best_hyperparameters(self, num_trials: int = 1) -> list[keras_tuner.HyperParameters]:
+        """The `num_trials` best configurations, best first, as Keras Tuner HyperParameters
+        (`.values`, `.get(name)`, and `build_model(hp)` builds the model)."""
+        out = []
+        for rank in self.ranking()[:num_trials]:
+            hp = keras_tuner.HyperParameters()
+            for name, value in rank.hyperparameters.items():
+                hp.Fixed(name, value)
+            out.append(hp)
+        return out
+
+    def get_best_models(self, num_models: int = 1) -> list[keras.Model]:
+        """The best run of each of the `num_models` best configurations, at its best epoch.
+
+        The first is loaded from best_model.keras when the sweep saved it; the
+        others are trained again from their seed (same seed, data order and
+        epochs as the record, so about a run's time each), which needs the
+        result `run_sweep` returned in this session."""
+        models = []
+        for rank in self.ranking()[:num_models]:
+            run = best_run(self.records, rank.trial_id, self.objective)
+            if not models and self.best_model_path is not None:
+                models.append(keras.models.load_model(self.best_model_path))
+                continue
+            if self.prepared is None:
+                raise SweepError("get_best_models trains the runs it has no saved model of again, which needs the "
+                                 "sweep: use the result run_sweep returned (or run with save_best_model=True)")
+            models.append(train_again(self.prepared, run))
+        return models
+
+    def results_summary(self, num_trials: int = 10, file=None) -> str:
+        """The best configurations, best first, with the mean and spread of the objective over
+        their seeds (as Keras Tuner's results_summary, which shows one score per trial)."""
+        ranks = self.ranking()
+        lines = [f"Results summary: {self.run_dir}",
+                 f"Showing {min(num_trials, len(ranks))} best of {len(ranks)} configurations, "
+                 f"objective {self.objective} ({objective_mode(self.objective)}), mean over seeds"]
+        for place, rank in enumerate(ranks[:num_trials], 1):
+            spread = f" (sd {rank.sd:.4f}" if not math.isnan(rank.sd) else " (one run"
+            failed = f", {rank.failed} failed" if rank.failed else ""
+            lines.append("")
+            lines.append(f"#{place} trial {rank.trial_id}: {self.objective} {rank.mean:.4f}{spread}, "
+                         f"{rank.runs} run{'s' if rank.runs != 1 else ''}{failed})")
+            for name, value in rank.hyperparameters.items():
+                lines.append(f"  {name}: {value!r}")
+        text = "\n".join(lines)
+        print(text, file=file)
+        return text
+
+
+def train_again(prepared: Any, run: RunRecord) -> keras.Model:
+    """Train one recorded run again, as the sweep trained it: its configuration, seed (initial
+    weights, dropout, data order), fold, epochs and early stopping; the best epoch's weights."""
+    hp = keras_tuner.HyperParameters()
+    for name, value in run.hyperparameters.items():
+        if value is not None:
+            hp.Fixed(name, value)
+    sweep = prepared.sweep
+    data = prepared.data if run.fold is None else prepared.folds.fold(run.seed, run.fold)
+    arrays = training_arrays(data, prepared.hypermodel.label_mode)
+    keras.utils.set_random_seed(run.seed)
+    model = prepared.hypermodel.build(hp)
+    log = EpochLog(sweep.objective)
+    callbacks = [log]
+    if sweep.early_stopping is not None:
+        es = sweep.early_stopping
+        callbacks.append(keras.callbacks.EarlyStopping(monitor=es.monitor, min_delta=es.min_delta,
+                                                       patience=es.patience, mode=objective_mode(es.monitor)))
+    prepared.hypermodel.fit(hp, model, arrays.x, arrays.y, validation_data=(arrays.x_val, arrays.y_val),
+                            seed=run.seed, callbacks=callbacks, verbose=0)
+    if log.best_weights is not None:
+        model.set_weights(log.best_weights)
+    return model
