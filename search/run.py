@@ -27,7 +27,7 @@ class _Parser(argparse.ArgumentParser):
 
 EPILOG = """\
 examples:
-  python -m search.run                                    the digits demo (no download, about 2 min)
+  python -m search.run                                    the digits demo (no download, about 1.5 min on 2 cores)
   python -m search.run sweeps/sneakers.py --data path/to/sneakers
   python -m search.run SWEEP_FILE --describe              the search space and model size; trains nothing
   python -m search.run SWEEP_FILE --epochs 2 --max-trials 3 --out runs/try

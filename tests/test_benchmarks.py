@@ -171,3 +171,15 @@ def test_fused_gpu_mode_runs_on_the_cpu_and_says_so(toy_folder, tmp_path, capsys
     assert k["ours"] == 2 and [r["k"] for r in k["details"]["per_k"]] == [1, 2]
     assert "cap" in k["details"]["stopped"]["tower"] and k["details"]["largest_k"] == {"tower": 2}
     assert all(r["peak_bytes"] > 0 and r["first_fit_s"] > 0 for r in k["details"]["per_k"])
+
+
+def test_the_epoch_table_prices_each_article_model_at_its_article_size(capsys):
+    from benchmarks import epoch_time
+
+    assert epoch_time.main(["--models", "DigitsCNN", "BreastCancerCNN", "--steps", "2"]) == 0
+    out = capsys.readouterr().out
+    rows = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+    assert [(r["model"], r["image_size"], r["train_images"]) for r in rows] == [("DigitsCNN", 16, 1438),
+                                                                            ("BreastCancerCNN", 50, 1000)]
+    assert all(r["epoch_s"] > 0 and r["train_step_s"] > 0 and "load_avg" in r["machine"] for r in rows)
+    assert "| DigitsCNN | demo: scikit-learn digits" in out

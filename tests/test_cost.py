@@ -38,12 +38,15 @@ def test_hyperband_has_no_run_count():
 def test_the_estimate_is_epochs_times_the_timed_epoch():
     step = StepTime(batch_size=32, compile_s=2.0, train_step_s=0.5, eval_step_s=0.1, epoch_overhead_s=0.05)
     assert step.epoch_s(100, 40) == pytest.approx(0.05 + 4 * 0.5 + 2 * 0.1)
-    cost = Cost((20, 20), (1200, 1200), step, 100, 40)
+    assert step.epoch_s(100, 0) == pytest.approx(0.05 + 4 * 0.5)
+    cost = Cost((20, 20), (1200, 1200), (step,), 100, 40)
     assert cost.seconds() == pytest.approx((1200 * 2.25 + 20 * 2.0,) * 2)
+    other = StepTime(batch_size=4, compile_s=1.0, train_step_s=0.1, eval_step_s=0.05)
+    assert Cost((1, 1), (1, 1), (step, other), 100, 40).epoch_s == pytest.approx((2.25 + 25 * 0.1 + 10 * 0.05) / 2)
     cost_line, estimate = cost.lines()
     assert cost_line == "cost       20 runs, at most 1,200 epochs in all"
     assert estimate.startswith("estimate   2.2 s per epoch, the sweep up to 45.7 min (less if early stopping")
-    missing = Cost((20, 20), (1200, 1200), step).lines()[1]
+    missing = Cost((20, 20), (1200, 1200), (step,)).lines()[1]
     assert "without the data no total: an epoch of 1,000 training images takes about 16 s here" in missing
 
 
@@ -72,6 +75,7 @@ sweep = Sweep(name="t", data=ImageFolder({str(data)!r}, validation_split=0.25, s
     header = capsys.readouterr().err
     assert "cost       4 runs, at most 8 epochs in all" in header
     assert "estimate   " in header and " per epoch, the sweep up to " in header and "per training batch of 8" in header
+    assert "compiling " in header and " s per run" in header
 
 
 def test_dry_run_times_the_steps_of_fit():

@@ -29,32 +29,38 @@ class Cost:
 
     runs: tuple[int, int] | None  # None: Hyperband decides its trials as it goes
     epochs: tuple[int, int] | None
-    step: StepTime | None = None
+    steps: tuple[StepTime, ...] = ()  # one per batch size the sweep tries (each is as common in a grid)
     train_images: int | None = None  # None: the data is not here
     val_images: int | None = None
 
     @property
     def epoch_s(self) -> float | None:
-        if self.step is None or self.train_images is None:
+        """An epoch, averaged over the batch sizes the sweep tries."""
+        if not self.steps or self.train_images is None:
             return None
-        return self.step.epoch_s(self.train_images, self.val_images or 0)
+        return sum(s.epoch_s(self.train_images, self.val_images or 0) for s in self.steps) / len(self.steps)
+
+    @property
+    def compile_s(self) -> float:
+        return sum(s.compile_s for s in self.steps) / len(self.steps) if self.steps else 0.0
 
     def seconds(self) -> tuple[float, float] | None:
-        """Upper-bound seconds of the whole sweep: every epoch runs, each configuration compiles once."""
+        """Upper-bound seconds of the whole sweep: every epoch runs, each run compiles once."""
         if self.epoch_s is None or self.epochs is None or self.runs is None:
             return None
-        return tuple(e * self.epoch_s + r * self.step.compile_s for e, r in zip(self.epochs, self.runs))
+        return tuple(e * self.epoch_s + r * self.compile_s for e, r in zip(self.epochs, self.runs))
 
     def lines(self) -> list[str]:
         runs = "Hyperband decides the runs as it goes" if self.runs is None else f"{_span(self.runs, _count)} runs"
         epochs = "" if self.epochs is None else f", at most {_span(self.epochs, _count)} epochs in all"
         out = [f"cost       {runs}{epochs}"]
-        if self.step is None:
+        if not self.steps:
             return out
-        timed = (f"timed here: {self.step.train_step_s:.3g} s per training batch of {self.step.batch_size}, "
-                 f"the first {self.step.compile_s:.1f} s with compiling")
+        timed = ("timed here: " + ", ".join(f"{s.train_step_s:.3g} s per training batch of {s.batch_size}"
+                                            for s in self.steps)
+                 + f"; compiling {self.compile_s:.1f} s per run")
         if self.epoch_s is None:
-            per_1000 = self.step.epoch_s(1000, 0)
+            per_1000 = sum(s.epoch_s(1000, 0) for s in self.steps) / len(self.steps)
             out.append(f"estimate   without the data no total: an epoch of 1,000 training images takes about "
                        f"{_duration(per_1000)} here ({timed})")
             return out

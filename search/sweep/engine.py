@@ -36,7 +36,7 @@ from search.models.articles import ArticleHyperModel
 from rundir.lock import RunLock
 from search.models.own import OwnHyperModel, check_fits_data, is_article_model, model_name
 from search.sweep.progress import Progress
-from rundir.records import RunDirectory, RunRecord, objective_mode, objective_sign, quarantine_damaged
+from rundir.records import RunDirectory, objective_mode, quarantine_damaged
 from search.sweep.rounds import (Round, RoundLog, current_round, describe_plan, first_round, next_round, plan_json,
                            open_after, stop_reason)
 from search.sweep.seeds import Seeds, seed_looks
@@ -44,7 +44,7 @@ from search.sweep.space import build_ranges, default_model, describe_space, is_o
 from search.sweep.spec import Range, Sweep
 from search.sweep.oracles import make_oracle
 from search.sweep.result import SweepResult  # noqa: F401  (search.sweep.engine.SweepResult, as before)
-from search.sweep.tuner import BEST_MODEL, BEST_MODEL_INFO, RunOptions, SweepTuner, training_arrays
+from search.sweep.tuner import RunOptions, SweepTuner, training_arrays
 
 # Settings that define what a run directory's records mean; rerunning with a
 # different value would mix incomparable trials, so it is refused.
@@ -96,7 +96,7 @@ def prepare(sweep: Sweep, without_data: bool = False) -> Prepared:
     params = int(model.count_params())
     searched = {name: words for name, words in build_ranges(search_space(sweep, hypermodel)).items()
                 if name not in sweep.space} if is_own(hypermodel) else {}
-    step = first_batches(model, hypermodel, data, int(values.get("batch_size") or 32), sweep.data.label_mode)
+    steps = first_batches(model, hypermodel, data, batch_sizes(sweep, values), sweep.data.label_mode)
     del model
     keras.backend.clear_session()
     folds = plan_folds(data, sweep.folds) if sweep.folds is not None and data_here else None
@@ -105,7 +105,7 @@ def prepare(sweep: Sweep, without_data: bool = False) -> Prepared:
     runs, epochs = sweep_counts(sweep, prepared.epochs, sweep.folds or 1)
     n_train, n_val = ((folds.n - folds.n // folds.k, folds.n // folds.k) if folds is not None
                       else (len(data.y_train), len(data.y_val)))
-    prepared.cost = Cost(runs, epochs, step, n_train if data_here else None, n_val if data_here else None)
+    prepared.cost = Cost(runs, epochs, steps, n_train if data_here else None, n_val if data_here else None)
     return prepared
 
 
@@ -117,26 +117,37 @@ def stand_in_data(sweep: Sweep) -> ImageData:
     return ImageData(x, y, x[:2], y[:2], ["class 0", "class 1"], f"{sweep.data.describe()}")
 
 
-def first_batches(model: keras.Model, hypermodel: ArticleHyperModel, data: ImageData, batch_size: int,
-                  label_mode: str) -> StepTime | None:
+def batch_sizes(sweep: Sweep, values: dict) -> list[int]:
+    """The batch sizes to time: each the sweep lists (the cost of an epoch depends on it most), or the first trial's."""
+    listed = sweep.space.get("batch_size")
+    if isinstance(listed, (list, tuple)) and all(isinstance(b, int) for b in listed):
+        return sorted(set(listed))[:4]
+    return [int(values.get("batch_size") or 32)]
+
+
+def first_batches(model: keras.Model, hypermodel: ArticleHyperModel, data: ImageData, sizes: list[int],
+                  label_mode: str) -> tuple[StepTime, ...]:
     """One batch of fit and evaluate on the first configuration (search.training.step_time):
     always for your own model, whose loss may not fit the labels; for an article model (whose
-    loss follows label_mode) only to time the machine for the estimate."""
+    loss follows label_mode) only to time the machine for the estimate, at each batch size."""
     timing = estimate_wanted()
     if not timing and not is_own(hypermodel):
-        return None
+        return ()
     arrays = training_arrays(data, label_mode)
     name = getattr(hypermodel, "model_name", type(hypermodel).__name__)
-    try:
-        step = dry_run(model, arrays.x, arrays.y, batch_size, steps=3 if timing else 0, name=name)
-    except SweepError:
-        raise
-    except Exception as exc:  # not a mismatch we can explain: the runs will say it, one by one
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        warnings.warn(f"one batch of {name}'s first configuration failed before the sweep "
-                      f"({type(exc).__name__}: {first[:200]}); the sweep goes on and records such runs as failed")
-        return None
-    return step if timing else None
+    steps = []
+    for size in sizes if timing else sizes[:1]:
+        try:
+            steps.append(dry_run(model, arrays.x, arrays.y, size, steps=3 if timing else 0, name=name))
+        except SweepError:
+            raise
+        except Exception as exc:  # not a mismatch we can explain: the runs will say it, one by one
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            warnings.warn(f"one batch of {name}'s first configuration at batch size {size} failed before the "
+                          f"sweep ({type(exc).__name__}: {first[:200]}); the sweep goes on and records such runs "
+                          "as failed")
+            return ()
+    return tuple(steps) if timing else ()
 
 
 def schedule_own_claims(sweep: Sweep, hypermodel: OwnHyperModel) -> Sweep:

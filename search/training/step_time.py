@@ -31,13 +31,15 @@ class StepTime:
     batch_size: int
     compile_s: float  # what the first epoch cost beyond a later one: tracing and compiling the steps
     train_step_s: float  # a training batch of a later epoch (median)
-    eval_step_s: float  # a validation batch of a later epoch
-    epoch_overhead_s: float = 0.0  # a later epoch beyond its batches: callbacks, validation set-up, logs
+    eval_step_s: float  # a validation batch: a forward pass, taken as a third of a training step
+    epoch_overhead_s: float = 0.0  # a later epoch beyond its batches: callbacks, logs
+    validation_overhead_s: float = 0.0  # a validation beyond its batches: its iterator, its callbacks
 
     def epoch_s(self, train_images: int, val_images: int) -> float:
         """One epoch: every training batch, then validation at the same batch size, as the engine's fit runs it."""
         return (self.epoch_overhead_s + math.ceil(train_images / self.batch_size) * self.train_step_s
-                + math.ceil(val_images / self.batch_size) * self.eval_step_s)
+                + (self.validation_overhead_s + math.ceil(val_images / self.batch_size) * self.eval_step_s
+                   if val_images else 0.0))
 
 
 class _Clock(keras.callbacks.Callback):
@@ -83,13 +85,12 @@ def dry_run(model, x: np.ndarray, y: np.ndarray, batch_size: int, steps: int = 1
     any other error passes to the caller."""
     count = max(1, steps)
     bx, by = batches(x, y, batch_size, count)
-    vx, vy = batches(x, y, batch_size, 1)
     clock = _Clock()
     try:
         model.fit(bx[:batch_size], by[:batch_size], batch_size=batch_size, epochs=1, verbose=0,
-                  validation_data=(vx, vy), callbacks=[clock])
+                  validation_data=(bx[:batch_size], by[:batch_size]), callbacks=[clock])
         if steps > 1:
-            model.fit(bx, by, batch_size=batch_size, epochs=1, verbose=0, validation_data=(vx, vy), callbacks=[clock])
+            model.fit(bx, by, batch_size=batch_size, epochs=1, verbose=0, validation_data=(bx, by), callbacks=[clock])
     except Exception as exc:
         hint = explain_failure(exc, y)
         if hint is None:
@@ -97,9 +98,11 @@ def dry_run(model, x: np.ndarray, y: np.ndarray, batch_size: int, steps: int = 1
         raise SweepError(f"{name}: one batch of training failed before the sweep: {hint}") from None
     later = clock.batches[-1][1:] or clock.batches[-1]
     step = statistics.median(later)
+    evaluate = step / 3  # Keras reports no per-batch time of validation; a forward pass is about a third of a step
+    validation = max(0.0, clock.validation[-1] - count * evaluate)
     overhead = max(0.0, clock.epochs[-1] - sum(clock.batches[-1]) - clock.validation[-1])
-    first = clock.epochs[0] - (step + clock.validation[-1] + overhead) if steps > 1 else clock.epochs[0]
-    return StepTime(batch_size, max(0.0, first), step, clock.validation[-1], overhead)
+    first = clock.epochs[0] - (step + evaluate + validation + overhead) if steps > 1 else clock.epochs[0]
+    return StepTime(batch_size, max(0.0, first), step, evaluate, overhead, validation)
 
 
 def explain_failure(exc: BaseException, y: np.ndarray) -> str | None:
