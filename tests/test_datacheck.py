@@ -304,3 +304,16 @@ def test_the_commands_warning_count_matches_the_lines_printed(tmp_path, capsys):
     printed = [line for line in captured.err.splitlines() if line.startswith("warning: ")]
     assert len(printed) == 6  # 2 skipped files, 4 cues
     assert f"2 classes, 6 warnings (2 while reading the files, 4 from the check)" in captured.out
+
+
+HOLLYWOOD = Path(__file__).resolve().parent.parent.parent / "shared" / "datasets" / "hollywood"
+
+
+@pytest.mark.skipif(not HOLLYWOOD.is_dir(), reason=f"the shared Hollywood folder is not at {HOLLYWOOD} "
+                                                   "(it lives outside the repository)")
+def test_photos_saved_twice_stay_near_copies_on_real_data():
+    """The shared Hollywood folder's hash matches at 64 px: two photos saved twice (3.6 and 4.5 of 255
+    apart) are near copies; the third match (22.5 apart) is another picture."""
+    data = ImageFolder(HOLLYWOOD, validation_split=0.1, seed=123).load(64)
+    near = check_data(data, 64).duplicates.near
+    assert sum(near.values()) == 2
