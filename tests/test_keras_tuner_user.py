@@ -239,3 +239,13 @@ def test_arrays_that_are_not_images_get_one_line(kwargs, message):
 def test_arrays_take_no_data_flag():
     with pytest.raises(SweepError, match="--data does not apply"):
         search.Arrays(np.zeros((4, 8, 8)), [0, 1, 0, 1]).with_path("x")
+
+
+def test_a_build_with_other_ranges_does_not_resume_its_run_directory(tmp_path, folder, capsys):
+    """The build's ranges are the search space: editing one is another sweep, refused as a changed space is."""
+    out = tmp_path / "run"
+    sweep = getting_started(tmp_path, folder, extra='tuner="random", max_trials=1')
+    assert main([str(sweep), "--out", str(out), "--no-report", "--quiet"]) == 0
+    sweep.write_text(sweep.read_text().replace("max_value=512", "max_value=256"))
+    assert main([str(sweep), "--out", str(out), "--no-report", "--quiet"]) == 2
+    assert "(changed: build_ranges)" in capsys.readouterr().err

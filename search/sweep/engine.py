@@ -49,7 +49,7 @@ from search.sweep.tuner import RunOptions, SweepTuner, training_arrays
 # Settings that define what a run directory's records mean; rerunning with a
 # different value would mix incomparable trials, so it is refused.
 FINGERPRINT_KEYS = ("hypermodel", "space", "tuner", "objective", "image_size", "epochs", "data", "early_stopping",
-                    "median_stopping", "precision", "seeds", "resize", "folds")
+                    "median_stopping", "precision", "seeds", "resize", "folds", "build_ranges")
 
 
 @dataclass
@@ -251,9 +251,12 @@ def model_label(hypermodel: ArticleHyperModel) -> str:
     return f"{type(hypermodel).__name__} (article {hypermodel.article})"
 
 
-def fingerprint(sweep: Sweep) -> dict:
+def fingerprint(sweep: Sweep, searched: dict[str, str] | None = None) -> dict:
+    """`searched`: your own model's ranges the sweep searches (Prepared.searched): editing one in the
+    build is another search space. Absent for article models and in older run directories."""
     space = {k: (asdict(v) if isinstance(v, Range) else v) for k, v in sweep.space.items()}
     return {
+        **({"build_ranges": dict(searched)} if searched else {}),
         "hypermodel": model_name(sweep.hypermodel),
         "space": json.loads(json.dumps(space, default=str)),
         "tuner": sweep.tuner,
@@ -270,12 +273,12 @@ def fingerprint(sweep: Sweep) -> dict:
     }
 
 
-def _check_resumable(records: RunDirectory, sweep: Sweep) -> None:
+def _check_resumable(records: RunDirectory, sweep: Sweep, searched: dict[str, str] | None = None) -> None:
     if not (records.root / "sweep.json").exists():
         return
     old = records.read_json("sweep.json").get("fingerprint", {})
-    new = fingerprint(sweep)
-    changed = [k for k in FINGERPRINT_KEYS if k in old and old[k] != new[k]]
+    new = fingerprint(sweep, searched)
+    changed = [k for k in FINGERPRINT_KEYS if k in old and old[k] != new.get(k)]
     if changed:
         raise SweepError(
             f"run directory {records.root} holds sweep {sweep.name!r} with other settings "
@@ -337,7 +340,7 @@ def sweep_metadata(prepared: Prepared, sweep_file: str, started: str, status: st
         "device": device.describe_device(),
         "keras": keras.__version__,
         "keras_tuner": keras_tuner.__version__,
-        "fingerprint": fingerprint(s),
+        "fingerprint": fingerprint(s, prepared.searched),
     }
 
 
@@ -369,7 +372,7 @@ class Parallel:
 def _run_locked(prepared: Prepared, records: RunDirectory, sweep_file: str, quiet: bool,
                 parallel: Parallel | None, options: RunOptions) -> SweepResult:
     sweep = prepared.sweep
-    _check_resumable(records, sweep)
+    _check_resumable(records, sweep, prepared.searched)
     records.remove_temp_files()
     damaged = quarantine_damaged(records)  # moved aside: their runs train again below
     started = dt.datetime.now().astimezone().isoformat(timespec="seconds")
@@ -639,7 +642,7 @@ def run_worker(prepared: Prepared, out: Path, address: str, worker_id: str | Non
     if not (records.root / "sweep.json").exists():
         raise SweepError(f"{records.root} has no sweep.json from the chief at {where}: every worker must write "
                          "into the chief's run directory (a shared folder), passed with --out")
-    _check_resumable(records, sweep)
+    _check_resumable(records, sweep, prepared.searched)
     tuner.oracle = distributed.PatientClient(tuner.oracle)
     try:
         tuner.search(verbose=0)
