@@ -1,10 +1,12 @@
 """A Keras Tuner user's model sweeps the way Keras Tuner would run it, and mistakes are caught before training.
 
-The model here is the getting-started `build_model(hp)` of Keras Tuner's
-guide (keras.io/keras_tuner/getting_started), verbatim but for the output
-layer's units (2 classes instead of MNIST's 10): a `Sequential()` without an
-`Input`, `hp.Int` units, `hp.Choice` activation, `hp.Boolean` dropout and a
-log-scale `hp.Float` learning rate.
+The model here is the first `build_model(hp)` of Keras Tuner's getting-started
+guide (keras.io/guides/keras_tuner/getting_started), verbatim but for the
+output layer's units (2 classes instead of MNIST's 10): a `Sequential()`
+without an `Input`, `hp.Int` units, `hp.Choice` activation, `hp.Boolean`
+dropout and a log-scale `hp.Float` learning rate, compiled with categorical
+cross-entropy for the one-hot labels the guide makes. The guide's next model,
+with `num_layers` and conditional `units_{i}`, is searched too.
 """
 
 from __future__ import annotations
@@ -30,18 +32,19 @@ from search import Sweep, ImageFolder, EarlyStopping
 def build_model(hp):
     model = keras.Sequential()
     model.add(layers.Flatten())
-    # Tune the number of layers.
-    for i in range(hp.Int("num_layers", 1, 3)):
-        model.add(
-            layers.Dense(
-                # Tune number of units separately.
-                units=hp.Int(f"units_{{i}}", min_value=32, max_value=512, step=32),
-                activation=hp.Choice("activation", ["relu", "tanh"]),
-            )
+    model.add(
+        layers.Dense(
+            # Tune number of units.
+            units=hp.Int("units", min_value=32, max_value=512, step=32),
+            # Tune the activation function to use.
+            activation=hp.Choice("activation", ["relu", "tanh"]),
         )
+    )
+    # Tune whether to use dropout.
     if hp.Boolean("dropout"):
         model.add(layers.Dropout(rate=0.25))
     model.add(layers.Dense(2, activation="softmax"))
+    # Define the optimizer learning rate as a hyperparameter.
     learning_rate = hp.Float("lr", min_value=1e-4, max_value=1e-2, sampling="log")
     model.compile(
         optimizer=keras.optimizers.Adam(learning_rate=learning_rate),
@@ -51,9 +54,33 @@ def build_model(hp):
     return model
 
 
-sweep = Sweep(name="getting_started", data=ImageFolder({data!r}, validation_split=0.25, seed=1),
+sweep = Sweep(name="getting_started", data=ImageFolder({data!r}, validation_split=0.25, seed=1, label_mode={label_mode!r}),
               hypermodel=build_model, image_size=12, epochs=1, {extra})
 '''
+
+
+# The guide's second model puts num_layers Dense layers where the first has one.
+ONE_LAYER = '''
+    model.add(
+        layers.Dense(
+            # Tune number of units.
+            units=hp.Int("units", min_value=32, max_value=512, step=32),
+            # Tune the activation function to use.
+            activation=hp.Choice("activation", ["relu", "tanh"]),
+        )
+    )
+'''.strip("\n")
+LAYERS = '''
+    # Tune the number of layers.
+    for i in range(hp.Int("num_layers", 1, 3)):
+        model.add(
+            layers.Dense(
+                # Tune number of units separately.
+                units=hp.Int(f"units_{i}", min_value=32, max_value=512, step=32),
+                activation=hp.Choice("activation", ["relu", "tanh"]),
+            )
+        )
+'''.strip("\n")
 
 
 @pytest.fixture
@@ -61,8 +88,11 @@ def folder(tmp_path):
     return make_image_folder(tmp_path / "data", classes=("a", "b"), per_class=8, size=12)
 
 
-def getting_started(tmp_path, folder, loss="sparse_categorical_crossentropy", extra='tuner="random", max_trials=3'):
-    return write_sweep(tmp_path / "sweep.py", GETTING_STARTED.format(data=str(folder), loss=loss, extra=extra))
+def getting_started(tmp_path, folder, loss="categorical_crossentropy", extra='tuner="random", max_trials=3',
+                    label_mode="categorical"):
+    """The guide's model with the guide's loss, on one-hot labels as the guide makes them (`to_categorical`)."""
+    return write_sweep(tmp_path / "sweep.py", GETTING_STARTED.format(data=str(folder), loss=loss, extra=extra,
+                                                                     label_mode=label_mode))
 
 
 def test_the_getting_started_model_sweeps_its_own_ranges(tmp_path, folder, capsys):
@@ -73,14 +103,28 @@ def test_the_getting_started_model_sweeps_its_own_ranges(tmp_path, folder, capsy
     assert "early stopping on val_accuracy (min_delta 0.001, patience 20; early_stopping=None turns it off)" in err
     html = (out / "report.html").read_text()
     assert "build_model (your own model)" in html and "article own" not in html  # labelled plainly
-    assert "units_0          searched 32..512 step 32 (the build's range)" in err
+    assert "units            searched 32..512 step 32 (the build's range)" in err
     assert "lr               searched 0.0001..0.01 (log)" in err
     runs = RunDirectory(out).read_runs()
     assert [r.status for r in runs] == ["completed"] * 3
     configs = {tuple(sorted((k, v) for k, v in r.hyperparameters.items() if v is not None)) for r in runs}
     assert len(configs) == 3  # not the default three times
     assert all(isinstance(r.hyperparameters["dropout"], bool) for r in runs)  # booleans stay booleans
-    assert all(32 <= r.hyperparameters["units_0"] <= 512 and 1e-4 <= r.hyperparameters["lr"] <= 1e-2 for r in runs)
+    assert all(32 <= r.hyperparameters["units"] <= 512 and 1e-4 <= r.hyperparameters["lr"] <= 1e-2 for r in runs)
+
+
+def test_conditional_hyperparameters_found_as_trials_build_are_searched(tmp_path, folder):
+    """The guide's second model: `units_{i}` exists only for i < num_layers; Keras Tuner learns
+    units_1 and units_2 as trials build them (tune_new_entries), and samples them from then on."""
+    body = GETTING_STARTED.format(data=str(folder), loss="categorical_crossentropy", label_mode="categorical",
+                                  extra='tuner="random", max_trials=6, space={"num_layers": [2, 3]}')
+    body = body.replace(ONE_LAYER, LAYERS)
+    out = tmp_path / "run"
+    assert main([str(write_sweep(tmp_path / "sweep.py", body)), "--out", str(out), "--no-report", "--quiet"]) == 0
+    runs = RunDirectory(out).read_runs()
+    assert {r.hyperparameters["num_layers"] for r in runs} <= {2, 3}
+    assert all(r.hyperparameters.get("units_1") is not None for r in runs)  # every run has a second layer
+    assert len({r.hyperparameters["units_1"] for r in runs}) > 1  # and its units are searched, not the default
 
 
 def test_space_narrows_or_fixes_the_builds_ranges(tmp_path, folder, capsys):
@@ -88,16 +132,16 @@ def test_space_narrows_or_fixes_the_builds_ranges(tmp_path, folder, capsys):
     And `early_stopping=None` turns early stopping off, which the header says."""
     out = tmp_path / "run"
     extra = ('tuner="random", max_trials=3, early_stopping=None, '
-             'space={"num_layers": 1, "activation": ["tanh"], "dropout": [True, False]}')
+             'space={"lr": 1e-3, "activation": ["tanh"], "dropout": [True, False]}')
     assert main([str(getting_started(tmp_path, folder, extra=extra)), "--out", str(out), "--no-report",
                  "--epochs", "3"]) == 0
     assert ", no early stopping" in capsys.readouterr().err
     runs = RunDirectory(out).read_runs()
     assert all(r.epochs_run == 3 and r.stopped_epoch is None for r in runs)
-    assert {r.hyperparameters["num_layers"] for r in runs} == {1}
+    assert {r.hyperparameters["lr"] for r in runs} == {1e-3}
     assert {r.hyperparameters["activation"] for r in runs} == {"tanh"}
     assert {type(r.hyperparameters["dropout"]) for r in runs} == {bool}  # a space of [True, False] is no 1/0
-    assert len({r.hyperparameters["units_0"] for r in runs}) > 1
+    assert len({r.hyperparameters["units"] for r in runs}) > 1
 
 
 def test_grid_over_a_float_without_step_is_one_line(tmp_path, folder, capsys):
@@ -109,7 +153,7 @@ def test_grid_over_a_float_without_step_is_one_line(tmp_path, folder, capsys):
 
 
 def test_a_loss_that_does_not_fit_the_labels_is_found_before_the_sweep(tmp_path, folder, capsys):
-    sweep = getting_started(tmp_path, folder, loss="categorical_crossentropy")
+    sweep = getting_started(tmp_path, folder, label_mode="int")  # the guide's loss on class numbers
     assert main([str(sweep), "--out", str(tmp_path / "run")]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "Traceback" not in err
@@ -120,17 +164,16 @@ def test_a_loss_that_does_not_fit_the_labels_is_found_before_the_sweep(tmp_path,
 
 
 def test_one_hot_labels_with_a_sparse_loss_get_the_other_fix(tmp_path, folder, capsys):
-    body = GETTING_STARTED.format(data=str(folder), loss="sparse_categorical_crossentropy",
-                                  extra='tuner="random", max_trials=1').replace(
-        "validation_split=0.25, seed=1)", "validation_split=0.25, seed=1, label_mode=\"categorical\")")
-    assert main([str(write_sweep(tmp_path / "sweep.py", body)), "--out", str(tmp_path / "run")]) == 2
+    sweep = getting_started(tmp_path, folder, loss="sparse_categorical_crossentropy", extra='tuner="random"')
+    assert main([str(sweep), "--out", str(tmp_path / "run")]) == 2
     err = capsys.readouterr().err
     assert "the loss wants class numbers but the data gives one-hot labels" in err
     assert 'loss="categorical_crossentropy"' in err
 
 
 def test_an_exception_in_the_build_is_one_line_naming_it(tmp_path, folder, capsys):
-    body = GETTING_STARTED.format(data=str(folder), loss="sparse_categorical_crossentropy", extra='tuner="random"')
+    body = GETTING_STARTED.format(data=str(folder), loss="categorical_crossentropy", extra='tuner="random"',
+                                  label_mode="categorical")
     body = body.replace("    model = keras.Sequential()\n",
                         "    model = keras.Sequential()\n    raise ValueError('units must be even')\n")
     assert main([str(write_sweep(tmp_path / "sweep.py", body)), "--out", str(tmp_path / "run")]) == 2
@@ -147,9 +190,9 @@ def tuned(tmp_path_factory):
     root = tmp_path_factory.mktemp("tuned")
     folder = make_image_folder(root / "data", classes=("a", "b"), per_class=8, size=12)
     namespace: dict = {}
-    exec(GETTING_STARTED.format(data=str(folder), loss="sparse_categorical_crossentropy",
-                                extra='tuner="random", max_trials=3, seeds=2, '
-                                      'space={"num_layers": 1, "units_0": [32, 64, 96]}'), namespace)
+    exec(GETTING_STARTED.format(data=str(folder), loss="categorical_crossentropy", label_mode="categorical",
+                                extra='tuner="random", max_trials=3, seeds=2, space={"units": [32, 64, 96]}'),
+         namespace)
     return search.run_sweep(namespace["sweep"], out=root / "run", quiet=True, save_best_model=True, report=False)
 
 
@@ -176,7 +219,7 @@ def test_best_hyperparameters_and_models_agree(tuned):
     for model, trial in ((first, tuned.ranking()[0]), (second, tuned.ranking()[1])):
         accuracy = float(np.mean(np.argmax(model.predict(data.x_val, verbose=0), -1) == data.y_val))
         assert accuracy == pytest.approx(best_run(tuned.records, trial.trial_id, "val_accuracy").score)
-    assert second.layers[1].units == tuned.ranking()[1].hyperparameters["units_0"]
+    assert second.layers[1].units == tuned.ranking()[1].hyperparameters["units"]
 
 
 def _record(trial: str, seed: int, score: float) -> RunRecord:
