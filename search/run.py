@@ -29,7 +29,7 @@ EPILOG = """\
 examples:
   python -m search.run                                    the digits demo (no download, about 1.5 min on 2 cores)
   python -m search.run sweeps/sneakers.py --data path/to/sneakers
-  python -m search.run SWEEP_FILE --describe              the search space and model size; trains nothing
+  python -m search.run SWEEP_FILE --describe              space, model size, runs, estimated time; trains nothing
   python -m search.run SWEEP_FILE --epochs 2 --max-trials 3 --out runs/try
   python -m search.run SWEEP_FILE --workers 2             two trials at once on this machine
   python -m search.run SWEEP_FILE --tensorboard           then: tensorboard --logdir runs/NAME/tensorboard

@@ -148,3 +148,14 @@ def test_cifar10_offline_message(offline):
 
     with pytest.raises(SweepError, match=r"CIFAR-10 needs a download .* pass --data PATH"):
         Cifar10().load(32)
+
+
+def test_cifar10_offline_is_described_without_its_data(offline, capsys):
+    """The sweep cannot run offline, but --describe can still say what it would do."""
+    from conftest import ROOT
+    from search.run import main
+
+    assert main([str(ROOT / "sweeps" / "cifar10.py"), "--describe", "--max-trials", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "keras.datasets.cifar10 (downloaded once, then cached in ~/.keras): not on this machine" in out
+    assert "Cifar10CNN (article 002), " in out

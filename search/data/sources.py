@@ -450,7 +450,7 @@ def _download_cifar10():
     try:
         return keras.datasets.cifar10.load_data()
     except Exception as exc:  # urllib raises several types; all mean the same here
-        raise SweepError(
+        raise DataNotFound(
             "CIFAR-10 needs a download (keras.datasets.cifar10) and it failed "
             f"({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else 'no detail'}); "
             "if this machine is offline, pass --data PATH to an extracted cifar-10-batches-py folder"
