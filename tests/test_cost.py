@@ -109,3 +109,9 @@ def test_describe_says_which_rule_each_knob_follows(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "filters          tuned   [8, 16]" in out and "dropout          fixed   0.25" in out
     assert "hyperparameters: (searched: your model's own ranges" not in out  # every knob is named in its space
+
+
+def test_an_input_shape_error_is_not_taken_for_a_label_mismatch():
+    message = ("Input 0 of layer \"dense\" is incompatible with the layer: expected axis -1 of input shape to have "
+               "value 768, but received input with shape (None, 432)")
+    assert explain_failure(ValueError(message), np.zeros(4)) is None

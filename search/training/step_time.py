@@ -109,9 +109,10 @@ def explain_failure(exc: BaseException, y: np.ndarray) -> str | None:
     """The fix for a loss that does not fit the labels, or None when the error is something else."""
     text = " ".join(str(exc).split())
     integer_labels = y.ndim == 1
-    shapes = any(k in text for k in ("target.shape", "Shapes", "shape", "Incompatible shapes", "logits and labels",
-                                     "must have the same shape", "rank"))
-    if not shapes:
+    # Keras' and the backends' words for a loss comparing labels and outputs of other shapes; an error about
+    # the model's input or anything else is not explained here (it would get the wrong fix).
+    about_labels = any(k in text for k in ("target", "label", "logits", "y_true", "Shapes (", "Incompatible shapes"))
+    if not about_labels or "shape" not in text.lower() and "rank" not in text:
         return None
     short = text if len(text) <= 160 else text[:157] + "..."
     if integer_labels and ("target.shape" in text or "must have the same shape" in text or "Shapes" in text
