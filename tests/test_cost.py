@@ -33,6 +33,7 @@ def test_runs_and_epochs_come_from_the_sweep_alone(kwargs, runs, epochs):
 def test_hyperband_has_no_run_count():
     assert sweep_counts(_sweep(tuner="hyperband", epochs=9), 9) == (None, None)
     assert Cost(None, None).lines() == ["cost       Hyperband decides the runs as it goes"]
+    assert Cost((1, 1), (1, 1)).lines() == ["cost       1 run, at most 1 epoch in all"]
 
 
 def test_the_estimate_is_epochs_times_the_timed_epoch():
@@ -69,11 +70,11 @@ def test_the_header_estimates_the_time_from_timed_batches(tmp_path, monkeypatch,
     data = make_image_folder(tmp_path / "data", classes=("a", "b"), per_class=8, size=12)
     sweep = write_sweep(tmp_path / "s.py", f"""
 sweep = Sweep(name="t", data=ImageFolder({str(data)!r}, validation_split=0.25, seed=1), hypermodel=DigitsCNN,
-              image_size=12, space={{"pooling_1": ["avg", "max"], "batch_size": 8}}, epochs=2, seeds=2)
+              image_size=12, space={{"batch_size": 8}}, epochs=2, seeds=2)
 """)
     assert main([str(sweep), "--out", str(tmp_path / "run"), "--no-report"]) == 0
     header = capsys.readouterr().err
-    assert "cost       4 runs, at most 8 epochs in all" in header
+    assert "cost       2 runs, at most 4 epochs in all" in header
     assert "estimate   " in header and " per epoch, the sweep up to " in header and "per training batch of 8" in header
     assert "compiling " in header and " s per run" in header
 

@@ -51,8 +51,10 @@ class Cost:
         return tuple(e * self.epoch_s + r * self.compile_s for e, r in zip(self.epochs, self.runs))
 
     def lines(self) -> list[str]:
-        runs = "Hyperband decides the runs as it goes" if self.runs is None else f"{_span(self.runs, _count)} runs"
-        epochs = "" if self.epochs is None else f", at most {_span(self.epochs, _count)} epochs in all"
+        runs = ("Hyperband decides the runs as it goes" if self.runs is None
+                else f"{_span(self.runs, _count)} run{'' if self.runs == (1, 1) else 's'}")
+        epochs = "" if self.epochs is None else \
+            f", at most {_span(self.epochs, _count)} epoch{'' if self.epochs == (1, 1) else 's'} in all"
         out = [f"cost       {runs}{epochs}"]
         if not self.steps:
             return out
