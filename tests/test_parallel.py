@@ -1,7 +1,7 @@
 """--workers N: Keras Tuner's chief/worker engine on the loopback address.
 
 These start real worker processes (each imports Keras), so they use a tiny
-sweep: 8 configurations x 1 seed x 2 epochs of a small CNN on 16 px images.
+sweep: 4 configurations x 1 seed x 2 epochs of a small CNN on 16 px images.
 """
 
 from __future__ import annotations
@@ -31,13 +31,13 @@ sweep = Sweep(
     data=ImageFolder({data!r}, validation_split=0.25, seed=1),
     hypermodel=DigitsCNN,
     image_size=16,
-    space={{"pooling_1": ["max", "avg"], "pooling_2": ["max", "avg"], "dropout": [0.0, 0.25]}},
+    space={{"pooling_1": ["max", "avg"], "pooling_2": ["max", "avg"]}},
     tuner="grid",
     epochs={epochs},
     seeds=1,
 )
 """
-PLANNED = 8
+PLANNED = 4
 
 
 @pytest.fixture
