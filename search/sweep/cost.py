@@ -51,10 +51,8 @@ class Cost:
         return tuple(e * self.epoch_s + r * self.compile_s for e, r in zip(self.epochs, self.runs))
 
     def lines(self) -> list[str]:
-        runs = ("Hyperband decides the runs as it goes" if self.runs is None
-                else f"{_span(self.runs, _count)} run{'' if self.runs == (1, 1) else 's'}")
-        epochs = "" if self.epochs is None else \
-            f", at most {_span(self.epochs, _count)} epoch{'' if self.epochs == (1, 1) else 's'} in all"
+        runs = "Hyperband decides the runs as it goes" if self.runs is None else _counted(self.runs, "run")
+        epochs = "" if self.epochs is None else f", at most {_counted(self.epochs, 'epoch')} in all"
         out = [f"cost       {runs}{epochs}"]
         if not self.steps:
             return out
@@ -92,6 +90,10 @@ def sweep_counts(sweep: Sweep, epochs: int, runs_per_seed: int = 1) -> tuple[tup
 
 def _count(n: int) -> str:
     return f"{n:,}"
+
+
+def _counted(pair: tuple[int, int], noun: str) -> str:
+    return f"{_span(pair, _count)} {noun}{'' if pair == (1, 1) else 's'}"
 
 
 def _span(pair, form=str) -> str:
