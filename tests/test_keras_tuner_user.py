@@ -97,8 +97,8 @@ def getting_started(tmp_path, folder, loss="categorical_crossentropy", extra='tu
 
 def test_the_getting_started_model_sweeps_its_own_ranges(tmp_path, folder, capsys):
     """No Input layer, no `space`: a random search samples different configurations from the build's ranges."""
-    out = tmp_path / "run"
-    assert main([str(getting_started(tmp_path, folder)), "--out", str(out)]) == 0
+    out, sweep = tmp_path / "run", getting_started(tmp_path, folder)
+    assert main([str(sweep), "--out", str(out)]) == 0
     err = capsys.readouterr().err
     assert "early stopping on val_accuracy (min_delta 0.001, patience 20; early_stopping=None turns it off)" in err
     html = (out / "report.html").read_text()
@@ -112,7 +112,6 @@ def test_the_getting_started_model_sweeps_its_own_ranges(tmp_path, folder, capsy
     assert all(isinstance(r.hyperparameters["dropout"], bool) for r in runs)  # booleans stay booleans
     assert all(32 <= r.hyperparameters["units"] <= 512 and 1e-4 <= r.hyperparameters["lr"] <= 1e-2 for r in runs)
     # The build's ranges are the search space: editing one is another sweep, refused as a changed space is.
-    sweep = tmp_path / "sweep.py"
     sweep.write_text(sweep.read_text().replace("max_value=512", "max_value=256"))
     assert main([str(sweep), "--out", str(out), "--no-report", "--quiet"]) == 2
     assert "(changed: build_ranges)" in capsys.readouterr().err
