@@ -25,6 +25,7 @@ _EXPORTS = {
     "MedianStopping": "search.training.pruning", "Seeds": "search.sweep.seeds", "SweepError": "rundir.errors",
     "ImageFolder": "search.data.sources", "TrainTestFolders": "search.data.sources", "Digits": "search.data.sources",
     "Cifar10": "search.data.sources", "Arrays": "search.data.sources", "ImageData": "search.data.sources",
+    "FashionMNIST": "search.data.fashion_mnist",
     "SneakersCNN": "search.models.articles", "HollywoodCNN": "search.models.articles", "Cifar10CNN": "search.models.articles",
     "BreastCancerCNN": "search.models.articles", "DigitsCNN": "search.models.articles", "VGG16": "search.models.articles",
     "run_sweep": "search.api", "load_results": "rundir.records", "SweepResult": "search.sweep.result",
