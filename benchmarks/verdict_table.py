@@ -1,32 +1,49 @@
-"""Regenerate the README's table of claim verdicts on the shared data sets.
+"""Run every reproduction study, keep their verdicts in `benchmarks/scorecard.csv`, and draw the README's table from it.
 
     python -m benchmarks.verdict_table                       # every study: train what is missing, then the table
-    python -m benchmarks.verdict_table --only eyes,hollywood64
-    python -m benchmarks.verdict_table --table-only          # no training: the table from the run folders as they are
+    python -m benchmarks.verdict_table --only fashion,eyes-structure
+    python -m benchmarks.verdict_table --table-only          # no training: judge the run folders there are
 
-Each study is one sweep file of `sweeps/` run by `python -m search.run` on a
-shared data set into its own run folder under --runs. A sweep resumes where
-it stopped, so a long study (the article's 224 px Hollywood set-up takes
-hours on a CPU) can be run in pieces; rerunning a finished one trains
-nothing and only rebuilds its report and claims.csv with the current claim
-statistics. The table is printed as Markdown, one row per requested claim,
-from the scorecard record that `python -m reports compare` draws.
+Each study is one sweep file of `sweeps/` run by `python -m search.run`,
+on a shared data set or on Fashion-MNIST from its Debian package, into its
+own run folder under --runs. A sweep resumes where it stopped, so a long
+study can be run in pieces, across sessions; rerunning a finished one
+trains nothing and only judges it again with the current claim statistics.
+
+`benchmarks/scorecard.csv` is the project's published result: one row per
+claim and study, with the study's command, data, size, seeds, folds, cost
+(the runs' summed wall time, on the machine named) and date. A study whose
+run folder is here gets its rows judged again from disk; the rows of one
+that is not (measured in an earlier session, on another machine) are kept
+as they are. The README's verdict table is generated from that file
+(`--readme` rewrites it in place; `tests/test_scorecard.py` checks that the
+two agree).
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
+import datetime as dt
+import os
+import platform
 import shlex
 import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from claims.catalogue import BY_ID, CLAIMS
 from claims.stats import NOT_REQUESTED
-from reports.scorecard import ScoreCell, scorecard_info
+from reports.runs import load_runs
+from reports.scorecard import scorecard_info
+from rundir.records import atomic_write_text, to_csv
 
 ROOT = Path(__file__).resolve().parent.parent
 DATASETS = ROOT.parent / "shared" / "datasets"
+SCORECARD = ROOT / "benchmarks" / "scorecard.csv"
+README = ROOT / "README.md"
+BEGIN, END = "<!-- verdict-table: begin (python -m benchmarks.verdict_table --readme) -->", "<!-- verdict-table: end -->"
 
 
 @dataclass(frozen=True)
@@ -34,66 +51,148 @@ class Study:
     name: str
     label: str  # the data column of the table
     sweep_file: str
-    dataset: str  # folder under --datasets
+    dataset: str | None  # folder under --datasets; None: the sweep file's own source (Fashion-MNIST's package)
     args: tuple[str, ...] = ()  # extra search.run flags
+
+    def command(self) -> str:
+        """The command that reproduces it, as a user types it from the project root."""
+        data = ["--data", f"../shared/datasets/{self.dataset}"] if self.dataset else []
+        return shlex.join(["python", "-m", "search.run", self.sweep_file, *data, *self.args])
 
 
 STUDIES = (
     Study("eyes", "eyes, 24 px", "sweeps/eyes_claims.py", "eyes"),
     Study("eyes-cv5", "eyes, 24 px, 5 folds", "sweeps/eyes_claims.py", "eyes", ("--folds", "5")),
+    Study("eyes-structure", "eyes, 24 px", "sweeps/eyes_structure.py", "eyes"),
+    Study("eyes-epochs", "eyes, 24 px, article 002's set-up", "sweeps/eyes_epochs.py", "eyes"),
     Study("hollywood64", "Hollywood, 64 px, 15 epochs", "sweeps/hollywood_claims.py", "hollywood",
           ("--image-size", "64", "--epochs", "15")),
     Study("hollywood64-cv5", "Hollywood, 64 px, 15 epochs, 5 folds", "sweeps/hollywood_claims.py", "hollywood",
           ("--image-size", "64", "--epochs", "15", "--folds", "5")),
     Study("hollywood-baseline", "Hollywood, 224 px, the article's set-up", "sweeps/hollywood_baseline.py", "hollywood"),
     Study("vgg16-cost", "Hollywood, 224 px, 1 epoch per model", "sweeps/hollywood_vgg16_cost.py", "hollywood"),
+    Study("fashion", "Fashion-MNIST, 28 px", "sweeps/fashion_claims.py", None),
+    Study("fashion-shoes", "Fashion-MNIST shoes, 28 px", "sweeps/fashion_shoes.py", None),
+    Study("fashion-structure", "Fashion-MNIST, 28 px", "sweeps/fashion_structure.py", None),
+    Study("fashion-epochs", "Fashion-MNIST, 28 px, article 002's set-up", "sweeps/fashion_epochs.py", None),
 )
 BY_NAME = {s.name: s for s in STUDIES}
+COLUMNS = ["study", "data", "claim", "verdict", "unadjusted", "effect", "ci_low", "ci_high", "metric", "margin",
+           "seeds", "runs", "folds", "seeds_needed", "decided_by", "tuned_verdict", "why_unmeasurable", "model",
+           "image_size", "images", "command", "cost_s", "machine", "date"]
 
 
 def run_study(study: Study, datasets: Path, runs: Path, extra: list[str]) -> int:
     """Train what the study's run folder lacks and rebuild its report (and claims.csv)."""
-    command = [sys.executable, "-m", "search.run", study.sweep_file, "--data", str(datasets / study.dataset),
+    data = ["--data", str(datasets / study.dataset)] if study.dataset else []
+    command = [sys.executable, "-m", "search.run", study.sweep_file, *data,
                "--out", str(runs / study.name), "--quiet", *study.args, *extra]
     print(f"{study.name}: {shlex.join(command)}", file=sys.stderr, flush=True)
     return subprocess.run(command, cwd=ROOT).returncode
 
 
-def _signed(value: float | None, digits: int = 3) -> str:
-    return "" if value is None else f"{value:+.{digits}f}"
+def machine() -> str:
+    """This machine in a few words: where a study's cost was measured."""
+    model = ""
+    try:
+        model = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                      if line.startswith("model name")), "")
+    except OSError:
+        pass
+    return f"{os.cpu_count()} cores {model or platform.machine()}, CPU only"
 
 
-def table_rows(studies: list[Study], runs: Path) -> list[str]:
-    """The studies' requested claims as Markdown rows, study by study, from the scorecard record
-    (`reports.scorecard`: the same verdicts `python -m reports compare` shows); a note row for a
-    study that has not run yet."""
-    present = [s for s in studies if (runs / s.name / "sweep.json").exists()]
-    info = scorecard_info([runs / s.name for s in present], [s.label for s in present])
-    out = []
-    for study in studies:
-        if study not in present:
-            out.append(f"| {study.label} | (not run yet: `python -m benchmarks.verdict_table --only {study.name}`) "
-                       "| | | | | | |")
+def study_rows(study: Study, run_dir: Path) -> list[dict]:
+    """The study's requested claims, judged again from its run folder, as scorecard.csv rows."""
+    runs = load_runs(run_dir)
+    info = scorecard_info([run_dir], [study.label])
+    data = runs.meta.get("data") or {}
+    done = [r for r in runs.records if r.status in ("completed", "failed")]
+    date = max((r.finished for r in done if r.finished), default="")[:10]
+    common = {"study": study.name, "data": study.label, "model": info.studies[0].model,
+              "image_size": info.studies[0].image_size, "folds": info.studies[0].folds,
+              "images": f"{data.get('n_train', '?')} + {data.get('n_val', '?')}" if not runs.meta.get("folds")
+              else f"{data.get('n_val', '?')} in folds",
+              "command": study.command(), "cost_s": round(sum(r.wall_time_s for r in runs.records)),
+              "machine": machine(), "date": date}
+    rows = []
+    for claim in info.claims:
+        cell = claim.cells[0]
+        if cell.verdict == NOT_REQUESTED:
             continue
-        for claim in info.claims:
-            cell = next(c for c in claim.cells if info.labels[c.study] == study.label)
-            if cell.verdict == NOT_REQUESTED:
-                continue
-            out.append(_row(study.label, claim.claim, cell))
+        rows.append({**common, "claim": claim.claim, "verdict": cell.verdict, "unadjusted": cell.unadjusted,
+                     "effect": _num(cell.effect), "ci_low": _num(cell.ci_low), "ci_high": _num(cell.ci_high),
+                     "metric": cell.metric, "margin": cell.margin, "seeds": cell.seeds, "runs": cell.runs,
+                     "seeds_needed": cell.seeds_needed, "decided_by": cell.decided_by, "tuned_verdict": cell.tuned,
+                     "why_unmeasurable": cell.why})
+    return rows
+
+
+def _num(value: float | None) -> str:
+    return "" if value is None else f"{value:.6g}"
+
+
+def read_scorecard(path: Path = SCORECARD) -> list[dict]:
+    if not path.exists():
+        return []
+    with path.open(encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def update_scorecard(studies: list[Study], runs: Path, path: Path = SCORECARD) -> list[dict]:
+    """Judge every study whose run folder is under `runs` again; keep the other studies' rows as they are."""
+    present = [s for s in studies if (runs / s.name / "sweep.json").exists()]
+    fresh = {s.name for s in present}
+    rows = [r for r in read_scorecard(path) if r["study"] not in fresh]
+    for study in present:
+        rows += study_rows(study, runs / study.name)
+    order = {s.name: i for i, s in enumerate(STUDIES)}
+    claims = {c.id: i for i, c in enumerate(CLAIMS)}
+    rows.sort(key=lambda r: (claims.get(r["claim"], len(claims)), order.get(r["study"], len(order))))
+    atomic_write_text(path, to_csv(rows, COLUMNS))
+    return read_scorecard(path)
+
+
+def _signed(text: str) -> str:
+    return f"{float(text):+.3f}" if text not in ("", None) else ""
+
+
+def table_rows(rows: list[dict]) -> list[str]:
+    """One Markdown row per claim and study, in catalogue order; a claim no study has judged yet says so."""
+    out = []
+    for claim in CLAIMS:
+        mine = [r for r in rows if r["claim"] == claim.id]
+        if not mine:
+            out.append(f"| {claim.id} | (no study yet) | | | | | | | |")
+        for r in mine:
+            if r.get("why_unmeasurable"):
+                numbers = f"{r['why_unmeasurable']} | "
+            else:
+                ci = f"[{_signed(r['ci_low'])}, {_signed(r['ci_high'])}]" if r["ci_low"] else ""
+                numbers = f"{_signed(r['effect'])} | {ci}"
+            shown = r["unadjusted"] if r["verdict"] == r["unadjusted"] else f"{r['unadjusted']}; Holm: {r['verdict']}"
+            seeds = f"{r['seeds']} ({r['runs']} runs)" if r["seeds"] else ""
+            cost = f"{float(r['cost_s']) / 60:.0f} min" if r.get("cost_s") and float(r["cost_s"]) else ""
+            name = f"{claim.id} ({r['decided_by']})" if len(claim.parts) > 1 and r["decided_by"] else claim.id
+            out.append(f"| {name} | {r['data']} | {shown} | {numbers} | {seeds}, {r['folds']} | "
+                       f"{float(r['margin']):g} | {cost} | {r['date']} |")
     return out
 
 
-def _row(label: str, claim: str, cell: ScoreCell) -> str:
-    ci = f"[{_signed(cell.ci_low)}, {_signed(cell.ci_high)}]" if cell.ci_low is not None else ""
-    seeds = f"{cell.seeds} ({cell.runs if cell.runs is not None else ''} runs)" if cell.seeds is not None else ""
-    shown = cell.unadjusted if cell.verdict == cell.unadjusted else f"{cell.unadjusted}; Holm: {cell.verdict}"
-    margin = f"{cell.margin:g}" if cell.margin is not None else ""
-    needed = cell.seeds_needed if cell.seeds_needed is not None else ""
-    return f"| {label} | {claim} | {shown} | {_signed(cell.effect)} | {ci} | {seeds} | {margin} | {needed} |"
+HEADER = ("| claim | data | verdict | effect (treatment - baseline) | 95% CI | seeds (runs), folds | margin | cost | "
+          "measured |\n|---|---|---|---|---|---|---|---|---|")
 
 
-HEADER = ("| data | claim | verdict | effect (treatment - baseline) | 95% CI | seeds (runs) | margin | seeds needed |\n"
-          "|---|---|---|---|---|---|---|---|")
+def markdown(rows: list[dict]) -> str:
+    return "\n".join([HEADER, *table_rows(rows)])
+
+
+def rewrite_readme(table: str, readme: Path = README) -> None:
+    """Put `table` between the README's verdict-table markers."""
+    text = readme.read_text(encoding="utf-8")
+    head, rest = text.split(BEGIN, 1)
+    _, tail = rest.split(END, 1)
+    atomic_write_text(readme, f"{head}{BEGIN}\n{table}\n{END}{tail}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -103,8 +202,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--datasets", type=Path, default=DATASETS, help=f"folder of the shared data sets (default {DATASETS})")
     p.add_argument("--runs", type=Path, default=ROOT / "runs" / "verdicts", help="parent of the studies' run folders")
     p.add_argument("--only", default="", help=f"comma-separated studies: {', '.join(BY_NAME)}")
-    p.add_argument("--table-only", action="store_true", help="print the table from the run folders, train nothing")
+    p.add_argument("--table-only", action="store_true", help="train nothing: judge the run folders there are")
     p.add_argument("--run-args", default="", help="extra search.run flags for every study run, e.g. '--image-size 64'")
+    p.add_argument("--scorecard", type=Path, default=SCORECARD, help=f"the scorecard file (default {SCORECARD})")
+    p.add_argument("--readme", action="store_true", help="also rewrite the README's verdict table from the scorecard")
     args = p.parse_args(argv)
     names = [n for n in args.only.split(",") if n] or list(BY_NAME)
     unknown = [n for n in names if n not in BY_NAME]
@@ -113,15 +214,18 @@ def main(argv: list[str] | None = None) -> int:
     studies = [BY_NAME[n] for n in names]
     if not args.table_only:
         for study in studies:
-            if not (args.datasets / study.dataset).is_dir():
+            if study.dataset and not (args.datasets / study.dataset).is_dir():
                 print(f"{study.name}: skipped: no data folder {args.datasets / study.dataset}", file=sys.stderr)
                 continue
             code = run_study(study, args.datasets, args.runs, shlex.split(args.run_args))
             if code not in (0,):
                 print(f"{study.name}: search.run exited with {code}", file=sys.stderr)
-    print(HEADER)
-    for row in table_rows(studies, args.runs):
-        print(row)
+    rows = update_scorecard(studies, args.runs, args.scorecard)
+    table = markdown(rows)
+    if args.readme:
+        rewrite_readme(table)
+    print(table)
+    print(f"{args.scorecard} ({len(rows)} rows, {dt.date.today()})", file=sys.stderr)
     return 0
 
 

@@ -45,7 +45,7 @@ from rundir.records import RunRecord, atomic_write_text, to_csv
 
 COLUMNS = ["claim", "verdict", "adjusted_verdict", "decided_by", "effect", "ci_low", "ci_high", "seeds", "runs",
            "margin", "seeds_needed", "seeds_to_decide", "tuned_verdict", "tuned_effect", "tuned_ci_low", "tuned_ci_high",
-           "tuned_seeds", "tuned_choice", "metric", "note", "source", "sentence", "differences"]
+           "tuned_seeds", "tuned_choice", "why_unmeasurable", "metric", "note", "source", "sentence", "differences"]
 MOST = 0.5  # "most runs" at the ceiling or at chance: more than half
 RESOLUTION_IMAGES = 2  # a margin under two validation images cannot be measured
 
@@ -77,6 +77,7 @@ class ClaimRow:
     tuned_ci_high: float | None = None
     tuned_seeds: int | None = None
     tuned_choice: str = ""  # the settings each side was chosen at, in words
+    why_unmeasurable: str = ""  # "not measurable": why, in a few words ("every run scored 100%")
 
     @property
     def final(self) -> str:
@@ -89,6 +90,7 @@ class PartResult:
     part: Part
     status: str  # "tested", NOT_TESTED or NOT_MEASURABLE
     reason: str = ""
+    short: str = ""  # the reason in a few words, for a table cell (not measurable)
     per_seed: dict[int, float] = field(default_factory=dict)
     runs: int = 0
     details: list[str] = field(default_factory=list)
@@ -181,37 +183,72 @@ def per_seed_values(part: Part, runs: list[RunRecord], meta: dict[str, Any], ref
 
 # -- not measurable on this data --------------------------------------------
 
-def not_measurable(part: Part, used: list[RunRecord], meta: dict[str, Any]) -> str:
-    """Why the data cannot decide this part, in plain words ("" when it can)."""
+@dataclass(frozen=True)
+class Unmeasurable:
+    """Why the data cannot decide a part: a few words for a table cell, and the sentence for the notes."""
+
+    short: str
+    detail: str
+
+
+def _some(k: int, n: int) -> str:
+    return "every run" if k == n else f"{k} of {n} runs"
+
+
+def below_resolution(part: Part, n_val: int) -> bool:
+    """The part's margin is under two of `n_val` validation images: no run can show it, whatever the seeds.
+
+    The one rule for this: verdicts apply it to the records, the sweep's
+    header to the split before training (`unresolvable`)."""
+    return bool(METRICS[part.metric].scale == "val" and part.accuracy_units and n_val
+                and part.margin < RESOLUTION_IMAGES / n_val)
+
+
+def unresolvable(claim_ids: list[str] | tuple[str, ...], n_val: int) -> list[tuple[str, Part]]:
+    """(claim id, part) of each requested catalogue claim's part that `n_val` validation images cannot measure."""
+    by_id = {c.id: c for c in CLAIMS}
+    return [(cid, part) for cid in claim_ids if cid in by_id for part in by_id[cid].parts
+            if below_resolution(part, n_val)]
+
+
+def not_measurable(part: Part, used: list[RunRecord], meta: dict[str, Any]) -> Unmeasurable | None:
+    """Why the data cannot decide this part, in plain words (None when it can)."""
     metric = METRICS[part.metric]
     data = meta.get("data") or {}
     n_val, n_train = data.get("n_val") or 0, data.get("n_train") or 0
-    if metric.scale == "val" and part.accuracy_units and n_val and part.margin < RESOLUTION_IMAGES / n_val:
-        return (f"the smallest difference that matters here ({part.margin * 100:g} accuracy points) is less than "
-                f"{RESOLUTION_IMAGES} of the {n_val} validation images (one image is {100 / n_val:.2g} points); "
-                f"a larger validation set is needed")
+    if below_resolution(part, n_val):
+        return Unmeasurable(
+            f"{RESOLUTION_IMAGES} images = {RESOLUTION_IMAGES * 100 / n_val:.2g} points, over the "
+            f"{part.margin * 100:g}-point margin",
+            f"the smallest difference that matters here ({part.margin * 100:g} accuracy points) is less than "
+            f"{RESOLUTION_IMAGES} of the {n_val} validation images (one image is {100 / n_val:.2g} points); "
+            f"a larger validation set is needed")
     if part.sign == 0 or metric.scale is None or not used:
-        return ""
+        return None
     done = [r for r in used if r.status == "completed"]
     if metric.scale == "train":
         top = [r for r in done if r.final_train_accuracy is not None and r.final_train_accuracy >= _all_right(n_train)]
         if len(top) > MOST * len(used):
-            return (f"{len(top)} of {len(used)} runs fit every training image, so there is no room left to show "
-                    f"which fits better")
-        return ""
+            return Unmeasurable(f"{_some(len(top), len(used))} fit 100% of the training images",
+                                f"{len(top)} of {len(used)} runs fit every training image, so there is no room left "
+                                f"to show which fits better")
+        return None
     top = [r for r in done if r.best_val_accuracy is not None and r.best_val_accuracy >= _all_right(n_val)]
     if len(top) > MOST * len(used):
-        return (f"{len(top)} of {len(used)} runs got every validation image right, so there is no room left to show "
-                f"a difference (the task is too easy, or the validation set too small; see the data check)")
+        return Unmeasurable(f"{_some(len(top), len(used))} scored 100%",
+                            f"{len(top)} of {len(used)} runs got every validation image right, so there is no room "
+                            f"left to show a difference (the task is too easy, or the validation set too small; see "
+                            f"the data check)")
     chance = chance_rate(meta)
     if chance is not None and part.metric != "did_not_converge":
         slack = 0.5 / n_val if n_val else 1e-9  # half an image: accuracies are multiples of 1/n_val
         low = [r for r in used if r.status != "completed" or (r.best_val_accuracy is not None
                                                               and r.best_val_accuracy <= chance + slack)]
         if len(low) > MOST * len(used):
-            return (f"{len(low)} of {len(used)} runs did no better than always answering the largest class "
-                    f"({chance:.0%}), so they learned nothing to compare")
-    return ""
+            return Unmeasurable(f"{_some(len(low), len(used))} at chance ({chance:.0%})",
+                                f"{len(low)} of {len(used)} runs did no better than always answering the largest "
+                                f"class ({chance:.0%}), so they learned nothing to compare")
+    return None
 
 
 def _all_right(n: int) -> float:
@@ -237,7 +274,7 @@ def measure_part(claim: Claim, part: Part, runs: list[RunRecord], meta: dict[str
                         trials=trials, seed_limit=limit, tuned=measure_tuned(part, runs, meta))
     why = not_measurable(part, used, meta)
     if why:
-        result.status, result.reason, result.tuned = NOT_MEASURABLE, why, None
+        result.status, result.reason, result.short, result.tuned = NOT_MEASURABLE, why.detail, why.short, None
         result.verdict = result.adjusted = NOT_MEASURABLE
         result.interval = t_interval(list(per_seed.values()))  # shown for context, never judged
     return result
@@ -451,6 +488,7 @@ def claim_row(claim: Claim, results: list[PartResult]) -> ClaimRow:
         runs=shown.runs, margin=shown.part.margin,
         seeds_needed=results[which].seeds_needed if adjusted in DEFINITIVE else None,
         seeds_to_decide=seeds_to_decide(results[which]) if adjusted == INCONCLUSIVE else None,
+        why_unmeasurable=results[which].short if adjusted == NOT_MEASURABLE else "",
     )
     _add_tuned(row, results, which)
     return row
@@ -612,6 +650,7 @@ def read_claims_csv(path: str | Path) -> list[ClaimRow]:
             tuned_ci_high=_float(row.get("tuned_ci_high")),
             tuned_seeds=_int(row.get("tuned_seeds")),
             tuned_choice=row.get("tuned_choice") or "",
+            why_unmeasurable=row.get("why_unmeasurable") or "",
         )
         for row in rows
     ]

@@ -202,7 +202,7 @@ def forest_png(claim, studies) -> str | None:
     """A scorecard claim (`reports.scorecard.ClaimScore`) as a forest plot: one line per study that
     measured it, its effect and 95% interval on one shared axis, the margin band around no difference."""
     label = {s.name: s.label for s in studies}
-    cells = [c for c in claim.cells if c.effect is not None]
+    cells = [c for c in claim.cells if c.effect is not None and not c.why]
     if not cells:
         return None
     fig = Figure(figsize=(7.5, 0.45 * len(cells) + 0.9), layout="constrained")

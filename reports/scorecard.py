@@ -17,7 +17,7 @@ the README's table from the same record.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from claims.catalogue import BY_ID
@@ -36,14 +36,14 @@ UNTESTED = (NOT_TESTED, NOT_MEASURABLE, NOT_REQUESTED)
 class StudyInfo:
     """One column: what a study ran, as its run directory says."""
 
-    name: str  # the run directory's name, unique on the page
+    name: str  # the study's key on the page: the sweep's name, made unique
     run_dir: str
     data: str  # the data source
     model: str
     image_size: str
     seeds: int | None  # seeds reached
     folds: str  # "5 folds" or "fixed split"
-    label: str = ""  # the column's heading: `name` unless the caller gives one
+    label: str = ""  # the column's heading: `name` unless the caller gives one (made unique too)
 
 
 @dataclass(frozen=True)
@@ -67,6 +67,7 @@ class ScoreCell:
     tuned_effect: float | None = None
     tuned_ci_low: float | None = None
     tuned_ci_high: float | None = None
+    why: str = ""  # "not measurable": why, in a few words, shown instead of the numbers
 
     @property
     def tested(self) -> bool:
@@ -119,10 +120,27 @@ def study_info(run_dir: Path, runs, label: str = "") -> StudyInfo:
     header = header_info(runs)
     seeds = runs.meta.get("seeds_reached") or runs.meta.get("seeds")
     return StudyInfo(
-        name=run_dir.name, run_dir=str(run_dir), data=header.data_source, model=header.model_name,
+        name=str(runs.meta.get("name") or run_dir.name), run_dir=str(run_dir), data=header.data_source, model=header.model_name,
         image_size=header.image_size, seeds=int(seeds) if isinstance(seeds, int) else None,
         folds=f"{runs.meta['folds'].get('k', '?')} folds" if isinstance(runs.meta.get("folds"), dict) else "fixed split",
-        label=label or run_dir.name)
+        label=label or str(runs.meta.get("name") or run_dir.name))
+
+
+def _unique(studies: list[StudyInfo]) -> list[StudyInfo]:
+    """Studies whose names or labels repeat, renamed "name (folder)", then "name (2)": every column told apart."""
+    out = list(studies)
+    for key in ("name", "label"):
+        values = [getattr(s, key) for s in out]
+        for i, s in enumerate(out):
+            if values.count(values[i]) > 1:
+                out[i] = replace(s, **{key: f"{values[i]} ({Path(s.run_dir).name})"})
+        seen: dict[str, int] = {}
+        for i, s in enumerate(out):
+            value = getattr(s, key)
+            seen[value] = seen.get(value, 0) + 1
+            if seen[value] > 1:
+                out[i] = replace(s, **{key: f"{value} ({seen[value]})"})
+    return out
 
 
 def _cell(study: str, row: ClaimRow) -> ScoreCell:
@@ -130,7 +148,7 @@ def _cell(study: str, row: ClaimRow) -> ScoreCell:
                      ci_high=row.ci_high, metric=row.metric, margin=row.margin, seeds=row.seeds, runs=row.runs,
                      seeds_needed=row.seeds_needed, decided_by=row.decided_by, note=row.note,
                      tuned=row.tuned_verdict, tuned_effect=row.tuned_effect, tuned_ci_low=row.tuned_ci_low,
-                     tuned_ci_high=row.tuned_ci_high)
+                     tuned_ci_high=row.tuned_ci_high, why=row.why_unmeasurable)
 
 
 def scorecard_info(run_dirs: list[Path], labels: list[str] | None = None) -> ScorecardInfo:
@@ -138,19 +156,16 @@ def scorecard_info(run_dirs: list[Path], labels: list[str] | None = None) -> Sco
 
     A claim becomes a row if at least one study requested it; a study that
     did not request it shows "not requested" there. Raises SweepError when
-    a path is not a run directory. Two run directories of one name are told
-    apart by their parent's name."""
+    a path is not a run directory. A study is named by its sweep's `name`;
+    two studies of one name (the same sweep file on two data sets, say) are
+    told apart by their folders, and failing that by a number."""
     labels = labels or [""] * len(run_dirs)
     studies, verdicts = [], []
-    names: set[str] = set()
     for path, label in zip(run_dirs, labels):
         runs = load_runs(path)
-        study = study_info(Path(path), runs, label)
-        if study.name in names:
-            study = StudyInfo(**{**asdict(study), "name": f"{Path(path).parent.name}/{study.name}"})
-        names.add(study.name)
-        studies.append(study)
+        studies.append(study_info(Path(path), runs, label))
         verdicts.append({row.claim: row for row in evaluate(runs.records, runs.meta)})
+    studies = _unique(studies)
     requested = [c.id for c in BY_ID.values()
                  if any(v.get(c.id) is not None and v[c.id].verdict != NOT_REQUESTED for v in verdicts)]
     claims = []

@@ -47,7 +47,25 @@ def test_describe_prints_space_and_parameter_count(tmp_path, data, capsys):
 def test_describe_sneakers_at_article_size(tmp_path, capsys):
     root = make_train_test(tmp_path / "sneakers", train=2, test=1, size=30)
     assert main([str(ROOT / "sweeps" / "sneakers.py"), "--data", str(root), "--describe"]) == 0
-    assert "22,175,138 parameters" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "22,175,138 parameters" in out
+    assert ("claims     pooling-texture and mixed-pooling cannot be decided on this data: the 2-point margin is under "
+            "2 of the 2 validation images (50 points each)") in out
+    assert "even folds, validating all 6 images, would not (33.3 points for two images): a larger data set" in out
+
+
+def test_a_claim_the_split_cannot_measure_is_said_before_training_with_the_folds_that_would(tmp_path, capsys):
+    """The sneakers article's 76 test images: 1.32 points each, against a 2-point margin."""
+    root = make_train_test(tmp_path / "sneakers", train=62, test=38, size=8)
+    sweep = ROOT / "sweeps" / "sneakers.py"
+    assert main([str(sweep), "--data", str(root), "--describe", "--image-size", "32"]) == 0
+    line = next(x for x in capsys.readouterr().out.splitlines() if x.startswith("claims "))
+    assert line == ("claims     pooling-texture and mixed-pooling cannot be decided on this data: the 2-point margin "
+                    "is under 2 of the 76 validation images (1.32 points each), so the verdict would read \"not "
+                    "measurable on this data\"; --folds 5 validates all 200 images once per seed (1 points for two "
+                    "images), at 5x the runs and epochs (20 runs per seed instead of 4)")
+    assert main([str(sweep), "--data", str(root), "--describe", "--image-size", "32", "--folds", "5"]) == 0
+    assert "claims " not in capsys.readouterr().out  # all 200 images: each is 0.5 points
 
 
 @pytest.mark.parametrize(

@@ -165,9 +165,9 @@ def article_sized(tmp_path_factory) -> Path:
     return root
 
 
-def _sweep(root: Path, out: Path, folds: int | None) -> tuple[pd.Series, list[RunRecord], dict]:
+def _sweep(root: Path, out: Path, folds: int | None, quiet: bool = True) -> tuple[pd.Series, list[RunRecord], dict]:
     path = write_sweep(out.parent / f"cv_{folds}.py", CV_SWEEP.format(data=str(root), folds=folds))
-    assert main([str(path), "--out", str(out), "--no-report", "--quiet"]) == 0
+    assert main([str(path), "--out", str(out), "--no-report"] + (["--quiet"] if quiet else [])) == 0
     directory = RunDirectory(out)
     records, meta = directory.read_runs(), directory.read_json("sweep.json")
     write_claims_csv(out, evaluate(records, meta))
@@ -178,11 +178,21 @@ def _part(row: pd.Series) -> str:
     return next(n for n in row["note"].split(" | ") if n.startswith(ACCURACY_PART))
 
 
-def test_folds_decide_what_the_fixed_split_cannot_measure(article_sized, tmp_path):
+def test_folds_decide_what_the_fixed_split_cannot_measure(article_sized, tmp_path, capsys):
     fixed, _, _ = _sweep(article_sized, tmp_path / "fixed", None)
     assert _part(fixed).startswith(f"{ACCURACY_PART}: {NOT_MEASURABLE}") and "76 validation images" in _part(fixed)
+    assert json.loads((tmp_path / "fixed" / "data_check.json").read_text())["resolution"]["n_val"] == 76
 
-    row, records, meta = _sweep(article_sized, tmp_path / "cv", 3)
+    capsys.readouterr()
+    row, records, meta = _sweep(article_sized, tmp_path / "cv", 3, quiet=False)
+    # The data check counts what the verdicts count: all 200 images, in the header, data_check.json and the report.
+    counted = "200 images, each validated once per seed over the 3 folds: one image is 0.5 accuracy points"
+    assert f"data check: {counted}" in capsys.readouterr().err
+    resolution = json.loads((tmp_path / "cv" / "data_check.json").read_text())["resolution"]
+    assert resolution["n_val"] == 200 and resolution["text"].startswith(counted)
+    from reports.datacheck import datacheck_info
+
+    assert datacheck_info(tmp_path / "cv").resolution.startswith(counted)
     assert meta["folds"] == {"k": 3, "images": 200, "duplicate_groups": meta["folds"]["duplicate_groups"],
                              "images_in_groups": meta["folds"]["images_in_groups"]}
     assert meta["data"]["n_val"] == 200

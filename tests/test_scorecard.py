@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import csv
+import json
 from pathlib import Path
 
-from benchmarks.verdict_table import BY_NAME, table_rows
+import pytest
+
+from benchmarks.verdict_table import (
+    BEGIN, BY_NAME, COLUMNS, END, README, SCORECARD, markdown, read_scorecard, table_rows, update_scorecard,
+)
 from claims.catalogue import BY_ID
-from claims.stats import CONTRADICTED, NOT_REQUESTED, SUPPORTED
+from claims.stats import CONTRADICTED, NOT_MEASURABLE, NOT_REQUESTED, SUPPORTED
 from reports.__main__ import main
 from reports.scorecard import scorecard_info
 from reports.synthetic import make_record, sweep_meta
-from rundir.records import RunDirectory
+from rundir.records import RunDirectory, to_csv
 
 
 def write_pooling_study(root: Path, effect: float, claims: tuple[str, ...] = ("pooling-texture",),
@@ -71,12 +76,59 @@ def test_compare_on_a_folder_that_is_no_run_directory_is_one_error_line(tmp_path
     assert len(err) == 1 and err[0].startswith("error:") and "missing" in err[0]
 
 
-def test_the_readme_table_rows_come_from_the_scorecard(tmp_path):
+def test_scorecard_csv_judges_present_studies_again_and_keeps_the_others(tmp_path):
+    card = tmp_path / "scorecard.csv"
+    old = {"study": "hollywood-baseline", "data": "Hollywood", "claim": "hollywood-baseline", "verdict": SUPPORTED,
+           "unadjusted": SUPPORTED, "effect": "0.011", "ci_low": "-0.018", "ci_high": "0.04", "margin": "0.05",
+           "seeds": "5", "runs": "5", "folds": "fixed split", "date": "2026-12-02"}
+    stale = {**old, "study": "eyes", "claim": "pooling-texture", "verdict": CONTRADICTED}
+    card.write_text(to_csv([old, stale], COLUMNS))
     write_pooling_study(tmp_path / "eyes", +0.06, claims=("pooling-texture", "batch-size"))
-    rows = table_rows([BY_NAME["eyes"], BY_NAME["hollywood-baseline"]], tmp_path)
-    info = scorecard_info([tmp_path / "eyes"])
-    cell = info.claims[0].cells[0]
-    assert rows[0] == (f"| eyes, 24 px | pooling-texture | supported | {cell.effect:+.3f} | "
-                       f"[{cell.ci_low:+.3f}, {cell.ci_high:+.3f}] | 5 (10 runs) | 0.02 | 5 |")
-    assert rows[1].startswith("| eyes, 24 px | batch-size | not tested |")
-    assert "not run yet" in rows[2] and "--only hollywood-baseline" in rows[2]
+    rows = update_scorecard([BY_NAME["eyes"], BY_NAME["hollywood-baseline"]], tmp_path, card)
+    cell = scorecard_info([tmp_path / "eyes"]).claims[0].cells[0]
+    by_key = {(r["study"], r["claim"]): r for r in rows}
+    fresh = by_key[("eyes", "pooling-texture")]  # judged again from disk: the stale row is gone
+    assert fresh["verdict"] == SUPPORTED and float(fresh["effect"]) == pytest.approx(cell.effect, abs=1e-6)
+    assert fresh["seeds"] == "5" and fresh["folds"] == "fixed split" and fresh["command"].startswith(
+        "python -m search.run sweeps/eyes_claims.py --data ../shared/datasets/eyes")
+    assert float(fresh["cost_s"]) >= 0 and fresh["date"] and "cores" in fresh["machine"]
+    assert by_key[("hollywood-baseline", "hollywood-baseline")]["effect"] == "0.011"  # kept as it was
+    assert by_key[("eyes", "batch-size")]["verdict"] == "not tested"
+    table = table_rows(rows)
+    cost = f"{float(fresh['cost_s']) / 60:.0f} min" if float(fresh["cost_s"]) else ""
+    assert table[0] == (f"| pooling-texture | eyes, 24 px | supported | {cell.effect:+.3f} | "
+                        f"[{cell.ci_low:+.3f}, {cell.ci_high:+.3f}] | 5 (10 runs), fixed split | 0.02 | {cost} | "
+                        f"{fresh['date']} |")
+    assert any(r.startswith("| fit-rule | (no study yet) |") for r in table)  # a hole is shown, not hidden
+
+
+def test_the_readme_verdict_table_is_the_committed_scorecard():
+    """The README's table is generated from benchmarks/scorecard.csv (`--readme`): the two must agree."""
+    text = README.read_text(encoding="utf-8")
+    assert BEGIN in text and END in text
+    shown = text.split(BEGIN, 1)[1].split(END, 1)[0].strip()
+    assert shown == markdown(read_scorecard(SCORECARD)), "run python -m benchmarks.verdict_table --table-only --readme"
+
+
+def test_studies_are_labelled_by_sweep_name_and_told_apart(tmp_path):
+    a = write_pooling_study(tmp_path / "one" / "run", +0.06)
+    b = write_pooling_study(tmp_path / "two" / "run", +0.05)
+    for root, name in ((a, "eyes_claims"), (b, "eyes_claims")):
+        meta = json.loads((root / "sweep.json").read_text())
+        (root / "sweep.json").write_text(json.dumps({**meta, "name": name}))
+    labels = [s.label for s in scorecard_info([a, b]).studies]
+    assert len(set(labels)) == 2 and all(label.startswith("eyes_claims") for label in labels)
+
+
+def test_a_not_measurable_cell_says_why_not_zeros(tmp_path):
+    root = write_pooling_study(tmp_path / "ceiling", 0.0)
+    directory = RunDirectory(root)
+    for record in directory.read_runs():
+        record.score = record.best_val_accuracy = 1.0
+        directory.write_run(record)
+    directory.write_summary()
+    cell = scorecard_info([root]).claims[0].cells[0]
+    assert cell.verdict == NOT_MEASURABLE and cell.why == "every run scored 100%"
+    out = tmp_path / "card.html"
+    assert main(["compare", str(root), "--out", str(out)]) == 0
+    assert "every run scored 100%" in out.read_text() and "+0.000 [+0.000, +0.000]" not in out.read_text()

@@ -165,8 +165,12 @@ class DataCheck:
 # ---------------------------------------------------------------- entry points
 
 
-def check_data(data: ImageData, image_size: int, resize: str = "stretch") -> DataCheck:
-    """Run every check on decoded data (arrays plus, for folders, file properties)."""
+def check_data(data: ImageData, image_size: int, resize: str = "stretch", folds: int | None = None) -> DataCheck:
+    """Run every check on decoded data (arrays plus, for folders, file properties).
+
+    With `folds` (a sweep's K), every image, training and validation alike,
+    is validated once per configuration and seed, so the resolution is over
+    all of them: what the claims' verdicts count (`claims.verdicts`)."""
     import time
 
     started = time.perf_counter()
@@ -178,10 +182,10 @@ def check_data(data: ImageData, image_size: int, resize: str = "stretch") -> Dat
     if len(labels):
         cues.append(property_cue("brightness", brightness, labels, data.class_names))
     duplicates = find_duplicates(data, files)
-    resolution = validation_resolution(len(data.y_val))
+    resolution = validation_resolution(len(labels) if folds else len(data.y_val), folds)
     balance = class_balance(data)
     check = DataCheck(
-        version=VERSION, key=data_key(data, image_size, resize), source=data.source, has_files=has_files,
+        version=VERSION, key=data_key(data, image_size, resize, folds), source=data.source, has_files=has_files,
         image_size=image_size, resize=resize, n_train=int(len(data.y_train)), n_val=int(len(data.y_val)),
         classes=list(data.class_names), cues=cues, duplicates=duplicates, resolution=resolution, balance=balance,
         warnings=[], notes=[],
@@ -192,12 +196,12 @@ def check_data(data: ImageData, image_size: int, resize: str = "stretch") -> Dat
     return check
 
 
-def data_key(data: ImageData, image_size: int, resize: str) -> str:
+def data_key(data: ImageData, image_size: int, resize: str, folds: int | None = None) -> str:
     """A digest of what was checked: each file's path, size and modification
     time, the split and the labels (or the arrays, for built-in sets), the
-    image size and resize."""
+    image size and resize, and the folds (they change the resolution)."""
     h = hashlib.blake2b(digest_size=16)
-    h.update(json.dumps([VERSION, image_size, resize, data.class_names]).encode())
+    h.update(json.dumps([VERSION, image_size, resize, data.class_names] + ([folds] if folds else [])).encode())
     if data.train_files:
         for split, files, labels in (("train", data.train_files, data.y_train), ("val", data.val_files, data.y_val)):
             h.update(split.encode())
@@ -211,11 +215,12 @@ def data_key(data: ImageData, image_size: int, resize: str) -> str:
     return h.hexdigest()
 
 
-def cached_check(data: ImageData, image_size: int, resize: str, run_dir: Path) -> tuple[DataCheck | dict, bool]:
+def cached_check(data: ImageData, image_size: int, resize: str, run_dir: Path,
+                 folds: int | None = None) -> tuple[DataCheck | dict, bool]:
     """The run directory's data_check.json if it checked this very data, else
     a fresh check written there. Returns (check, reused)."""
     path = Path(run_dir) / CHECK_FILE
-    key = data_key(data, image_size, resize)
+    key = data_key(data, image_size, resize, folds)
     if path.exists():
         try:
             old = json.loads(path.read_text(encoding="utf-8"))
@@ -223,7 +228,7 @@ def cached_check(data: ImageData, image_size: int, resize: str, run_dir: Path) -
             old = {}
         if old.get("key") == key and old.get("version") == VERSION:
             return old, True
-    check = check_data(data, image_size, resize)
+    check = check_data(data, image_size, resize, folds)
     atomic_write_text(path, json.dumps(check.to_json(), indent=1))
     return check, False
 
@@ -609,12 +614,15 @@ def _thumbnail(image: np.ndarray, side: int = 64) -> str:
 # ---------------------------------------------------------------- resolution and balance
 
 
-def validation_resolution(n_val: int) -> Resolution:
+def validation_resolution(n_val: int, folds: int | None = None) -> Resolution:
+    """What one image is worth. With K folds `n_val` is every image: each is validated once per seed."""
     if n_val == 0:
         return Resolution(0, float("nan"), "no validation images")
     points = 100.0 / n_val
+    counted = (f"{n_val} images, each validated once per seed over the {folds} folds" if folds
+               else f"{n_val} validation images")
     return Resolution(n_val, points, (
-        f"{n_val} validation images: one image is {points:.3g} accuracy points, so an effect smaller than "
+        f"{counted}: one image is {points:.3g} accuracy points, so an effect smaller than "
         f"two images ({2 * points:.3g} points) cannot be told from the luck of which images land in validation"))
 
 
@@ -725,13 +733,14 @@ def notes_of(check: DataCheck | dict) -> list[str]:
     return list(check.notes if isinstance(check, DataCheck) else check.get("notes", []))
 
 
-def check_for_sweep(data: ImageData, image_size: int, resize: str, run_dir: Path, say=None) -> DataCheck | dict:
+def check_for_sweep(data: ImageData, image_size: int, resize: str, run_dir: Path, say=None,
+                    folds: int | None = None) -> DataCheck | dict:
     """The sweep's check: cached in the run directory, its warnings printed
     as `warning:` lines on stderr before any training, its notes through
     `say` (the progress printer, silent with --quiet)."""
     import sys
 
-    check, reused = cached_check(data, image_size, resize, run_dir)
+    check, reused = cached_check(data, image_size, resize, run_dir, folds)
     for line in warnings_of(check):
         print(f"warning: {line}", file=sys.stderr)
     if say is not None:

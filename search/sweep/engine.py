@@ -29,6 +29,7 @@ from search.sweep import keras_tuner_private as kt_private
 from search.data.folds import FoldPlan, plan_folds
 from search.data.sources import DataNotFound, ImageData
 from search.sweep.cost import Cost, estimate_wanted, sweep_counts
+from search.sweep.decidable import resolution_line
 from search.training.step_time import StepTime, dry_run
 from rundir.errors import SweepError
 from search.training.fusion import sweep_choice
@@ -237,11 +238,23 @@ def describe(prepared: Prepared) -> str:
         f"backend    {device.backend()} on {device.describe_device()}",
         *([f"seeds      {sweep_choice(s, prepared.hypermodel).line()}"] if first_round(s.seeds).seeds > 1 else []),
         *(prepared.cost.lines() if prepared.cost is not None else []),
+        *_resolution_lines(prepared),
         "hyperparameters:" + (" (searched: your model's own ranges, as Keras Tuner searches them; space narrows or "
                               "fixes them)" if prepared.searched else ""),
         *describe_space(s, prepared.values, prepared.searched),
     ]
     return "\n".join(lines)
+
+
+def _resolution_lines(prepared: Prepared) -> list[str]:
+    """The header's word on claims the split cannot measure (`search.sweep.decidable`), with the data here."""
+    if not prepared.data_here:
+        return []
+    d, folds = prepared.data, prepared.folds
+    n_all = len(d.y_train) + len(d.y_val)
+    line = resolution_line(tuple(prepared.sweep.claims), folds.n if folds else len(d.y_val), n_all,
+                           folds.k if folds else None, prepared.sweep.planned_trials())
+    return [line] if line else []
 
 
 def model_label(hypermodel: ArticleHyperModel) -> str:
@@ -392,7 +405,8 @@ def _run_locked(prepared: Prepared, records: RunDirectory, sweep_file: str, quie
         print(f"warning: {message}", file=sys.stderr, flush=True)
     from search.data.datacheck import check_for_sweep
 
-    check_for_sweep(prepared.data, sweep.image_size, sweep.resize, records.root, progress.say)
+    check_for_sweep(prepared.data, sweep.image_size, sweep.resize, records.root, progress.say,
+                    prepared.folds.k if prepared.folds else None)
     if options.tensorboard:
         from search.sweep import tensorboard_log
         tensorboard_log.write_experiment(records.root, list(prepared.values), sweep.objective)
