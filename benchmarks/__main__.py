@@ -35,7 +35,12 @@ NAME is one of
   tuning     not a timing: simultaneous coverage of the report's 95%
              tuning-curve bands (opda) on simulated sweeps of 4-64
              configurations, continuous and tied scores (--tuning-reps)
-  all        every one of the above, in that order
+  stability  not a timing: one sweep file (--sweep-file, default
+             sweeps/shoes_pooling.py on Fashion-MNIST) on --draws
+             draws of its images (run folders under --runs); how often each claim's decided answer
+             agrees across draws (target >= 9/10), today's two answers
+             beside the single answer before issue 44 (trains; not in all)
+  all        every one of the above but stability, in that order
 
 Each measurement prints one JSON line (see benchmarks/common.py for its
 keys) as soon as it is done, and a short table follows at the end. Progress
@@ -58,6 +63,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 NAMES = ("overhead", "sweep", "memory", "precision", "report", "workers", "pruning", "calibration", "datacheck",
          "fused", "tuning")
+TRAINING_ONLY = ("stability",)  # asked for by name only: `all` does not train K sweeps
 
 # Per-benchmark defaults where one size does not fit all (each fits a few
 # minutes on 2 CPU cores with the 1,800-image Hollywood folder).
@@ -80,7 +86,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.split("\n\n")[0],
                                 formatter_class=argparse.RawDescriptionHelpFormatter,
                                 epilog=__doc__.split("\n\n", 1)[1])
-    p.add_argument("name", choices=(*NAMES, "all"))
+    p.add_argument("name", choices=(*NAMES, *TRAINING_ONLY, "all"))
     p.add_argument("--data", type=Path,
                    help=f"folder of class sub-folders (default {DEFAULT_DATA}; fused: the eyes folder beside it)")
     p.add_argument("--model", default="HollywoodCNN", help="article HyperModel (default HollywoodCNN)")
@@ -144,6 +150,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--max-k", type=int, default=64, help="fused --gpu: largest K tried (default 64)")
     p.add_argument("--k-steps", type=int, default=20, help="fused --gpu: training steps per fit of each K (default 20)")
     p.add_argument("--tuning-reps", type=int, default=400, help="tuning: simulated sweeps per case (default 400)")
+    p.add_argument("--sweep-file", type=Path, help="stability: the sweep file (default sweeps/shoes_pooling.py)")
+    p.add_argument("--stability-seed", type=int, default=0, help="stability: the first draw's data seed (default 0)")
+    p.add_argument("--draws", type=int, default=5, help="stability: draws of the images, one sweep each (default 5)")
     p.add_argument("--jsonl", type=Path, help="also append the JSON lines to this file")
     p.add_argument("--strict", action="store_true", help="exit with status 1 if a measurement misses its target")
     return p.parse_args(argv)
@@ -158,6 +167,7 @@ def _with_defaults(args: argparse.Namespace, name: str) -> argparse.Namespace:
             values[key] = value
     if values["trials"] is None:
         values["trials"] = 4
+    values["data_given"] = values["data"] is not None
     if name != "fused":
         values["data"] = values["data"] or DEFAULT_DATA
         values["seeds"] = values["seeds"] or 1
@@ -211,6 +221,8 @@ def _runner(name: str):
         from benchmarks.fused import run
     elif name == "tuning":
         from benchmarks.tuning_coverage import run
+    elif name == "stability":
+        from benchmarks.stability import run
     else:
         run = _report
     return run
@@ -269,6 +281,11 @@ def main(argv: list[str] | None = None) -> int:
         print(table(lines))
         print()
         print(tuned_table(lines))
+    if "stability" in names:
+        from benchmarks.stability import table as stability_table
+
+        print()
+        print(stability_table(lines))
     if args.strict and any('"pass": false' in line for line in lines):
         return 1
     return 0

@@ -17,13 +17,22 @@ two parts: 4 parts, margin 0.02 each. A run's score is
 so the paired differences of one seed are correlated (`rho`, the
 within-seed correlation of the paired differences, from 0 to 0.8) while
 the total spread of one difference stays `--sd` (default 0.03: 3 points).
-True effects: 0 (a "supported" or "contradicted" is false), the margin
-(a "no meaningful difference" or "contradicted" is false) and twice the
-margin (power: how often "supported").
+True effects: 0 (a "supported" or "contradicted" direction, or "at least
+the margin", is false), half the margin (a "contradicted" direction or "at
+least the margin" is false; issue 44's world, where the single answer
+flipped), the margin ("contradicted", and any definitive size: both size
+nulls hold there) and twice the margin ("contradicted" or "smaller than the
+margin"; power: how often "supported"). False direction and false size
+answers are counted apart, each with its 5% target. Consecutive sweeps of
+one world pair up as independent replications: `agreement` is the share of
+parts decided in both whose answers (direction and size, in words) agree.
 
 Designs: a fixed 5 seeds (one look) and `Seeds(3, 20)`, which adds rounds
 while a claim is undecided exactly as the engine does (evaluate after each
-look, stop when `undecided` is empty). The baseline of each fixed design's
+look, stop when `undecided` is empty: both answers settled), and, on the
+same sweeps, stopping at the first look where no claim is inconclusive (the
+stopping rule before issue 44: its mean seeds against ours is what settling
+both answers costs). The baseline of each fixed design's
 false-verdict line is the old rule on the same sweeps: every seed x setting
 pair counted as independent, no Holm. Each sequential sweep is also run
 under the previous sequential rule (design "auto, previous rule": the
@@ -49,7 +58,7 @@ import contextlib
 import json
 import math
 import sys
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -60,13 +69,17 @@ from benchmarks.common import Measurement, Skip, text_table
 CLAIM_IDS = ("pooling-texture", "mixed-pooling", "depth-overfit")
 MARGIN = 0.02
 CORRELATIONS = (0.0, 0.2, 0.4, 0.6, 0.8)
-EFFECTS = {"zero": 0.0, "margin": 1.0, "twice the margin": 2.0}  # in margins
+EFFECTS = {"zero": 0.0, "half the margin": 0.5, "margin": 1.0, "twice the margin": 2.0}  # in margins
+AGREE_TARGET = 0.9  # a decided answer agrees with an independent replication of the same world
 FIXED_SEEDS = 5
 AUTO = (3, 20)
 FIXED, AUTO_DESIGN, PREVIOUS, TARGETED = "fixed", "auto", "auto, previous rule", "auto, targeted rounds"
+FIRST_VERDICT = "auto, stop at the first verdict"
 DESIGNS = {FIXED: f"{FIXED_SEEDS} seeds", AUTO_DESIGN: f"Seeds({AUTO[0]}, {AUTO[1]})",
            TARGETED: f"Seeds({AUTO[0]}, {AUTO[1]}), each round training only what an open part reads",
-           PREVIOUS: f"Seeds({AUTO[0]}, {AUTO[1]}) under the previous rule (union bound, looks 3, 5, 8, 12, 18, 20)"}
+           PREVIOUS: f"Seeds({AUTO[0]}, {AUTO[1]}) under the previous rule (union bound, looks 3, 5, 8, 12, 18, 20)",
+           FIRST_VERDICT: f"Seeds({AUTO[0]}, {AUTO[1]}) stopping at the first look where no claim is inconclusive "
+                          "(the stopping rule before issue 44: what settling both answers costs)"}
 FALSE_TARGET = 0.05
 FOLDS = 5
 PARTITIONS = (0.0, 0.5, 1.0, 2.0)  # partition effects, in units of --sd
@@ -202,7 +215,8 @@ def _parts():
 
 
 def part_outcomes(records, looks: tuple[int, ...], rounds: list[dict[str, Any]] | None = None):
-    """(adjusted verdict, unadjusted verdict, ci_low, ci_high) per part, from the real claims code."""
+    """(adjusted verdict, unadjusted verdict, ci_low, ci_high, adjusted answers) per part, from the real claims
+    code; the answers are a `claims.stats.Answer` (direction and size)."""
     from claims.verdicts import _runs_for, judge, usable, look_plan, measure_part
     from claims.catalogue import BY_ID
 
@@ -211,17 +225,39 @@ def part_outcomes(records, looks: tuple[int, ...], rounds: list[dict[str, Any]] 
     results = [measure_part(BY_ID[c], p, _runs_for(BY_ID[c], runs, meta), meta) for c, p in _parts()]
     judge(results, look_plan(records, meta))
     return [(r.adjusted, r.verdict, r.interval.low if r.interval else math.nan,
-             r.interval.high if r.interval else math.nan) for r in results]
+             r.interval.high if r.interval else math.nan, r.answer) for r in results]
 
 
-def is_false(verdict: str, effect_in_margins: float) -> bool:
-    from claims.stats import CONTRADICTED, NO_DIFFERENCE, SUPPORTED
+def direction_false(verdict: str, effect_in_margins: float) -> bool:
+    """A definitive direction the true effect (of the claimed sign, or zero) does not have."""
+    from claims.stats import CONTRADICTED, SUPPORTED
 
     if effect_in_margins == 0:
         return verdict in (SUPPORTED, CONTRADICTED)
-    if effect_in_margins <= 1:
-        return verdict in (NO_DIFFERENCE, CONTRADICTED)
     return verdict == CONTRADICTED
+
+
+def size_false(size: str, effect_in_margins: float) -> bool:
+    """A definitive size the true effect does not have: "at least the margin" below it, "smaller than the
+    margin" above it, either exactly at it (both nulls hold there)."""
+    from claims.stats import BEYOND, WITHIN
+
+    if effect_in_margins < 1:
+        return size == BEYOND
+    if effect_in_margins == 1:
+        return size in (BEYOND, WITHIN)
+    return size == WITHIN
+
+
+def is_false(verdict: str, effect_in_margins: float, size: str = "") -> bool:
+    """Any false definitive answer of one part: its direction or its size. The one-word verdict alone
+    (unadjusted readings, the old rule) is false as a direction, or as "no meaningful difference" at or
+    above the margin."""
+    from claims.stats import NO_DIFFERENCE
+
+    if verdict == NO_DIFFERENCE and not size:
+        return effect_in_margins >= 1
+    return direction_false(verdict, effect_in_margins) or size_false(size, effect_in_margins)
 
 
 PREVIOUS_LOOKS = (3, 5, 8, 12, 18, 20)  # Seeds(3, 20).looks() before the exact sequential rule
@@ -240,17 +276,24 @@ def union_bound():
         claims.verdicts.look_null = exact
 
 
-def run_auto(records, looks: tuple[int, ...], targeted: bool = False):
+def run_auto(records, looks: tuple[int, ...], targeted: bool = False, first_verdict: bool = False):
     """One sweep in rounds at `looks`: evaluate after each look as the engine does; stop when nothing is undecided.
     Targeted, each round after the first has only the runs of the configurations an open part reads (the
-    engine's `trials` of a round), and the claims read the rounds as sweep.json keeps them.
+    engine's `trials` of a round), and the claims read the rounds as sweep.json keeps them. `first_verdict`:
+    stop instead at the first look where no claim's one-word verdict is "inconclusive" (before issue 44).
     (seeds reached, outcomes, runs trained)."""
-    from claims.verdicts import trials_feeding_undecided
+    from claims.stats import INCONCLUSIVE
+    from claims.verdicts import evaluate, trials_feeding_undecided
 
     kept, rounds = records, [{"round": 1, "first_seed": 0, "seeds": looks[0]}]
     for i, n in enumerate(looks):
         upto = [r for r in kept if r.seed < n]
-        open_claims, trials = trials_feeding_undecided(upto, _meta(looks, rounds))
+        if first_verdict:
+            open_claims = [r.claim for r in evaluate(upto, _meta(looks, rounds)) if r.final == INCONCLUSIVE
+                           and r.claim in CLAIM_IDS]
+            trials = {r.trial_id for r in upto}
+        else:
+            open_claims, trials = trials_feeding_undecided(upto, _meta(looks, rounds))
         if not open_claims or n == looks[-1]:
             return n, part_outcomes(upto, looks, rounds), len(upto)
         following = {"round": i + 2, "first_seed": n, "seeds": looks[i + 1]}
@@ -271,28 +314,49 @@ class Tally:
     part_covered: np.ndarray | None = None
     sweep_false: int = 0
     sweep_old_false: int = 0
+    sweep_direction_false: int = 0
+    sweep_size_false: int = 0
     seeds_total: int = 0
     runs_total: int = 0
+    headlines: dict[str, int] = field(default_factory=dict)  # each part's headline answer, counted over parts
+    agree: int = 0  # decided parts whose headline equals the same part's in an independent replication
+    agree_pairs: int = 0  # decided parts compared (both replications decided)
+    last: list | None = None  # the previous sweep's headlines, to pair sweeps as replications
 
     def add(self, outcomes, effect: float, effect_m: float, old: list[bool], seeds: int,
             runs: int | None = None) -> None:
-        from claims.stats import SUPPORTED
+        from claims.stats import DEFINITIVE, SUPPORTED
 
         k = len(outcomes)
         for name in ("part_false", "part_unadjusted_false", "part_old_false", "part_supported", "part_covered"):
             if getattr(self, name) is None:
                 setattr(self, name, np.zeros(k))
-        false = np.array([is_false(a, effect_m) for a, _, _, _ in outcomes], dtype=float)
+        directions = [direction_false(a, effect_m) for a, *_ in outcomes]
+        sizes = [size_false(o[4].size, effect_m) for o in outcomes]
+        false = np.array([d or s for d, s in zip(directions, sizes)], dtype=float)
         self.part_false += false
-        self.part_unadjusted_false += [is_false(u, effect_m) for _, u, _, _ in outcomes]
+        self.part_unadjusted_false += [is_false(u, effect_m) for _, u, *_ in outcomes]
         self.part_old_false += old
-        self.part_supported += [a == SUPPORTED for a, _, _, _ in outcomes]
-        self.part_covered += [lo <= effect <= hi for _, _, lo, hi in outcomes]
+        self.part_supported += [a == SUPPORTED for a, *_ in outcomes]
+        self.part_covered += [lo <= effect <= hi for _, _, lo, hi, *_ in outcomes]
         self.sweep_false += bool(false.any())
+        self.sweep_direction_false += any(directions)
+        self.sweep_size_false += any(sizes)
         self.sweep_old_false += any(old)
         self.sweeps += 1
         self.seeds_total += seeds
         self.runs_total += runs if runs is not None else seeds * len(CONFIGS)
+        answers = [o[4] for o in outcomes]
+        for a in answers:
+            self.headlines[a.headline] = self.headlines.get(a.headline, 0) + 1
+        if self.last is None:  # sweeps pair up in order: the 1st with the 2nd, the 3rd with the 4th, ...
+            self.last = answers
+            return
+        for a, b in zip(self.last, answers):
+            if a.verdict in DEFINITIVE and b.verdict in DEFINITIVE:
+                self.agree_pairs += 1
+                self.agree += a.headline == b.headline
+        self.last = None
 
 
 def _labels() -> list[str]:
@@ -317,8 +381,9 @@ def compare_schedules(world: World, effect_label: str, sweeps: int, schedules: l
 
 
 def simulate(world: World, effect_m: float, sweeps: int, design: str, rng: np.random.Generator,
-             fixed: int = FIXED_SEEDS, auto: tuple[int, int] = AUTO) -> Tally | tuple[Tally, Tally]:
-    """A fixed design's tally; for "auto", this rule's and the previous one's on the very same sweeps."""
+             fixed: int = FIXED_SEEDS, auto: tuple[int, int] = AUTO) -> Tally | tuple[Tally, ...]:
+    """A fixed design's tally; for "auto", this rule's, its targeted rounds', the previous sequential rule's and
+    the first-verdict stopping rule's, on the very same sweeps."""
     from search.sweep.seeds import Seeds
 
     if design == FIXED:
@@ -330,17 +395,19 @@ def simulate(world: World, effect_m: float, sweeps: int, design: str, rng: np.ra
             tally.add(outcomes, world.effect, effect_m, old, fixed)
         return tally
     looks = Seeds(*auto).looks()
-    ours, before, targeted = Tally(), Tally(), Tally()
+    ours, before, targeted, first = Tally(), Tally(), Tally(), Tally()
     for _ in range(sweeps):
         records = draw_sweep(world, auto[1], rng)
         seeds, outcomes, runs = run_auto(records, looks)
         ours.add(outcomes, world.effect, effect_m, [False] * len(outcomes), seeds, runs)
+        seeds, outcomes, runs = run_auto(records, looks, first_verdict=True)
+        first.add(outcomes, world.effect, effect_m, [False] * len(outcomes), seeds, runs)
         seeds, outcomes, runs = run_auto(records, looks, targeted=True)
         targeted.add(outcomes, world.effect, effect_m, [False] * len(outcomes), seeds, runs)
         with union_bound():
             seeds, outcomes, runs = run_auto(records, PREVIOUS_LOOKS if auto == AUTO else looks)
         before.add(outcomes, world.effect, effect_m, [False] * len(outcomes), seeds, runs)
-    return ours, before, targeted
+    return ours, before, targeted, first
 
 
 def simulate_folds(world: World, effect_m: float, sweeps: int, auto_sweeps: int, shared_partition: bool,
@@ -385,12 +452,16 @@ def _measure(name: str, world: World, effect_label: str, design: str, tally: Tal
     coverage = tally.part_covered / n
     power = tally.part_supported / n
     effect_m = EFFECTS[effect_label]
+    bound = FALSE_TARGET + 1.96 * math.sqrt(FALSE_TARGET * (1 - FALSE_TARGET) / n)
+    direction_rate, size_rate = tally.sweep_direction_false / n, tally.sweep_size_false / n
     if effect_m >= 2:
         metric, ours, target = "power: share of parts 'supported' (adjusted)", float(power.mean()), "none"
         passed = None
     else:
-        metric, ours, target = "false definitive verdicts per sweep (any part, adjusted)", sweep_rate, "<= 0.05"
-        passed = bool(sweep_rate <= FALSE_TARGET + 1.96 * math.sqrt(FALSE_TARGET * (1 - FALSE_TARGET) / n))
+        metric, ours, target = ("false definitive answers per sweep (any part, direction or size, adjusted)",
+                                sweep_rate, "<= 0.05 each for direction and size")
+        passed = bool(direction_rate <= bound and size_rate <= bound)
+    agreement = tally.agree / tally.agree_pairs if tally.agree_pairs else None
     baseline = tally.sweep_old_false / n if design == FIXED and effect_m < 2 else None
     slack = 1.96 * math.sqrt(0.95 * 0.05 / n)  # the sampling error of a 95% coverage measured on n sweeps
     cov_ok = bool(0.93 - slack <= coverage.mean() <= 0.97 + slack)
@@ -421,6 +492,12 @@ def _measure(name: str, world: World, effect_label: str, design: str, tally: Tal
             "false_per_part_unadjusted": (tally.part_unadjusted_false / n).round(4).tolist(),
             "false_per_part_old_rule": (tally.part_old_false / n).round(4).tolist() if design == FIXED else None,
             "false_per_sweep": sweep_rate,
+            "false_direction_per_sweep": direction_rate,
+            "false_size_per_sweep": size_rate,
+            "headlines": {h: round(c / (n * len(per_part)), 4) for h, c in sorted(tally.headlines.items())},
+            "agreement": agreement,
+            "agreement_pairs": tally.agree_pairs,
+            "agreement_ok": None if agreement is None else agreement >= AGREE_TARGET,
             "coverage_per_part": coverage.round(4).tolist(),
             "coverage_mean": float(coverage.mean()),
             "coverage_ok": cov_ok,
@@ -552,8 +629,9 @@ def run(args) -> list[Measurement]:
         for label, effect_m in EFFECTS.items():
             world = World(rho, effect_m * MARGIN, sd)
             fixed = simulate(world, effect_m, sweeps, FIXED, rng)
-            ours, before, targeted = simulate(world, effect_m, args.auto_sweeps, AUTO_DESIGN, rng)
-            for design, tally in ((FIXED, fixed), (AUTO_DESIGN, ours), (TARGETED, targeted), (PREVIOUS, before)):
+            ours, before, targeted, first = simulate(world, effect_m, args.auto_sweeps, AUTO_DESIGN, rng)
+            for design, tally in ((FIXED, fixed), (AUTO_DESIGN, ours), (TARGETED, targeted), (PREVIOUS, before),
+                                  (FIRST_VERDICT, first)):
                 m = _measure("calibration", world, label, design, tally, sd)
                 print(json.dumps({"progress": m.data, "false_per_sweep": m.details["false_per_sweep"],
                                   "mean_seeds": m.details["mean_seeds"]}), file=sys.stderr, flush=True)
@@ -583,17 +661,20 @@ def run(args) -> list[Measurement]:
 
 def table(lines: list[str]) -> str:
     """The calibration lines (JSON, as printed) as one plain table per correlation, effect and design."""
-    rows = [("rho", "partition", "true effect", "design", "false/part", "false/sweep", "old rule/sweep", "coverage", "power",
-             "mean seeds", "mean runs")]
+    rows = [("rho", "partition", "true effect", "design", "false/part", "false/sweep", "direction/sweep", "size/sweep",
+             "old rule/sweep", "coverage", "power", "agreement", "mean seeds", "mean runs")]
     for line in lines:
         m = json.loads(line)
         d = m.get("details") or {}
         if m.get("name") != "calibration" or "false_per_sweep" not in d:
             continue
         old = m.get("baseline")
+        agreement = d.get("agreement")
         rows.append((f"{d['rho']:g}", f"{d.get('partition') or 0:g}", d["effect"], d["design"], f"{d['false_per_part_mean']:.3f}",
-                     f"{d['false_per_sweep']:.3f}", "-" if old is None else f"{old:.3f}", f"{d['coverage_mean']:.3f}",
-                     f"{float(np.mean(d['power_per_part'])):.3f}", f"{d['mean_seeds']:.1f}",
+                     f"{d['false_per_sweep']:.3f}", f"{d.get('false_direction_per_sweep', 0):.3f}",
+                     f"{d.get('false_size_per_sweep', 0):.3f}", "-" if old is None else f"{old:.3f}",
+                     f"{d['coverage_mean']:.3f}", f"{float(np.mean(d['power_per_part'])):.3f}",
+                     "-" if agreement is None else f"{agreement:.3f}", f"{d['mean_seeds']:.1f}",
                      f"{d.get('mean_runs', 0):.0f}"))
     if len(rows) == 1:
         return ""

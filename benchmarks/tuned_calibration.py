@@ -140,13 +140,15 @@ class TunedTally:
     averaged: dict[str, int] = field(default_factory=dict)
 
     def add(self, row, naive_outcome, truth_label: str, truth: float, seeds: int) -> None:
+        from benchmarks.calibration import EFFECTS, size_false
         from claims.stats import CONTRADICTED, SUPPORTED
 
-        # False: any definitive difference when the truth is zero; "contradicted" when max truly wins.
+        # False: any definitive difference when the truth is zero; "contradicted" when max truly wins; and a
+        # size the truth does not have ("at least the margin" at zero, "smaller than the margin" at twice it).
         wrong = (SUPPORTED, CONTRADICTED) if truth_label == "zero" else (CONTRADICTED,)
         self.sweeps += 1
         self.seeds += seeds
-        self.false += row.tuned_verdict in wrong
+        self.false += row.tuned_verdict in wrong or size_false(row.tuned_size, EFFECTS[truth_label])
         self.supported += row.tuned_verdict == SUPPORTED
         low = -math.inf if row.tuned_ci_low is None else row.tuned_ci_low
         high = math.inf if row.tuned_ci_high is None else row.tuned_ci_high

@@ -77,7 +77,7 @@ STUDIES = (
     Study("fashion-epochs", "Fashion-MNIST, 28 px, article 002's set-up", "sweeps/fashion_epochs.py", None),
 )
 BY_NAME = {s.name: s for s in STUDIES}
-COLUMNS = ["study", "data", "claim", "verdict", "unadjusted", "effect", "ci_low", "ci_high", "metric", "margin",
+COLUMNS = ["study", "data", "claim", "verdict", "direction", "size", "headline", "unadjusted", "effect", "ci_low", "ci_high", "metric", "margin",
            "seeds", "runs", "folds", "seeds_needed", "decided_by", "tuned_verdict", "why_unmeasurable", "model",
            "image_size", "images", "command", "cost_s", "machine", "date"]
 
@@ -120,7 +120,8 @@ def study_rows(study: Study, run_dir: Path) -> list[dict]:
         cell = claim.cells[0]
         if cell.verdict == NOT_REQUESTED:
             continue
-        rows.append({**common, "claim": claim.claim, "verdict": cell.verdict, "unadjusted": cell.unadjusted,
+        rows.append({**common, "claim": claim.claim, "verdict": cell.verdict, "direction": cell.direction,
+                     "size": cell.size, "headline": cell.headline, "unadjusted": cell.unadjusted,
                      "effect": _num(cell.effect), "ci_low": _num(cell.ci_low), "ci_high": _num(cell.ci_high),
                      "metric": cell.metric, "margin": cell.margin, "seeds": cell.seeds, "runs": cell.runs,
                      "seeds_needed": cell.seeds_needed, "decided_by": cell.decided_by, "tuned_verdict": cell.tuned,
@@ -170,7 +171,9 @@ def table_rows(rows: list[dict]) -> list[str]:
             else:
                 ci = f"[{_signed(r['ci_low'])}, {_signed(r['ci_high'])}]" if r["ci_low"] else ""
                 numbers = f"{_signed(r['effect'])} | {ci}"
-            shown = r["unadjusted"] if r["verdict"] == r["unadjusted"] else f"{r['unadjusted']}; Holm: {r['verdict']}"
+            shown = r.get("headline") or r["verdict"]
+            if r["unadjusted"] != r["verdict"]:
+                shown += f" (the 95% interval alone: {r['unadjusted']})"
             seeds = f"{r['seeds']} ({r['runs']} runs)" if r["seeds"] else ""
             cost = f"{float(r['cost_s']) / 60:.0f} min" if r.get("cost_s") and float(r["cost_s"]) else ""
             name = f"{claim.id} ({r['decided_by']})" if len(claim.parts) > 1 and r["decided_by"] else claim.id

@@ -9,15 +9,34 @@ is therefore reduced to one number per seed first (`claims.verdicts`), and
 everything here works on those per-seed numbers: a Student t interval with
 df = seeds - 1.
 
-A part is read in three statements, each a one-sided t test on the per-seed
-mean, with its p-value doubled so that "p < 0.05" is exactly "the 95%
-interval says so":
+A part gets two answers, read together (Lakens, Scheel and Isager 2018),
+each from one-sided t tests on the per-seed mean, with p-values doubled so
+that "p < 0.05" is exactly "the 95% interval says so":
 
-- *supported*: the interval lies on the side of zero the article predicts;
-- *contradicted*: it lies on the other side;
-- *no meaningful difference*: it lies within +-margin, the part's smallest
-  effect of interest (two one-sided tests, TOST). This wins over
-  "supported": a tiny but certain difference is not what the sentence means.
+- *direction*, the interval against zero: *supported* (it lies on the side
+  the article predicts), *contradicted* (the other side) or undecided;
+- *size*, the interval against +-margin, the part's smallest effect of
+  interest: *within the margin* (it lies inside +-margin: two one-sided
+  tests, TOST), *at least the margin* (it lies wholly beyond +margin or
+  -margin: a minimum-effect test) or unresolved.
+
+The headline is the pair in words (`Answer.headline`): "supported, and at
+least the margin", "supported, but smaller than the margin", "supported;
+size not yet resolved", "no meaningful difference" (within the margin,
+direction undecided), "inconclusive". A real effect at half the margin thus
+reads "supported, but smaller than the margin" however many seeds it took:
+the two answers never contradict each other, so it cannot read "supported"
+in one sweep and "no meaningful difference" in the next (issue 44: under
+the older single answer, where "no meaningful difference" won, it did).
+`Answer.verdict` keeps the older one-word vocabulary for claims.csv's
+`verdict` column: the direction when decided, else "no meaningful
+difference" when within the margin, else "inconclusive".
+
+Each answer is one member of Holm's family (`PValues.family`): the
+direction's two sides are the two sides of one two-sided test at zero, and
+the size's two (within, beyond) those of one two-sided test at the margin
+(under an effect exactly at the margin both are null, each at half the
+level), so Holm still takes two hypotheses per part.
 
 For a part that compares with an article value (sign 0: "about 0.36",
 "resets to the initial rate"), *supported* is "within reference +-
@@ -63,6 +82,8 @@ from scipy import special, stats
 
 SUPPORTED, CONTRADICTED, INCONCLUSIVE = "supported", "contradicted", "inconclusive"
 NO_DIFFERENCE = "no meaningful difference"
+UNDECIDED = "undecided"  # direction: neither side of zero yet
+BEYOND, WITHIN, UNRESOLVED = "at least the margin", "smaller than the margin", "size not yet resolved"
 NOT_MEASURABLE = "not measurable on this data"
 NOT_TESTED, NOT_REQUESTED = "not tested", "not requested"
 DEFINITIVE = (SUPPORTED, CONTRADICTED, NO_DIFFERENCE)
@@ -101,40 +122,91 @@ def t_interval(values: list[float] | np.ndarray, confidence: float = CONFIDENCE)
 
 
 @dataclass(frozen=True)
+class Answer:
+    """A part's two answers: its direction and its size against the margin (module docstring).
+
+    A part compared with an article value (sign 0) has one answer, within
+    the band or wholly outside it: `direction` holds it and `size` is "".
+    """
+
+    direction: str  # SUPPORTED, CONTRADICTED or UNDECIDED (sign 0: SUPPORTED, CONTRADICTED or INCONCLUSIVE)
+    size: str = ""  # BEYOND, WITHIN or UNRESOLVED ("" for sign 0)
+
+    @property
+    def verdict(self) -> str:
+        """The older one-word verdict (claims.csv's `verdict` column): the direction when decided, else
+        "no meaningful difference" within the margin, else "inconclusive"."""
+        if not self.size:
+            return self.direction if self.direction in (SUPPORTED, CONTRADICTED) else INCONCLUSIVE
+        if self.direction in (SUPPORTED, CONTRADICTED):
+            return self.direction
+        return NO_DIFFERENCE if self.size == WITHIN else INCONCLUSIVE
+
+    @property
+    def settled(self) -> bool:
+        """Both answers decided (sign 0: the one): what a round of seeds stops on."""
+        if not self.size:
+            return self.direction in (SUPPORTED, CONTRADICTED)
+        return self.direction in (SUPPORTED, CONTRADICTED) and self.size in (BEYOND, WITHIN)
+
+    @property
+    def headline(self) -> str:
+        """The pair in words a reader can act on."""
+        verdict = self.verdict
+        if not self.size or verdict in (NO_DIFFERENCE, INCONCLUSIVE):
+            return verdict
+        if self.size == UNRESOLVED:
+            return f"{verdict}; {UNRESOLVED}"
+        if self.size == WITHIN:
+            return f"{verdict}, but {WITHIN}"
+        return f"{verdict}, {'and' if verdict == SUPPORTED else 'by'} {BEYOND}"
+
+
+def answer_of(verdict: str, size: str = "") -> Answer:
+    """The Answer behind an older one-word verdict and a size (claims.csv rows, the tuned answer)."""
+    if verdict == NO_DIFFERENCE:
+        return Answer(UNDECIDED, WITHIN)
+    if verdict in (SUPPORTED, CONTRADICTED):
+        return Answer(verdict, size)
+    return Answer(UNDECIDED if size else INCONCLUSIVE, size)
+
+
+@dataclass(frozen=True)
 class PValues:
     """The p-values (one-sided, doubled: p < 0.05 iff the 95% interval says so) of a part's statements."""
 
     supported: float
     contradicted: float
-    no_difference: float = 1.0
+    no_difference: float = 1.0  # within the margin
+    beyond: float = 1.0  # wholly beyond +margin or -margin, on the nearer side
 
     def family(self, sign: int) -> tuple[float, float]:
-        """The part's two hypotheses for Holm: (a difference, no meaningful difference), or for a
-        sign-0 part (within the band, outside it).
+        """The part's two hypotheses for Holm: (direction, size), or for a sign-0 part (within the band,
+        outside it).
 
         "Supported" and "contradicted" are the two sides of one two-sided
-        test; "no meaningful difference" is a hypothesis of its own. Ranking a
-        part by the smallest of all three would be wrong: a part decided
-        truly by its equivalence test would lower Holm's bar for another
+        test at zero; "within" and "beyond" the two sides of one at the
+        margin. Ranking a part by the smallest of all four would be wrong: a
+        part decided truly by its size would lower Holm's bar for another
         part's false "supported" (measured: 7-10% false verdicts per sweep).
         """
         if sign == 0:
             return self.supported, self.contradicted
-        return min(self.supported, self.contradicted), self.no_difference
+        return min(self.supported, self.contradicted), min(self.no_difference, self.beyond)
 
-    def decide_adjusted(self, sign: int, first: float | None, second: float | None) -> str:
-        """The verdict once Holm has rejected (level not None) none, one or both of `family`'s hypotheses."""
+    def decide_adjusted(self, sign: int, first: float | None, second: float | None) -> Answer:
+        """The answers once Holm has rejected (level not None) none, one or both of `family`'s hypotheses."""
         if sign == 0:
-            return SUPPORTED if first is not None else CONTRADICTED if second is not None else INCONCLUSIVE
-        if second is not None:
-            return NO_DIFFERENCE
-        if first is not None:
-            return SUPPORTED if self.supported <= self.contradicted else CONTRADICTED
-        return INCONCLUSIVE
+            return Answer(SUPPORTED if first is not None else CONTRADICTED if second is not None else INCONCLUSIVE)
+        side = SUPPORTED if self.supported <= self.contradicted else CONTRADICTED
+        size = UNRESOLVED if second is None else WITHIN if self.no_difference <= self.beyond else BEYOND
+        # Beyond the margin on one side implies that side of zero (closed testing): never "undecided" then.
+        direction = side if first is not None or size == BEYOND else UNDECIDED
+        return Answer(direction, size)
 
     def scaled(self, factor: float) -> "PValues":
         return PValues(min(1.0, self.supported * factor), min(1.0, self.contradicted * factor),
-                     min(1.0, self.no_difference * factor))
+                     min(1.0, self.no_difference * factor), min(1.0, self.beyond * factor))
 
 
 def _upper(excess: float, se: float, df: int) -> float:
@@ -155,22 +227,25 @@ def p_values(interval: Interval, sign: int, margin: float) -> PValues:
         return PValues(1.0, 1.0, 1.0)
     m, se, df = interval.mean, interval.se, interval.n - 1
     within = 2 * max(_upper(m + margin, se, df), _upper(-(m - margin), se, df)) if margin > 0 else 1.0
+    outside = 2 * min(_upper(m - margin, se, df), _upper(-(m + margin), se, df)) if margin > 0 else 1.0
     if sign == 0:
-        outside = 2 * min(_upper(m - margin, se, df), _upper(-(m + margin), se, df))
         return PValues(min(1.0, within), min(1.0, outside), 1.0)
     m = sign * m
-    return PValues(min(1.0, 2 * _upper(m, se, df)), min(1.0, 2 * _upper(-m, se, df)), min(1.0, within))
+    return PValues(min(1.0, 2 * _upper(m, se, df)), min(1.0, 2 * _upper(-m, se, df)), min(1.0, within),
+                   min(1.0, outside))
 
 
-def decide(p: PValues, level: float) -> str:
-    """The verdict of a part at `level`: "no meaningful difference" first, then supported, contradicted."""
-    if p.no_difference < level:
-        return NO_DIFFERENCE
-    if p.supported < level:
-        return SUPPORTED
-    if p.contradicted < level:
-        return CONTRADICTED
-    return INCONCLUSIVE
+def decide_answer(p: PValues, level: float, sign: int = 1) -> Answer:
+    """Both answers of a part at `level`, each statement on its own (the unadjusted reading)."""
+    first = min(p.supported, p.contradicted) if sign else p.supported
+    second = min(p.no_difference, p.beyond) if sign else p.contradicted
+    return p.decide_adjusted(sign, level if first < level else None, level if second < level else None)
+
+
+def decide(p: PValues, level: float, sign: int = 1) -> str:
+    """The one-word verdict of a part at `level` (`Answer.verdict`): the direction when the interval
+    excludes zero, else "no meaningful difference" when it lies within the margin."""
+    return decide_answer(p, level, sign).verdict
 
 
 def look_weights(looks: tuple[int, ...]) -> tuple[float, ...]:
@@ -252,9 +327,10 @@ def sequential(per_look: list[PValues | None], weights: tuple[float, ...], sign:
     - supported / contradicted of a difference: one side of a two-sided t
       test, `two_sided` (under a zero mean one side's S is at least the
       two-sided S);
-    - no meaningful difference, and "within the band" of a sign-0 part: a
-      doubled one-sided test at the nearer edge of the band, `one_sided`
-      at that edge, doubled again (a mean further out only makes S larger);
+    - no meaningful difference, "beyond the margin", and "within the band"
+      of a sign-0 part: a doubled one-sided test at the nearer edge of the
+      band, `one_sided` at that edge, doubled again (a mean further out
+      only makes S larger);
     - "wholly outside the band": `two_sided`, since at an edge the test
       towards the far side is weaker than a two-sided test centred there.
     """
@@ -264,8 +340,9 @@ def sequential(per_look: list[PValues | None], weights: tuple[float, ...], sign:
     s_sup = min(p.supported / wk for p, wk in looks)
     s_con = min(p.contradicted / wk for p, wk in looks)
     s_nd = min(p.no_difference / wk for p, wk in looks)
+    s_beyond = min(p.beyond / wk for p, wk in looks)
     if null is None or len(weights) == 1:
-        return PValues(min(1.0, s_sup), min(1.0, s_con), min(1.0, s_nd))
+        return PValues(min(1.0, s_sup), min(1.0, s_con), min(1.0, s_nd), min(1.0, s_beyond))
 
     def two(s: float) -> float:
         return min(1.0, LookNull.cdf(null.two_sided, s))
@@ -275,7 +352,7 @@ def sequential(per_look: list[PValues | None], weights: tuple[float, ...], sign:
 
     if sign == 0:
         return PValues(doubled_one(s_sup), two(s_con), 1.0)
-    return PValues(two(s_sup), two(s_con), doubled_one(s_nd))
+    return PValues(two(s_sup), two(s_con), doubled_one(s_nd), doubled_one(s_beyond))
 
 
 def holm_thresholds(pvalues: list[float], alpha: float = ALPHA) -> list[float]:

@@ -54,7 +54,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
@@ -63,7 +63,7 @@ import numpy as np
 from claims.catalogue import Part
 from claims.contrasts import BASELINE, TREATMENT, Pairing, pairing
 from claims.measure import METRICS, seed_weight, weighted_mean
-from claims.stats import ALPHA, INCONCLUSIVE, Interval, PValues
+from claims.stats import ALPHA, INCONCLUSIVE, UNDECIDED, UNRESOLVED, Answer, Interval, PValues
 from rundir.records import RunRecord
 
 NULL_DRAWS = 1 << 15  # simulated sweeps per (seeds, configurations): a p-value of 0.005 to within about 8%
@@ -86,6 +86,7 @@ class Tuned:
     interval: Interval | None = None
     verdict: str = INCONCLUSIVE  # unadjusted
     adjusted: str = INCONCLUSIVE  # Holm across the sweep's tuned parts, valid at every look
+    answer: Answer = field(default_factory=lambda: Answer(UNDECIDED, UNRESOLVED))  # the adjusted direction and size
     seeds_needed: int | None = None
 
     def at_look(self, seeds: int) -> dict[int, float]:
@@ -234,13 +235,15 @@ def tuned_statements(tuned: Tuned, values: list[float], part: Part) -> tuple[Int
     interval = Interval(n, mean, mean - float(high_q) * se, mean - float(low_q) * se, sd)
     if se == 0:
         return interval, PValues(*(0.0 if mean * part.sign > 0 else 1.0, 0.0 if mean * part.sign < 0 else 1.0,
-                                   0.0 if abs(mean) < part.margin else 1.0))
+                                   0.0 if abs(mean) < part.margin else 1.0, 0.0 if abs(mean) > part.margin else 1.0))
     above = min(1.0, 2 * _tail_above(null, mean / se))  # evidence the effect is above zero
     below = min(1.0, 2 * _tail_below(null, mean / se))
     within = min(1.0, 2 * max(_tail_above(null, (mean + part.margin) / se),
                               _tail_below(null, (mean - part.margin) / se))) if part.margin > 0 else 1.0
+    beyond = min(1.0, 2 * min(_tail_above(null, (mean - part.margin) / se),
+                              _tail_below(null, (mean + part.margin) / se))) if part.margin > 0 else 1.0
     supported, contradicted = (above, below) if part.sign > 0 else (below, above)
-    return interval, PValues(supported, contradicted, within)
+    return interval, PValues(supported, contradicted, within, beyond)
 
 
 def look_tests(tuned: Tuned, seeds: int, min_seeds: int, part: Part) -> PValues | None:

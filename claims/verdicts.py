@@ -37,15 +37,16 @@ from claims.contrasts import BASELINE, TREATMENT, pairing
 from claims.measure import METRICS, censored, chance_rate, common_target, diverged, seed_weight, weighted_mean
 from claims.stats import (
     ALPHA, CONTRADICTED, DEFAULT_MIN_SEEDS, DEFINITIVE, INCONCLUSIVE, NO_DIFFERENCE, NOT_MEASURABLE, NOT_REQUESTED,
-    NOT_TESTED, SUPPORTED, Interval, PValues, decide, holm_levels, holm_thresholds, look_null, look_weights,
-    p_values, sequential, t_interval,
+    NOT_TESTED, SUPPORTED, UNDECIDED, UNRESOLVED, WITHIN, BEYOND, Answer, Interval, PValues, answer_of, decide, holm_levels,
+    holm_thresholds, look_null, look_weights, p_values, sequential, t_interval,
 )
 from claims.tuned import Tuned, look_tests, measure_tuned, tuned_statements
 from rundir.records import RunRecord, atomic_write_text, to_csv
 
 COLUMNS = ["claim", "verdict", "adjusted_verdict", "decided_by", "effect", "ci_low", "ci_high", "seeds", "runs",
            "margin", "seeds_needed", "seeds_to_decide", "tuned_verdict", "tuned_effect", "tuned_ci_low", "tuned_ci_high",
-           "tuned_seeds", "tuned_choice", "why_unmeasurable", "metric", "note", "source", "sentence", "differences"]
+           "tuned_seeds", "tuned_choice", "why_unmeasurable", "direction", "size", "tuned_size", "metric", "note", "source",
+           "sentence", "differences"]
 MOST = 0.5  # "most runs" at the ceiling or at chance: more than half
 RESOLUTION_IMAGES = 2  # a margin under two validation images cannot be measured
 
@@ -78,11 +79,29 @@ class ClaimRow:
     tuned_seeds: int | None = None
     tuned_choice: str = ""  # the settings each side was chosen at, in words
     why_unmeasurable: str = ""  # "not measurable": why, in a few words ("every run scored 100%")
+    # The adjusted answers of the deciding part (claims.stats.Answer): the verdict is derived from them.
+    direction: str = ""  # supported, contradicted or undecided ("" when not tested)
+    size: str = ""  # at least the margin, smaller than the margin, size not yet resolved ("" for sign-0 parts)
+    settled: bool = True  # False while more seeds could change the answers (`undecided`)
+    tuned_size: str = ""  # the tuned answer's size
 
     @property
     def final(self) -> str:
         """The verdict to act on: adjusted when known (older files have only the unadjusted one)."""
         return self.adjusted_verdict or self.verdict
+
+    @property
+    def headline(self) -> str:
+        """The answers in words ("supported, but smaller than the margin"); the verdict where they do not apply."""
+        if self.final in (SUPPORTED, CONTRADICTED, NO_DIFFERENCE, INCONCLUSIVE) and self.size:
+            return answer_of(self.final, self.size).headline
+        return self.final
+
+    @property
+    def tuned_headline(self) -> str:
+        if self.tuned_verdict in (SUPPORTED, CONTRADICTED, NO_DIFFERENCE, INCONCLUSIVE) and self.tuned_size:
+            return answer_of(self.tuned_verdict, self.tuned_size).headline
+        return self.tuned_verdict
 
 
 @dataclass
@@ -96,7 +115,8 @@ class PartResult:
     details: list[str] = field(default_factory=list)
     interval: Interval | None = None
     verdict: str = INCONCLUSIVE  # unadjusted
-    adjusted: str = INCONCLUSIVE
+    adjusted: str = INCONCLUSIVE  # `answer.verdict`: the older one-word vocabulary
+    answer: Answer = field(default_factory=lambda: Answer(UNDECIDED, UNRESOLVED))  # adjusted: direction and size
     seeds_needed: int | None = None
     evidence: tuple[float, float] | None = None  # (p, Holm's level) of the hypothesis that decides it, last look
     trials: frozenset[str] = frozenset()  # the configurations whose runs entered it
@@ -358,7 +378,7 @@ def judge(results: list[PartResult], plan: LookPlan) -> None:
     tested = [r for r in results if r.tested]
     for r in tested:
         r.interval = t_interval(list(r.per_seed.values()))
-        r.verdict = _unadjusted(p_values(r.interval, r.part.sign, r.part.margin), len(r.per_seed), plan)
+        r.verdict = _unadjusted(p_values(r.interval, r.part.sign, r.part.margin), len(r.per_seed), plan, r.part.sign)
     if not tested:
         return
     weights = look_weights(plan.looks)
@@ -366,36 +386,37 @@ def judge(results: list[PartResult], plan: LookPlan) -> None:
     nulls = [look_null(planned_counts(r, p), weights, plan.min_seeds) if len(plan.looks) > 1 else None
              for r, p in zip(tested, own)]
     per_look = [[_look_tests(r, n, plan.min_seeds) for n in p.reached] for r, p in zip(tested, own)]
-    for r, (adjusted, needed, evidence) in zip(tested, _holm_over_looks(tested, per_look, nulls, weights, plan)):
-        r.adjusted, r.seeds_needed, r.evidence = adjusted, needed, evidence
+    for r, (answer, needed, evidence) in zip(tested, _holm_over_looks(tested, per_look, nulls, weights, plan)):
+        r.answer, r.adjusted, r.seeds_needed, r.evidence = answer, answer.verdict, needed, evidence
     tuned = [r for r in tested if r.tuned is not None]
     for r in tuned:
         r.tuned.interval, p = tuned_statements(r.tuned, list(r.tuned.per_seed.values()), r.part)
-        r.tuned.verdict = _unadjusted(p, len(r.tuned.per_seed), plan)
+        r.tuned.verdict = _unadjusted(p, len(r.tuned.per_seed), plan, r.part.sign)
     per_look = [[look_tests(r.tuned, n, plan.min_seeds, r.part) for n in _own_plan(r, plan).reached] for r in tuned]
-    for r, (adjusted, needed, _) in zip(tuned, _holm_over_looks(tuned, per_look, [None] * len(tuned), weights, plan)):
-        r.tuned.adjusted, r.tuned.seeds_needed = adjusted, needed
+    for r, (answer, needed, _) in zip(tuned, _holm_over_looks(tuned, per_look, [None] * len(tuned), weights, plan)):
+        r.tuned.answer, r.tuned.adjusted, r.tuned.seeds_needed = answer, answer.verdict, needed
 
 
-def _unadjusted(p: PValues, seeds: int, plan: LookPlan) -> str:
+def _unadjusted(p: PValues, seeds: int, plan: LookPlan, sign: int) -> str:
     """What the 95% interval alone says, once a part has the seeds a verdict needs."""
-    return decide(p, ALPHA) if seeds >= plan.min_seeds else INCONCLUSIVE
+    return decide(p, ALPHA, sign) if seeds >= plan.min_seeds else INCONCLUSIVE
 
 
 def _holm_over_looks(parts: list[PartResult], per_look: list[list[PValues | None]], nulls: list[Any],
-                     weights: tuple[float, ...], plan: LookPlan) -> list[tuple[str, int | None, tuple | None]]:
-    """Each part's adjusted verdict at the last look reached, the first look it was definitive at, and
-    (p, Holm's level) of the hypothesis it rests on: Holm across the parts at every look reached."""
-    out: list[tuple[str, int | None, tuple | None]] = [(INCONCLUSIVE, None, None)] * len(parts)
+                     weights: tuple[float, ...], plan: LookPlan) -> list[tuple[Answer, int | None, tuple | None]]:
+    """Each part's adjusted answers at the last look reached, the first look its one-word verdict was
+    definitive at, and (p, Holm's level) of the hypothesis it rests on: Holm across the parts at every
+    look reached."""
+    out: list[tuple[Answer, int | None, tuple | None]] = [(Answer(UNDECIDED, UNRESOLVED), None, None)] * len(parts)
     for k, seeds in enumerate(plan.reached):
         p_seq = [sequential(p[: k + 1], weights, r.part.sign, null) for r, p, null in zip(parts, per_look, nulls)]
         family = [q for r, p in zip(parts, p_seq) for q in p.family(r.part.sign)]
         levels, thresholds = holm_levels(family), holm_thresholds(family)
         for i, (r, p) in enumerate(zip(parts, p_seq)):
-            adjusted = p.decide_adjusted(r.part.sign, levels[2 * i], levels[2 * i + 1])
-            h = 2 * i + _deciding(r.part.sign, adjusted, family[2 * i], family[2 * i + 1])
-            needed = (out[i][1] or seeds) if adjusted in DEFINITIVE else None  # the first definitive look
-            out[i] = (adjusted, needed, (family[h], thresholds[h]))
+            answer = p.decide_adjusted(r.part.sign, levels[2 * i], levels[2 * i + 1])
+            h = 2 * i + _deciding(r.part.sign, answer.verdict, family[2 * i], family[2 * i + 1])
+            needed = (out[i][1] or seeds) if answer.verdict in DEFINITIVE else None  # the first definitive look
+            out[i] = (answer, needed, (family[h], thresholds[h]))
     return out
 
 
@@ -466,8 +487,10 @@ def claim_row(claim: Claim, results: list[PartResult]) -> ClaimRow:
                         margin=claim.parts[0].margin)
     adjusted, which = combine([r.adjusted if r.tested else r.status for r in results])
     verdict, _ = combine([r.verdict if r.tested else r.status for r in results])
-    if which is None:  # every part supported: the part decided last stands for the claim
-        which = max(range(len(results)), key=lambda i: results[i].seeds_needed or 0)
+    if which is None:  # every part supported: the one whose size is least settled stands for the claim,
+        # then the one decided last (a claim is "at least the margin" only if every part is)
+        which = min(range(len(results)), key=lambda i: (SIZE_ORDER.get(results[i].answer.size, 3),
+                                                         -(results[i].seeds_needed or 0)))
         decided_by = "every part" if len(results) > 1 else results[0].part.label
     else:
         decided_by = results[which].part.label
@@ -489,9 +512,27 @@ def claim_row(claim: Claim, results: list[PartResult]) -> ClaimRow:
         seeds_needed=results[which].seeds_needed if adjusted in DEFINITIVE else None,
         seeds_to_decide=seeds_to_decide(results[which]) if adjusted == INCONCLUSIVE else None,
         why_unmeasurable=results[which].short if adjusted == NOT_MEASURABLE else "",
+        direction=results[which].answer.direction if results[which].tested else "",
+        size=results[which].answer.size if results[which].tested else "",
+        settled=_settled(adjusted, results, which),
     )
     _add_tuned(row, results, which)
     return row
+
+
+SIZE_ORDER = {UNRESOLVED: 0, WITHIN: 1, BEYOND: 2}
+
+
+def _settled(adjusted: str, results: list[PartResult], which: int) -> bool:
+    """Whether more seeds could still change the claim's answers (`undecided`): a supported claim is
+    settled once every part's direction and size are; a contradicted one once the part that contradicts
+    it is; "no meaningful difference" and "inconclusive" never (the direction is open), until the plan's
+    last look stops the rounds. Not measurable or not tested: more seeds cannot help."""
+    if adjusted == SUPPORTED:
+        return all(r.answer.settled for r in results if r.tested)
+    if adjusted == CONTRADICTED:
+        return results[which].answer.settled
+    return adjusted not in (INCONCLUSIVE, NO_DIFFERENCE)
 
 
 def _add_tuned(row: ClaimRow, results: list[PartResult], which: int) -> None:
@@ -504,6 +545,7 @@ def _add_tuned(row: ClaimRow, results: list[PartResult], which: int) -> None:
     tuned = shown.tuned if shown.tuned is not None else tested[0].tuned
     i = tuned.interval
     row.tuned_verdict, row.tuned_choice = verdict, tuned.choice
+    row.tuned_size = tuned.answer.size
     if i is not None:
         row.tuned_effect, row.tuned_ci_low, row.tuned_ci_high = i.mean, _finite(i.low), _finite(i.high)
         row.tuned_seeds = i.n
@@ -525,7 +567,7 @@ def seeds_to_decide(r: PartResult) -> int | None:
         return None
     for n in range(i.n + 1, PROJECTION_LIMIT + 1):
         if decide(p_values(Interval(n, i.mean, i.low, i.high, i.sd), r.part.sign, r.part.margin),
-                  r.evidence[1]) != INCONCLUSIVE:
+                  r.evidence[1], r.part.sign) != INCONCLUSIVE:
             return n
     return None
 
@@ -587,9 +629,8 @@ def trials_feeding_undecided(records: list[RunRecord], meta: dict[str, Any]) -> 
     """
     measured, _ = _judged(records, meta)
     rows = {claim.id: claim_row(claim, measured[claim.id]) for claim in CLAIMS if claim.id in measured}
-    open_claims = [c for c in requested(meta) if c in rows and rows[c].final == INCONCLUSIVE]
-    trials = {t for c in open_claims for r in measured[c] if r.tested and r.adjusted == INCONCLUSIVE
-              for t in r.trials}
+    open_claims = [c for c in requested(meta) if c in set(undecided([rows[c]]))]
+    trials = {t for c in open_claims for r in measured[c] if r.tested and not r.answer.settled for t in r.trials}
     return open_claims, trials
 
 
@@ -600,12 +641,16 @@ def evaluate_claim(claim: Claim, runs: list[RunRecord], meta: dict[str, Any], mi
 
 
 def undecided(rows: list[ClaimRow]) -> list[str]:
-    """Ids of the claims whose verdict more seeds could still change (the sequential-seeds engine asks this).
+    """Ids of the claims whose answers more seeds could still change (the sequential-seeds engine asks this).
 
-    Only "inconclusive": "not measurable", "not tested" and "not requested"
-    are not helped by more seeds.
+    Open: "inconclusive", "no meaningful difference" (its direction), and a
+    supported or contradicted claim whose size is not yet resolved (issue
+    44: a round stops only on a settled answer, so "supported" at one look
+    cannot become "no meaningful difference" at the next). "Not
+    measurable", "not tested" and "not requested" are not helped by more seeds.
     """
-    return [r.claim for r in rows if r.final == INCONCLUSIVE]
+    return [r.claim for r in rows
+            if r.final in (INCONCLUSIVE, NO_DIFFERENCE) or (r.final in (SUPPORTED, CONTRADICTED) and not r.settled)]
 
 
 # -- claims.csv ----------------------------------------------------------------
@@ -651,6 +696,9 @@ def read_claims_csv(path: str | Path) -> list[ClaimRow]:
             tuned_seeds=_int(row.get("tuned_seeds")),
             tuned_choice=row.get("tuned_choice") or "",
             why_unmeasurable=row.get("why_unmeasurable") or "",
+            direction=row.get("direction") or "",
+            size=row.get("size") or "",
+            tuned_size=row.get("tuned_size") or "",
         )
         for row in rows
     ]

@@ -15,7 +15,10 @@ from dataclasses import dataclass, field
 import math
 
 from claims.catalogue import BY_ID
-from claims.stats import CONTRADICTED, INCONCLUSIVE, NO_DIFFERENCE, NOT_MEASURABLE, NOT_REQUESTED, NOT_TESTED, SUPPORTED
+from claims.stats import (
+    BEYOND, CONTRADICTED, INCONCLUSIVE, NO_DIFFERENCE, NOT_MEASURABLE, NOT_REQUESTED, NOT_TESTED, SUPPORTED, UNRESOLVED,
+    WITHIN,
+)
 from claims.verdicts import ClaimRow
 
 NONE_REQUESTED = ("This sweep requested no claims. Add claims=(\"pooling-texture\", ...) to its sweep file to test "
@@ -76,10 +79,17 @@ def plain_sentence(row: ClaimRow, judged: int) -> str:
         measured += f" (95% interval {_amount(row.ci_low, row.metric)} to {_amount(row.ci_high, row.metric)})"
     head = f"On this data, {part}: {measured} over {row.seeds} seeds"
     others = f"with {judged} claims judged at once" if judged > 1 else "allowing for a look after every round"
-    if final == SUPPORTED:
-        tail = "the article's claim holds here, beyond seed-to-seed noise"
-    elif final == CONTRADICTED:
-        tail = "the opposite of the article's claim, beyond seed-to-seed noise"
+    margin = f"the margin of {_amount(row.margin, row.metric).lstrip('+')} that would matter" \
+        if row.margin is not None else "the margin"
+    if final in (SUPPORTED, CONTRADICTED):
+        tail = ("the article's claim holds here, beyond seed-to-seed noise" if final == SUPPORTED else
+                "the opposite of the article's claim, beyond seed-to-seed noise")
+        if row.size == BEYOND:
+            tail += f", and by at least {margin}"
+        elif row.size == WITHIN:
+            tail += f", but the effect is smaller than {margin}"
+        elif row.size == UNRESOLVED:
+            tail += f"; whether it reaches {margin} is not resolved yet (more seeds may tell)"
     elif final == NO_DIFFERENCE:
         tail = f"any difference is smaller than the margin of {row.margin:g} that would matter: no meaningful difference"
     elif row.verdict != INCONCLUSIVE and row.verdict != final:
@@ -102,7 +112,7 @@ def tuned_sentence(row: ClaimRow, judged: int = 1) -> str:
     measured = _amount(row.tuned_effect, row.metric)
     if row.tuned_ci_low is not None and row.tuned_ci_high is not None:
         measured += f" (95% interval {_amount(row.tuned_ci_low, row.metric)} to {_amount(row.tuned_ci_high, row.metric)})"
-    tail = row.tuned_verdict
+    tail = row.tuned_headline
     low, high = row.tuned_ci_low, row.tuned_ci_high
     if row.tuned_verdict == INCONCLUSIVE and low is not None and high is not None and (low > 0 or high < 0):
         others = f"with {judged} claims judged at once" if judged > 1 else "allowing for a look after every round"

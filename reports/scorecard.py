@@ -68,6 +68,9 @@ class ScoreCell:
     tuned_ci_low: float | None = None
     tuned_ci_high: float | None = None
     why: str = ""  # "not measurable": why, in a few words, shown instead of the numbers
+    direction: str = ""  # the adjusted answers (claims.stats.Answer): supported / contradicted / undecided
+    size: str = ""  # ... and against the margin
+    headline: str = ""  # the two in words: "supported, but smaller than the margin"
 
     @property
     def tested(self) -> bool:
@@ -148,7 +151,8 @@ def _cell(study: str, row: ClaimRow) -> ScoreCell:
                      ci_high=row.ci_high, metric=row.metric, margin=row.margin, seeds=row.seeds, runs=row.runs,
                      seeds_needed=row.seeds_needed, decided_by=row.decided_by, note=row.note,
                      tuned=row.tuned_verdict, tuned_effect=row.tuned_effect, tuned_ci_low=row.tuned_ci_low,
-                     tuned_ci_high=row.tuned_ci_high, why=row.why_unmeasurable)
+                     tuned_ci_high=row.tuned_ci_high, why=row.why_unmeasurable, direction=row.direction,
+                     size=row.size, headline=row.headline)
 
 
 def scorecard_info(run_dirs: list[Path], labels: list[str] | None = None) -> ScorecardInfo:
@@ -185,7 +189,8 @@ def scorecard_info(run_dirs: list[Path], labels: list[str] | None = None) -> Sco
     return ScorecardInfo(studies, claims, dt.datetime.now().astimezone().isoformat(timespec="seconds"))
 
 
-CSV_COLUMNS = ["claim", "study", "data", "model", "image_size", "folds", "verdict", "unadjusted", "effect", "ci_low",
+CSV_COLUMNS = ["claim", "study", "data", "model", "image_size", "folds", "verdict", "direction", "size", "headline",
+               "unadjusted", "effect", "ci_low",
                "ci_high", "metric", "margin", "seeds", "runs", "seeds_needed", "decided_by", "tuned_verdict", "tuned_effect",
                "tuned_ci_low", "tuned_ci_high", "summary"]
 
@@ -199,6 +204,7 @@ def scorecard_rows(info: ScorecardInfo) -> list[dict]:
             study = by_name[cell.study]
             out.append({"claim": claim.claim, "study": study.label, "data": study.data, "model": study.model,
                         "image_size": study.image_size, "folds": study.folds, "verdict": cell.verdict,
+                        "direction": cell.direction, "size": cell.size, "headline": cell.headline or cell.verdict,
                         "unadjusted": cell.unadjusted, "effect": cell.effect, "ci_low": cell.ci_low,
                         "ci_high": cell.ci_high, "metric": cell.metric, "margin": cell.margin, "seeds": cell.seeds,
                         "runs": cell.runs, "seeds_needed": cell.seeds_needed, "decided_by": cell.decided_by,

@@ -11,7 +11,8 @@ from claims.catalogue import BY_ID, CLAIMS
 from search.sweep.schedule import schedule_claims
 from claims.stats import (
     CONTRADICTED, INCONCLUSIVE, NO_DIFFERENCE, NOT_MEASURABLE, NOT_REQUESTED, NOT_TESTED, SUPPORTED, PValues, decide,
-    Interval, holm_levels, look_null, look_weights, p_values, sequential, t_interval,
+    Interval, holm_levels, look_null, look_weights, p_values, sequential, t_interval, BEYOND, WITHIN, UNDECIDED, Answer,
+    decide_answer,
 )
 from claims.verdicts import (
     COLUMNS, ClaimRow, evaluate, evaluate_claim, per_seed_differences, read_claims_csv, undecided, write_claims_csv,
@@ -55,17 +56,31 @@ def test_known_interval_matches_the_t_formula():
     assert (interval.low, interval.high) == (pytest.approx(3 - half, rel=1e-5), pytest.approx(3 + half, rel=1e-5))
 
 
-def test_five_answers_from_the_interval_and_the_margin():
+def test_two_answers_from_the_interval_against_zero_and_the_margin():
     rng = np.random.default_rng(0)
     clear = 0.05 + rng.normal(0, 0.01, size=8)
     assert decide(p_values(t_interval(clear), +1, 0.02), 0.05) == SUPPORTED
+    assert decide_answer(p_values(t_interval(clear), +1, 0.02), 0.05) == Answer(SUPPORTED, BEYOND)
+    assert decide_answer(p_values(t_interval(clear), +1, 0.02), 0.05).headline == "supported, and at least the margin"
     assert decide(p_values(t_interval(-clear), +1, 0.02), 0.05) == CONTRADICTED
+    assert decide_answer(p_values(t_interval(-clear), +1, 0.02), 0.05).headline == (
+        "contradicted, by at least the margin")
     assert decide(p_values(t_interval(-clear), -1, 0.02), 0.05) == SUPPORTED
-    # Certainly above zero, but the whole interval within +-2 points: not what the sentence means.
+    # Certainly above zero, and the whole interval within +-2 points: real, but smaller than what matters.
     tiny = 0.005 + rng.normal(0, 0.001, size=8)
     interval = t_interval(tiny)
     assert interval.low > 0 and interval.high < 0.02
-    assert decide(p_values(interval, +1, 0.02), 0.05) == NO_DIFFERENCE
+    answer = decide_answer(p_values(interval, +1, 0.02), 0.05)
+    assert answer == Answer(SUPPORTED, WITHIN) and answer.verdict == SUPPORTED and answer.settled
+    assert answer.headline == "supported, but smaller than the margin"
+    # Within the margin and across zero: no meaningful difference, the direction open.
+    centred = rng.normal(0, 0.002, size=8)
+    answer = decide_answer(p_values(t_interval(centred), +1, 0.02), 0.05)
+    assert answer == Answer(UNDECIDED, WITHIN) and answer.verdict == NO_DIFFERENCE and not answer.settled
+    # Above zero, the interval across the margin: supported, size not yet resolved.
+    near = 0.02 + rng.normal(0, 0.004, size=8)
+    answer = decide_answer(p_values(t_interval(near), +1, 0.02), 0.05)
+    assert answer.headline == "supported; size not yet resolved" and not answer.settled
     wide = rng.normal(0, 0.05, size=4)
     assert decide(p_values(t_interval(wide), +1, 0.02), 0.05) == INCONCLUSIVE
 

@@ -59,7 +59,7 @@ ENV = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
 def row(claim: str, verdict: str) -> ClaimRow:
     """A claims.csv row with only its id and verdict filled in (whatever other columns it has)."""
     values = {f.name: None for f in fields(ClaimRow)}
-    values.update({name: verdict for name in values if "verdict" in name}, claim=claim, differences=[])
+    values.update({name: verdict for name in values if "verdict" in name}, claim=claim, differences=[], settled=True)
     return ClaimRow(**values)
 
 

@@ -96,7 +96,8 @@ def test_scorecard_csv_judges_present_studies_again_and_keeps_the_others(tmp_pat
     assert by_key[("eyes", "batch-size")]["verdict"] == "not tested"
     table = table_rows(rows)
     cost = f"{float(fresh['cost_s']) / 60:.0f} min" if float(fresh["cost_s"]) else ""
-    assert table[0] == (f"| pooling-texture | eyes, 24 px | supported | {cell.effect:+.3f} | "
+    assert fresh["headline"] == "supported, and at least the margin" and fresh["size"] == "at least the margin"
+    assert table[0] == (f"| pooling-texture | eyes, 24 px | {fresh['headline']} | {cell.effect:+.3f} | "
                         f"[{cell.ci_low:+.3f}, {cell.ci_high:+.3f}] | 5 (10 runs), fixed split | 0.02 | {cost} | "
                         f"{fresh['date']} |")
     assert any(r.startswith("| fit-rule | (no study yet) |") for r in table)  # a hole is shown, not hidden

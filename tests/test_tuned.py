@@ -118,8 +118,8 @@ def test_the_report_shows_both_answers_and_what_each_means(tmp_path):
     html = write_report(root).read_text(encoding="utf-8")
     section = html[html.index('id="claims"'):html.index("</section>", html.index('id="claims"'))]
     assert "Each side at its best" in section and "which should you use?" in section
-    assert "each side at its best: <b>supported</b>" in section
-    assert '<span class="final">contradicted</span>' in section
+    assert "each side at its best: <b>supported" in section
+    assert '<span class="final">contradicted' in section
     assert "Each side at its own best settings (chosen on half the seeds, measured on the other half; all-max at " \
            "learning_rate=0.001" in section
     table = read_claims_csv(root / "claims.csv")
