@@ -75,6 +75,9 @@ class RunRecord:
     seconds_per_epoch: float | None = None
     params: int | None = None
     error: str = ""  # one line: why the run failed
+    # A failed run's cause: "model" (its own training: NaN, a build or fit error) or "machine" (out of memory,
+    # TensorFlow's state broken by the process): the next run of the sweep trains a machine's failure again.
+    failure: str = ""
     traceback: str = ""
     worker: str = "main"
     fused: int = 1  # how many seeds trained together in this run's program (search.training.fused); 1: on its own
@@ -332,6 +335,7 @@ class RunDirectory:
 
 
 DAMAGED_DIR = "damaged"
+RETRIED_DIR = "retried"  # failed runs set aside to be trained again (the machine's failures, --retry-failed)
 
 
 def _why_unreadable(path: Path) -> str:
@@ -404,21 +408,46 @@ def quarantine_damaged(directory: "RunDirectory") -> list[str]:
     """
     messages = []
     for path, why in find_damaged(directory):
-        moved = []
-        for f in [path, *sorted(path.parent.glob(f"{path.stem}_*"))]:
-            target = directory.root / DAMAGED_DIR / f.relative_to(directory.root)
-            n = 1
-            while target.exists():
-                target = target.with_name(f"{f.name}.{n}")
-                n += 1
-            try:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                os.replace(f, target)
-            except OSError as exc:
-                raise write_error(f"cannot move damaged {f} aside to {target}: {exc.strerror or exc}") from None
-            moved.append(target)
-        messages.append(f"{path} is damaged ({why}); moved to {moved[0].parent}/ and its run will be trained again")
+        moved = _move_aside(directory, path, DAMAGED_DIR)
+        messages.append(f"{path} is damaged ({why}); moved to {moved.parent}/ and its run will be trained again")
     return messages
+
+
+MACHINE, MODEL = "machine", "model"  # RunRecord.failure
+
+
+def set_aside_failed(directory: "RunDirectory", every: bool = False) -> list[str]:
+    """Move each failed run that the machine failed (or, with `every`, each failed run: --retry-failed) into
+    RUN/retried/, one line each: the run is then missing, so this run of the sweep trains it again, as a
+    damaged one. A run its own training failed (NaN, a build error) stays failed. Hold the run lock."""
+    messages = []
+    for path in directory.record_paths():
+        record = _record_from_json(path)
+        if record is None or record.status != "failed" or not (every or record.failure == MACHINE):
+            continue
+        moved = _move_aside(directory, path, RETRIED_DIR)
+        cause = "the machine's doing" if record.failure == MACHINE else "--retry-failed"
+        messages.append(f"trial {record.trial_id} {record.name.replace('_', ' ')} failed ({record.error or 'no reason'}; "
+                        f"{cause}): moved to {moved.parent}/ and trained again")
+    return messages
+
+
+def _move_aside(directory: "RunDirectory", path: Path, folder: str) -> Path:
+    """A record and its companion files moved under RUN/`folder`/ at the same relative paths; the record's new path."""
+    moved = []
+    for f in [path, *sorted(path.parent.glob(f"{path.stem}_*"))]:
+        target = directory.root / folder / f.relative_to(directory.root)
+        n = 1
+        while target.exists():
+            target = target.with_name(f"{f.name}.{n}")
+            n += 1
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(f, target)
+        except OSError as exc:
+            raise write_error(f"cannot move {f} aside to {target}: {exc.strerror or exc}") from None
+        moved.append(target)
+    return moved[0]
 
 
 def damaged_files(root: str | Path) -> list[str]:

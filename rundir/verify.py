@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rundir.errors import SweepError
-from rundir.records import RunDirectory, find_damaged
+from rundir.records import MACHINE, RunDirectory, find_damaged
 
 ENDED = ("COMPLETED", "FAILED", "INVALID")  # Keras Tuner's statuses of a trial it will not hand out again
 
@@ -63,6 +63,10 @@ def check_run(root: str | Path) -> RunCheck:
                     result.problems.append(f"{path} is completed but {companion.name} is missing")
         elif run.status == "running":
             result.notes.append(f"{path} was cut short (status running); a resume trains it again")
+        elif run.status == "failed":
+            cause = ("the machine's doing: a resume trains it again" if run.failure == MACHINE else
+                     "its own training: it stays failed (--retry-failed trains it again)")
+            result.notes.append(f"{path} failed: {run.error or 'no reason recorded'} ({cause})")
     _check_tuner_state(directory, meta, runs, result)
     return result
 

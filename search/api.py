@@ -26,7 +26,7 @@ if TYPE_CHECKING:  # the real imports load TensorFlow, so only when needed
 
 def run_sweep(sweep: Union["Sweep", str, Path], out: str | Path | None = None, workers: int = 0, quiet: bool = False,
               *, save_best_model: bool = False, tensorboard: bool = False, report: bool = True,
-              checkpoint_every: float | None = 60.0) -> "SweepResult":
+              checkpoint_every: float | None = 60.0, retry_failed: bool = False) -> "SweepResult":
     """Run `sweep` (a Sweep, or a sweep file's path) into `out` (default runs/<name>) and return its result.
 
     `workers=N` trains N trials at once in N processes; they load the sweep
@@ -37,6 +37,8 @@ def run_sweep(sweep: Union["Sweep", str, Path], out: str | Path | None = None, w
     checkpoint at an epoch's end once `checkpoint_every` seconds have passed
     since its last one (0: every epoch; None: never), so a killed sweep
     resumes mid-run, as `--checkpoint-every` on the command line.
+    `retry_failed=True` trains every failed run again (`--retry-failed`); without it
+    only the runs the machine failed (out of memory, say) are.
     """
     import logging
 
@@ -64,7 +66,8 @@ def run_sweep(sweep: Union["Sweep", str, Path], out: str | Path | None = None, w
     if workers and not sweep_file:
         raise SweepError("workers load the sweep from its file: pass the sweep file's path, "
                          "run_sweep('sweeps/my_sweep.py', workers=2)")
-    options = RunOptions(tensorboard=tensorboard, save_best_model=save_best_model, checkpoint_every_s=checkpoint_every)
+    options = RunOptions(tensorboard=tensorboard, save_best_model=save_best_model, checkpoint_every_s=checkpoint_every,
+                         retry_failed=retry_failed)
     parallel = None
     if workers:
         from search.sweep.distributed import LOOPBACK
@@ -77,5 +80,8 @@ def run_sweep(sweep: Union["Sweep", str, Path], out: str | Path | None = None, w
         from search.sweep.engine import describe
 
         print(describe(prepared), file=sys.stderr)
-    return run_study(prepared, run_dir, sweep_file=sweep_file, quiet=quiet, write_report=report,
-                     parallel=parallel, options=options)
+    from search.training.stop import deferred_signals
+
+    with deferred_signals():  # Ctrl-C (a notebook's interrupt too) stops at a safe point, as on the command line
+        return run_study(prepared, run_dir, sweep_file=sweep_file, quiet=quiet, write_report=report,
+                         parallel=parallel, options=options)

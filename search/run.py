@@ -10,9 +10,7 @@ import argparse
 import logging
 import math
 import os
-import signal
 import sys
-import threading
 import warnings
 from pathlib import Path
 
@@ -84,6 +82,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--checkpoint-every", metavar="SECONDS", type=_seconds_or_off,
                    help="save a running run at an epoch's end once SECONDS have passed since its last save, so a "
                         "killed sweep resumes it there (default 60; 0: every epoch; off: never)")
+    p.add_argument("--retry-failed", action="store_true",
+                   help="train every failed run again on this resume (without it, only the runs the machine "
+                        "failed, out of memory say, are trained again; a model's own NaN or error stays failed)")
     p.add_argument("--describe", action="store_true",
                    help="print the search space, model size, runs, epochs and an estimated time, then exit; "
                         "works without the data folder (no time estimate then)")
@@ -114,23 +115,13 @@ def _one_line_warnings(message, category, filename, lineno, file=None, line=None
     print(f"warning: {message}", file=sys.stderr)
 
 
-class Terminated(KeyboardInterrupt):
-    """SIGTERM (a scheduler's stop, `kill`): handled as Ctrl-C is, so sweep.json says "interrupted"."""
-
-
-def _terminate(signum, frame) -> None:
-    raise Terminated()
-
-
 def main(argv: list[str] | None = None) -> int:
-    """The command line; SIGTERM is handled as Ctrl-C while it runs (and handed back after)."""
-    if threading.current_thread() is not threading.main_thread():
+    """The command line. While it runs, SIGINT and SIGTERM stop the sweep at the next safe point
+    (`search.training.stop`; a second one at once), and the handlers it found come back after."""
+    from search.training.stop import deferred_signals
+
+    with deferred_signals():
         return _command(argv)
-    previous = signal.signal(signal.SIGTERM, _terminate)
-    try:
-        return _command(argv)
-    finally:
-        signal.signal(signal.SIGTERM, previous)
 
 
 def _command(argv: list[str] | None) -> int:
@@ -154,8 +145,8 @@ def _command(argv: list[str] | None) -> int:
             raise
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code
-    except KeyboardInterrupt as exc:
-        terminated = isinstance(exc, Terminated)
+    except KeyboardInterrupt as exc:  # search.training.stop.Interrupted, or a KeyboardInterrupt from elsewhere
+        terminated = getattr(exc, "terminated", False)
         if not args.worker or not args.quiet:  # the chief of local workers says it once for all
             print(f"\n{'terminated' if terminated else 'interrupted'}: finished runs and running runs' last "
                   "checkpoints are saved; rerun the same command to resume", file=sys.stderr)
@@ -243,7 +234,8 @@ def _options(args: argparse.Namespace) -> "RunOptions":
     # --checkpoint-every unset keeps RunOptions' default interval; "off" (infinity) is None, never.
     checkpoint = {} if args.checkpoint_every is None else {
         "checkpoint_every_s": None if math.isinf(args.checkpoint_every) else args.checkpoint_every}
-    return RunOptions(tensorboard=args.tensorboard, save_best_model=args.save_best_model, **checkpoint)
+    return RunOptions(tensorboard=args.tensorboard, save_best_model=args.save_best_model,
+                      retry_failed=args.retry_failed, **checkpoint)
 
 
 def _check_parallel_flags(args: argparse.Namespace) -> None:

@@ -37,7 +37,7 @@ from rundir.records import CHECK_FILE, atomic_write_text
 from search.data.images import FileProperties
 from search.data.sources import ImageData
 
-VERSION = 2  # bump when what the check computes changes: old caches are recomputed
+VERSION = 3  # bump when what the check computes changes: old caches are recomputed
 
 # The properties tested as shortcut cues, in the order shown. Categorical
 # ones are compared by value; numeric ones by quantile bins.
@@ -190,7 +190,7 @@ def check_data(data: ImageData, image_size: int, resize: str = "stretch", folds:
         classes=list(data.class_names), cues=cues, duplicates=duplicates, resolution=resolution, balance=balance,
         warnings=[], notes=[],
     )
-    check.warnings = warning_lines(check)
+    check.warnings = warning_lines(check) + small_images(files, image_size)
     check.notes = note_lines(check)
     check.seconds = round(time.perf_counter() - started, 3)
     return check
@@ -672,6 +672,21 @@ def warning_lines(check: DataCheck) -> list[str]:
         lines.append(f"class balance: {largest} has {b.ratio:.1f}x the images of {smallest}; always guessing the "
                      f"largest class scores {100 * b.majority_rate:.0f}% validation accuracy: compare scores with that")
     return lines
+
+
+SMALL_FACTOR = 0.5  # an image under half the sweep's size on its longer side is blown up from very few pixels
+
+
+def small_images(files: list[FileProperties], image_size: int) -> list[str]:
+    """One line when files are much smaller than the sweep's image size: stretching a 1x1 or 12x12 image to
+    224 px trains on what is not there. None for built-in sets, which have no files."""
+    small = [f for f in files if max(f.width, f.height) < SMALL_FACTOR * image_size]
+    if not small:
+        return []
+    least = min(small, key=lambda f: f.width * f.height)
+    return [f"small images: {len(small)} image{'s are' if len(small) != 1 else ' is'} under half the sweep's "
+            f"{image_size} px on the longer side (the smallest, {least.width}x{least.height}: {least.path}); "
+            "each is blown up from few pixels: remove them, or use a smaller --image-size"]
 
 
 def _cue_warning(cue: PropertyCue, resize: str) -> str:

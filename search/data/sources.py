@@ -92,12 +92,25 @@ def _class_folders(root: Path) -> list[Path]:
         raise SweepError(f"data path {root} is a file, not a folder of class sub-folders")
     classes = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
     classes = [p for p in classes if not _loops_back(p, root)]
+    _same_folder_twice(classes)
     if not classes:
         raise SweepError(f"data folder {root} has no class sub-folders (expected one folder per class)")
     if len(classes) == 1:
         raise SweepError(f"data folder {root} has one class ({classes[0].name}/); a classifier needs at least two "
                          f"class sub-folders, one per class")
     return classes
+
+
+def _same_folder_twice(classes: list[Path]) -> None:
+    """Two class folders that are one folder (a symbolic link to a sibling) would train its images as two
+    classes at once: one error line naming both."""
+    seen: dict[Path, Path] = {}
+    for folder in classes:
+        real = folder.resolve()
+        if real in seen:
+            raise SweepError(f"class folders {seen[real]} and {folder} are the same folder ({real}): every image "
+                             "would be in two classes; remove the link or copy the images it should hold")
+        seen[real] = folder
 
 
 def _loops_back(folder: Path, root: Path) -> bool:

@@ -24,7 +24,7 @@ import keras_tuner
 import numpy as np
 
 from search.sweep.schedule import schedule_claims
-from search.training import device
+from search.training import device, stop
 from search.sweep import keras_tuner_private as kt_private
 from search.data.folds import FoldPlan, plan_folds
 from search.data.sources import DataNotFound, ImageData
@@ -37,7 +37,7 @@ from search.models.articles import ArticleHyperModel
 from rundir.lock import RunLock
 from search.models.own import OwnHyperModel, check_fits_data, is_article_model, model_name
 from search.sweep.progress import Progress
-from rundir.records import RunDirectory, objective_mode, quarantine_damaged
+from rundir.records import RunDirectory, objective_mode, quarantine_damaged, set_aside_failed
 from search.sweep.rounds import (Round, RoundLog, current_round, describe_plan, first_round, next_round, plan_json,
                            open_after, stop_reason)
 from search.sweep.seeds import Seeds, seed_looks
@@ -388,6 +388,7 @@ def _run_locked(prepared: Prepared, records: RunDirectory, sweep_file: str, quie
     _check_resumable(records, sweep, prepared.searched)
     records.remove_temp_files()
     damaged = quarantine_damaged(records)  # moved aside: their runs train again below
+    retried = set_aside_failed(records, every=options.retry_failed)  # the machine's failures, or every one
     started = dt.datetime.now().astimezone().isoformat(timespec="seconds")
     if (records.root / "sweep.json").exists():
         started = records.read_json("sweep.json").get("started", started)
@@ -403,6 +404,8 @@ def _run_locked(prepared: Prepared, records: RunDirectory, sweep_file: str, quie
                         parallel=max(1, parallel.workers) if parallel else 1)
     for message in damaged:  # shown even with --quiet: a warning is never progress
         print(f"warning: {message}", file=sys.stderr, flush=True)
+    for message in retried:
+        progress.say(f"retrying: {message}")
     from search.data.datacheck import check_for_sweep
 
     check_for_sweep(prepared.data, sweep.image_size, sweep.resize, records.root, progress.say,
@@ -490,6 +493,7 @@ class SeedRounds:
 
     def advance(self) -> bool:
         """The current round is on disk: add the next one if a requested claim is still undecided."""
+        stop.check()  # a safe point: a stop asked during the round's last run ends the sweep here
         sweep, done = self.prepared.sweep, self.current
         self.log.finished = len(self.log.rounds)
         undecided: list[str] = []

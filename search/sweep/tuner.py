@@ -25,9 +25,9 @@ import keras
 import keras_tuner
 import numpy as np
 
-from search.training import device
+from search.training import device, stop
 from search.sweep import keras_tuner_private as kt_private
-from search.training.callbacks import EpochLog
+from search.training.callbacks import EpochLog, StopAtSafePoint
 from search.training.checkpoints import DEFAULT_EVERY_S, RunCheckpoint, checkpoint_dir, read_checkpoint, remove_checkpoint
 from search.data.folds import FoldPlan
 from search.data.sources import ImageData, one_hot
@@ -43,6 +43,7 @@ from rundir.records import (
     RecordWriteError, RunDirectory, RunRecord, atomic_write_text, objective_mode, objective_sign,
 )
 from rundir.verify import ENDED
+from rundir.records import MACHINE, MODEL
 from search.training.reuse import TrialModel
 from search.sweep.rounds import Round, first_round
 from search.sweep.spec import Sweep
@@ -58,6 +59,7 @@ class RunOptions:
     # A running run saves itself at an epoch's end once this many seconds have
     # passed since its last save (search.training.checkpoints); None: never.
     checkpoint_every_s: float | None = DEFAULT_EVERY_S
+    retry_failed: bool = False  # --retry-failed: every failed run is trained again, not only the machine's
 
 
 BEST_MODEL = "best_model.keras"
@@ -269,6 +271,7 @@ class SweepTuner(keras_tuner.Tuner):
 
     def _train(self, trial_id: str, hp, unit: Unit, kept: TrialModel) -> RunRecord:
         seed, fold = unit
+        stop.check()  # a safe point: no run is opened once a stop was asked
         record = self._open_runs(trial_id, hp, [unit])[unit]
         start = time.perf_counter()
         log = EpochLog(self.sweep.objective, on_epoch=self._epoch_progress(trial_id, seed, hp, fold))
@@ -278,6 +281,7 @@ class SweepTuner(keras_tuner.Tuner):
             with device.precision(self.sweep.precision), used_knobs(hp) as used:
                 keras.utils.set_random_seed(seed)
                 model = self.hypermodel.build(hp)
+            stop.check()  # a signal during the build was only recorded: stop here, the model whole
             self._describe_model(record, hp, used, model)
             model = kept.take(model)  # the trial's traced model, in this seed's initial state
             callbacks = [log]
@@ -290,11 +294,12 @@ class SweepTuner(keras_tuner.Tuner):
             checkpoint = self._checkpoint(record, log, stopper, pruner)
             resume = {}
             if checkpoint is not None:
-                callbacks.append(checkpoint)  # last: it saves and restores the others' state
+                callbacks.append(checkpoint)  # after the others: it saves and restores their state
                 if checkpoint.resume is not None:
                     resume = {"initial_epoch": checkpoint.resume.epoch}
                     self.progress.say(f"trial {trial_id} {record.name.replace('_', ' ')}: resumed after epoch "
                                       f"{checkpoint.resume.epoch}")
+            callbacks.append(StopAtSafePoint())  # last: an epoch's checkpoint is saved before it stops
             a = self._run_data(seed, fold)[1]
             self.hypermodel.fit(hp, model, a.x, a.y, validation_data=(a.x_val, a.y_val), seed=seed,
                                 callbacks=callbacks, verbose=0, **resume)
@@ -302,6 +307,7 @@ class SweepTuner(keras_tuner.Tuner):
         except RecordWriteError:  # the disk, not the run: stop the sweep, record nothing as failed
             raise
         except Exception as exc:  # a failing trial must never end the sweep
+            stop.raise_if_pending(exc)  # ... but one that fails while a stop is pending was stopped, not failed
             _fail(record, exc)
         finally:
             if record.status != "completed":
@@ -310,7 +316,20 @@ class SweepTuner(keras_tuner.Tuner):
             gc.collect()
         earlier = checkpoint.earlier_wall_s if checkpoint is not None else 0.0
         self._close(record, log, earlier + time.perf_counter() - start, predictions)
+        self._watch_machine(record)
         return record
+
+    def _watch_machine(self, record: RunRecord) -> None:
+        """Stop the sweep once BROKEN_STREAK runs in a row failed with one machine error: the process, not
+        the models, is broken, and every later run would fail the same way."""
+        if record.status != "failed" or record.failure != MACHINE:
+            self._machine_failures = []
+            return
+        self._machine_failures = [*getattr(self, "_machine_failures", []), record.error]
+        if len(self._machine_failures) >= BROKEN_STREAK and len(set(self._machine_failures[-BROKEN_STREAK:])) == 1:
+            raise BrokenProcess(f"{BROKEN_STREAK} runs in a row failed with the same error, which no model causes "
+                                f"({record.error}): this process is broken; rerun the same command to train them "
+                                "again in a fresh one", exit_code=1)
 
     def _checkpoint(self, record: RunRecord, log: EpochLog, stopper, pruner) -> RunCheckpoint | None:
         """The run's checkpointing callback, holding its last checkpoint if one
@@ -361,6 +380,7 @@ class SweepTuner(keras_tuner.Tuner):
         from search.training import fused
         from search.data.pipeline import fit_inputs
 
+        stop.check()
         records = self._open_runs(trial_id, hp, units, fused=len(units))
         start = time.perf_counter()
         members: list[Member] = []
@@ -384,11 +404,13 @@ class SweepTuner(keras_tuner.Tuner):
         except RecordWriteError:
             raise
         except SweepError as exc:  # the configuration itself is wrong: every run fails alike
+            stop.raise_if_pending(exc)
             for record in records.values():
                 _fail(record, exc)
                 self._close(record, None, (time.perf_counter() - start) / len(units), None)
             return records
         except Exception as exc:
+            stop.raise_if_pending(exc)
             self.fusion.shrink(len(units))
             half = self.fusion.max_members or 1
             self.progress.say(f"warning: trial {trial_id}: {len(units)} {'runs' if self.folds else 'seeds'} as "
@@ -508,7 +530,7 @@ class SweepTuner(keras_tuner.Tuner):
         losses = [r["loss"] for r in rows]
         if not rows or any(not math.isfinite(v) for v in losses) or log.best_value is None:
             bad = next((r["epoch"] for r in rows if not math.isfinite(r["loss"])), None)
-            record.status = "failed"
+            record.status, record.failure = "failed", MODEL
             record.error = f"loss became NaN or infinite at epoch {bad}" if bad else "no finite objective value"
             return
         record.status = "completed"
@@ -559,9 +581,30 @@ def _same_config(record: RunRecord, hp) -> bool:
     return all(record.hyperparameters[k] == _display_value(hp.values[k]) for k in shared if not k.startswith("tuner/"))
 
 
+# Failures no model causes: the machine's memory, or TensorFlow's state broken in this process (a signal
+# that once landed inside a trace leaves "Nesting violated" and "could not be lifted out of a tf.function"
+# for every later run). Such a run is retried; a model's own errors are not.
+MACHINE_ERRORS = (MemoryError, SystemError, OSError)
+MACHINE_MARKERS = ("out of memory", "resourceexhausted", "nesting violated", "could not be lifted out of a tf.function",
+                   "returned a result with an exception set", "failed to allocate", "cannot allocate memory")
+BROKEN_STREAK = 3  # machine failures in a row, one error: the process is broken, stop it
+
+
+def machine_failure(exc: BaseException) -> bool:
+    """Whether the machine, not the model, failed this run (see MACHINE_MARKERS)."""
+    text = f"{type(exc).__name__}: {exc}".lower()
+    return isinstance(exc, MACHINE_ERRORS) or any(marker in text for marker in MACHINE_MARKERS)
+
+
+class BrokenProcess(SweepError, keras_tuner.errors.FatalError):
+    """Several runs in a row failed with one machine error: stop the sweep (Keras Tuner re-raises a
+    FatalError); a rerun of the same command, a fresh process, trains them again."""
+
+
 def _fail(record: RunRecord, exc: BaseException) -> None:
-    """A run's failure in its record: the one-line reason, and the traceback for anything unexpected."""
+    """A run's failure in its record: the one-line reason, its cause, and the traceback for anything unexpected."""
     record.status = "failed"
+    record.failure = MACHINE if machine_failure(exc) else MODEL
     if isinstance(exc, SweepError):
         record.error = str(exc)
         return

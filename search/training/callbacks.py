@@ -23,6 +23,7 @@ import keras
 import numpy as np
 
 from rundir.records import objective_sign
+from search.training import stop
 
 
 def current_learning_rate(optimizer) -> float:
@@ -66,3 +67,17 @@ class EpochLog(keras.callbacks.Callback):
                 self.best_weights = self.model.get_weights()
         if self.on_epoch is not None:
             self.on_epoch(epoch + 1, row)
+
+
+class StopAtSafePoint(keras.callbacks.Callback):
+    """Raises `search.training.stop.Interrupted` between batches and epochs once a signal asked for a
+    stop: the run is left "running" on disk (with its last checkpoint), and a resume trains it again."""
+
+    def on_train_batch_end(self, batch, logs=None):
+        stop.check()
+
+    def on_test_batch_end(self, batch, logs=None):
+        stop.check()
+
+    def on_epoch_end(self, epoch, logs=None):
+        stop.check()

@@ -32,6 +32,7 @@ from typing import Any
 import keras
 import numpy as np
 
+from search.training.callbacks import StopAtSafePoint
 from search.training.members import Member, MemberView, begin_members, end_member_epoch
 from search.data.pipeline import fused_fit_inputs
 
@@ -127,7 +128,7 @@ class FusedProgram:
 
     def fit(self, epochs: int, extra_callbacks: list | None = None) -> None:
         self.tower.fit(self.inputs.x, self.inputs.y, epochs=epochs,
-                       callbacks=[FusedMonitor(self.members), *(extra_callbacks or [])], verbose=0,
+                       callbacks=[FusedMonitor(self.members), *(extra_callbacks or []), StopAtSafePoint()], verbose=0,
                        **self.inputs.kwargs)
 
 

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 import keras
 import numpy as np
 
+from search.training import stop
 from search.training.members import Member, MemberView, begin_members, end_member_epoch
 from search.data.pipeline import SeededBatches
 
@@ -169,6 +170,7 @@ class VmapProgram:
         begin_members(self.members, lambda k, m: StackedView(self, k))
         n, n_val = len(self.y), len(self.y_val)
         for epoch in range(epochs):
+            stop.check()  # a safe point: between two epochs of the jitted program
             self._sync_rate()
             t0 = time.perf_counter()
             for m in self.members:
