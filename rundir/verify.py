@@ -80,6 +80,7 @@ def _check_tuner_state(directory: RunDirectory, meta: dict, runs: list, result: 
     rounds = meta.get("rounds") or [{"round": 1, "first_seed": 0, "seeds": meta.get("seeds")
                                      if isinstance(meta.get("seeds"), int) else 1}]
     known: set[int] = set()
+    left_out = [c for c in meta.get("left_out") or [] if isinstance(c, dict)]  # never trained (search.sweep.feasible)
     for rnd in rounds:
         number = int(rnd.get("round", 1))
         project = directory.tuner_dir if number == 1 else directory.tuner_dir / f"round_{number}"
@@ -93,7 +94,8 @@ def _check_tuner_state(directory: RunDirectory, meta: dict, runs: list, result: 
                                        f"and rerun the same command to rebuild it from the records")
                 continue
             known.add(trial_id)
-            if status not in ENDED:
+            values = ((trial.get("hyperparameters") or {}).get("values") or {})
+            if status not in ENDED or any(all(values.get(k) == v for k, v in c.items()) for c in left_out):
                 continue
             trains = targeted is None or f"{trial_id:04d}" in targeted
             seeds = range(int(rnd.get("seeds") or 1) if trains else int(rnd.get("first_seed") or 0))

@@ -141,3 +141,40 @@ def test_checkpoint_every_rejects_a_negative_interval(tmp_path, data, capsys):
     with pytest.raises(SystemExit):
         main([str(sweep), "--checkpoint-every", "-5"])
     assert "want seconds (0 or more) or 'off', got '-5'" in capsys.readouterr().err
+
+
+def test_a_configuration_the_image_size_cannot_hold_is_left_out_before_training(tmp_path, capsys):
+    """Issue 39: Cifar10CNN at 28 px with depth-overfit and more-pooling-hurts gets a fourth block after a
+    pooled third one. Before, every seed of it trained and failed; now it is one warning, left out, and the
+    sweep trains the rest whole."""
+    import json
+
+    import numpy as np
+
+    from rundir.verify import check_run
+
+    rng = np.random.default_rng(0)
+    np.save(tmp_path / "x.npy", rng.integers(0, 255, size=(40, 28, 28), dtype=np.uint8))
+    sweep = write_sweep(tmp_path / "deep.py", f"""
+import numpy as np
+x = np.load({str(tmp_path / "x.npy")!r})
+sweep = Sweep(name="deep", data=Arrays(x, (x.mean(axis=(1, 2)) > 127).astype(int)), hypermodel=Cifar10CNN,
+              image_size=28, tuner="grid", epochs=1, seeds=1, early_stopping=None,
+              claims=("depth-overfit", "more-pooling-hurts"))
+""")
+    assert main([str(sweep), "--describe"]) == 0
+    captured = capsys.readouterr()
+    (warning,) = [line for line in captured.err.splitlines() if line.startswith("warning: left out")]
+    assert warning == ("warning: left out of the grid: conv_blocks=4, pooling_3='max': image size 28 is too small "
+                       "for Cifar10CNN with these blocks and pooling (--image-size 38 would hold it); its runs are "
+                       "not trained")
+    assert "left out   1 of the grid's 4 configurations, which image size 28 cannot hold" in captured.out
+    assert "3 trials x 1 seed" in captured.out or "3 trials" in captured.out
+    out = tmp_path / "run"
+    assert main([str(sweep), "--out", str(out), "--no-report", "--quiet"]) == 0
+    assert "3 runs completed, 0 failed" in capsys.readouterr().err
+    meta = json.loads((out / "sweep.json").read_text())
+    assert meta["planned_trials"] == 3 and meta["left_out"] == [{"conv_blocks": 4, "pooling_3": "max"}]
+    assert check_run(out).ok
+    assert main([str(sweep), "--out", str(out), "--no-report", "--quiet"]) == 0  # a resume trains nothing more
+    assert "3 runs completed, 0 failed" in capsys.readouterr().err

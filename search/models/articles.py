@@ -165,8 +165,7 @@ class ArticleCNN(ArticleHyperModel):
             pool = pooling_layer(hp.Choice(f"pooling_{i}", POOLING_CHOICES, default=block.pooling))
             # Track the feature map size to fail with a clear message, not
             # Keras' "computed output size would be zero or negative".
-            size -= 0 if self.padding == "same" else 2 * block.convs
-            size = size // 2 if pool is not None else size
+            size = self._next_size(size, block, pool is not None)
             if size < 1:
                 raise SweepError(
                     f"image size {self.input_shape[0]} is too small for {type(self).__name__} "
@@ -184,6 +183,30 @@ class ArticleCNN(ArticleHyperModel):
         # float32 output under a mixed policy too, so the loss sees exact probabilities.
         model.add(layers.Dense(self.num_classes, activation=None if self.from_logits else "softmax", dtype="float32"))
         return self.compile(model, hp)
+
+    def _next_size(self, size: int, block: ConvBlock, pooled: bool) -> int:
+        """The feature map's side after `block`: its convolutions (unpadded ones shave 2 pixels each), then
+        its pooling (halves). The one rule `build` and `feature_size` share."""
+        size -= 0 if self.padding == "same" else 2 * block.convs
+        return size // 2 if pooled else size
+
+    def feature_size(self, values: dict, image_size: int | None = None) -> int:
+        """The side of the last feature map for these knob values (the article's where absent), or the
+        first side below 1 when the image is too small for them: known before anything is built."""
+        depth = int(values.get("conv_blocks", len(self.blocks)))
+        size = image_size or self.input_shape[0]
+        for i, block in enumerate(self._blocks(depth), start=1):
+            size = self._next_size(size, block, values.get(f"pooling_{i}", block.pooling) != "none")
+            if size < 1:
+                return size
+        return size
+
+    def smallest_image(self, values: dict) -> int:
+        """The smallest image side these knob values can be built at."""
+        size = self.input_shape[0]
+        while self.feature_size(values, size) < 1:
+            size += 1
+        return size
 
     def _blocks(self, depth: int) -> list[ConvBlock]:
         """The article's blocks, cut short or extended to `depth`."""

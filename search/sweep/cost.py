@@ -71,10 +71,11 @@ class Cost:
         return out
 
 
-def sweep_counts(sweep: Sweep, epochs: int, runs_per_seed: int = 1) -> tuple[tuple[int, int] | None,
-                                                                           tuple[int, int] | None]:
-    """(runs, epochs in all), each (least, most), from the sweep file alone; None under Hyperband."""
-    configs = sweep.planned_trials()
+def sweep_counts(sweep: Sweep, epochs: int, runs_per_seed: int = 1, configs: int | None = None
+                 ) -> tuple[tuple[int, int] | None, tuple[int, int] | None]:
+    """(runs, epochs in all), each (least, most), from the sweep file alone (or `configs`, the
+    configurations it trains); None under Hyperband."""
+    configs = sweep.planned_trials() if configs is None else configs
     if configs is None:
         return None, None
     seeds = (sweep.seeds.min, sweep.seeds.max) if isinstance(sweep.seeds, Seeds) else (sweep.seeds, sweep.seeds)

@@ -30,6 +30,7 @@ from search.data.folds import FoldPlan, plan_folds
 from search.data.sources import DataNotFound, ImageData
 from search.sweep.cost import Cost, estimate_wanted, sweep_counts
 from search.sweep.decidable import resolution_line
+from search.sweep.feasible import LeftOut, left_out, warning_line
 from search.training.step_time import StepTime, dry_run
 from rundir.errors import SweepError
 from search.training.fusion import sweep_choice
@@ -66,6 +67,13 @@ class Prepared:
     searched: dict[str, str] = field(default_factory=dict)  # your own model: knobs searched at the build's range
     data_here: bool = True  # False: --describe without the data (stand-in images)
     cost: Cost | None = None
+    left_out: list[LeftOut] = field(default_factory=list)  # grid configurations the image size cannot hold
+
+    @property
+    def planned_trials(self) -> int | None:
+        """The configurations the sweep trains: the grid's, less those left out."""
+        planned = self.sweep.planned_trials()
+        return None if planned is None else planned - len(self.left_out)
 
     @property
     def runs_per_seed(self) -> int:
@@ -91,6 +99,9 @@ def prepare(sweep: Sweep, without_data: bool = False) -> Prepared:
                                    sweep.hypermodel_args)
         sweep = schedule_own_claims(sweep, hypermodel)
     model, values, article_defaults = default_model(hypermodel, sweep)
+    impossible = left_out(sweep, hypermodel, values)
+    for item in impossible:
+        warnings.warn(warning_line(item, sweep.image_size, model_name(hypermodel)), UserWarning, stacklevel=2)
     if isinstance(hypermodel, OwnHyperModel):
         check_fits_data(model, hypermodel.model_name, data.input_shape, data.num_classes)
     check_objective(sweep, model)
@@ -102,8 +113,8 @@ def prepare(sweep: Sweep, without_data: bool = False) -> Prepared:
     keras.backend.clear_session()
     folds = plan_folds(data, sweep.folds) if sweep.folds is not None and data_here else None
     prepared = Prepared(sweep, data, hypermodel, values, article_defaults, params, int(values["epochs"]), folds,
-                        searched=searched, data_here=data_here)
-    runs, epochs = sweep_counts(sweep, prepared.epochs, sweep.folds or 1)
+                        searched=searched, data_here=data_here, left_out=impossible)
+    runs, epochs = sweep_counts(sweep, prepared.epochs, sweep.folds or 1, prepared.planned_trials)
     n_train, n_val = ((folds.n - folds.n // folds.k, folds.n // folds.k) if folds is not None
                       else (len(data.y_train), len(data.y_val)))
     prepared.cost = Cost(runs, epochs, steps, n_train if data_here else None, n_val if data_here else None)
@@ -214,13 +225,16 @@ def _metric_name(metric) -> str:
 
 def describe(prepared: Prepared) -> str:
     s, d = prepared.sweep, prepared.data
-    planned = s.planned_trials()
+    planned = prepared.planned_trials
     lines = [
         f"sweep      {s.name}" + (f": {s.description}" if s.description else ""),
         (f"data       {d.source}: {d.num_classes} classes, {len(d.y_train)} training / {len(d.y_val)} validation "
          f"images at {d.input_shape[0]}x{d.input_shape[1]}x{d.input_shape[2]}" if prepared.data_here else
          f"data       {d.source}: not on this machine; described from the sweep file, the model built for "
          f"2 classes at {d.input_shape[0]}x{d.input_shape[1]}x{d.input_shape[2]}"),
+        *([f"left out   {len(prepared.left_out)} of the grid's {s.planned_trials()} configurations, which image size "
+           f"{s.image_size} cannot hold (each named in a warning above); the claims pair only what is trained"]
+          if prepared.left_out else []),
         *([f"folds      {prepared.folds.describe()}: {prepared.folds.k}x the runs and epochs of the fixed split "
            f"({planned * prepared.folds.k if planned else '?'} runs per seed instead of {planned or '?'})"]
           if prepared.folds is not None else []),
@@ -253,7 +267,7 @@ def _resolution_lines(prepared: Prepared) -> list[str]:
     d, folds = prepared.data, prepared.folds
     n_all = len(d.y_train) + len(d.y_val)
     line = resolution_line(tuple(prepared.sweep.claims), folds.n if folds else len(d.y_val), n_all,
-                           folds.k if folds else None, prepared.sweep.planned_trials())
+                           folds.k if folds else None, prepared.planned_trials)
     return [line] if line else []
 
 
@@ -338,7 +352,8 @@ def sweep_metadata(prepared: Prepared, sweep_file: str, started: str, status: st
         "objective": s.objective,
         "objective_mode": objective_mode(s.objective),
         "max_trials": s.max_trials,
-        "planned_trials": s.planned_trials(),
+        "planned_trials": prepared.planned_trials,
+        "left_out": [item.values for item in prepared.left_out],
         "seeds": plan_json(s.seeds),  # an int, or {"min", "max"} for rounds of seeds
         "folds": folds.to_meta() if folds else None,  # K, images, duplicate groups kept within a fold
         "seed_looks": list(seed_looks(s.seeds)),  # the seed counts at which claims may be judged
@@ -464,7 +479,8 @@ class SeedRounds:
                              tune_new_entries=is_own(self.prepared.hypermodel))
         project = "tuner" if rnd.number == 1 else f"tuner/round_{rnd.number}"
         tuner = SweepTuner(oracle, self.prepared.hypermodel, sweep, self.prepared.data, self.records, self.progress,
-                           project_name=project, options=self.options, folds=self.prepared.folds)
+                           project_name=project, options=self.options, folds=self.prepared.folds,
+                           left_out=self.prepared.left_out)
         tuner.current_round = lambda: rnd
         again = tuner.requeue_incomplete()
         if again:
@@ -475,7 +491,7 @@ class SeedRounds:
     def announce(self, done_runs: int = 0) -> None:
         """Progress counts restart with each round; a sweep with Seeds names it."""
         sweep, rnd = self.prepared.sweep, self.current
-        planned = sweep.planned_trials()
+        planned = self.prepared.planned_trials
         rounds = isinstance(sweep.seeds, Seeds)
         configs = len(rnd.trials) if rnd.trials is not None else planned
         self.progress.start_round(f"round {rnd.number}" if rounds else "",
@@ -653,7 +669,8 @@ def run_worker(prepared: Prepared, out: Path, address: str, worker_id: str | Non
     oracle = make_oracle(sweep, search_space(sweep, prepared.hypermodel), prepared.epochs,
                          tune_new_entries=is_own(prepared.hypermodel))
     tuner = SweepTuner(oracle, prepared.hypermodel, sweep, prepared.data, records, progress, worker=worker_id,
-                       project_name=f"tuner/workers/{worker_id}", options=options, folds=prepared.folds)
+                       project_name=f"tuner/workers/{worker_id}", options=options, folds=prepared.folds,
+                       left_out=prepared.left_out)
     # The chief writes each round into sweep.json before it serves that round's trials.
     tuner.current_round = lambda: current_round(records.read_json("sweep.json"), sweep.seeds)
     distributed.wait_for_chief(where)

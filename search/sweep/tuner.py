@@ -47,6 +47,7 @@ from rundir.records import MACHINE, MODEL
 from search.training.reuse import TrialModel
 from search.sweep.rounds import Round, first_round
 from search.sweep.spec import Sweep
+from search.sweep.feasible import LeftOut
 
 
 @dataclass(frozen=True)
@@ -104,7 +105,8 @@ class SweepTuner(keras_tuner.Tuner):
 
     def __init__(self, oracle, hypermodel: ArticleHyperModel, sweep: Sweep, data: ImageData,
                  records: RunDirectory, progress: Progress, worker: str = "main", project_name: str = "tuner",
-                 options: RunOptions | None = None, folds: FoldPlan | None = None, **kwargs):
+                 options: RunOptions | None = None, folds: FoldPlan | None = None,
+                 left_out: list[LeftOut] | None = None, **kwargs):
         # Keras Tuner prints "Reloading Tuner from ..." to stdout on resume;
         # stdout is kept for the report's path.
         with contextlib.redirect_stdout(io.StringIO()):
@@ -121,6 +123,7 @@ class SweepTuner(keras_tuner.Tuner):
         self._fold_data: tuple[Unit, ImageData, TrainingData] | None = None
         self.records = records
         self.progress = progress
+        self.left_out = list(left_out or [])  # configurations the image size cannot hold (search.sweep.feasible)
         self.worker = worker
         self.options = options or RunOptions()
         # Which seeds a trial trains: the round the engine runs, or for a
@@ -175,6 +178,10 @@ class SweepTuner(keras_tuner.Tuner):
         report their earlier seeds' score and train nothing.
         """
         hp = trial.hyperparameters
+        if self._left_out(hp.values):
+            # Trains nothing and has no records; Keras Tuner is told the worst score, so it ends the trial
+            # as done (not failed: no failure streak) and no ranking ever picks it (ours reads the records).
+            return {self.sweep.objective: -math.inf if objective_mode(self.sweep.objective) == "max" else math.inf}
         trial_id = record_id(trial.trial_id)
         round_ = self.current_round()
         self.seed_count = round_.seeds
@@ -207,7 +214,7 @@ class SweepTuner(keras_tuner.Tuner):
         waiting = set(kt_private.retry_queue(self.oracle))
         again = []
         for trial_id, trial in self.oracle.trials.items():
-            if trial.status not in ENDED or trial_id in waiting:
+            if trial.status not in ENDED or trial_id in waiting or self._left_out(trial.hyperparameters.values):
                 continue
             rid = record_id(trial_id)
             units = self._units(range(round_.seeds if round_.trains(rid) else round_.first_seed))
@@ -215,6 +222,9 @@ class SweepTuner(keras_tuner.Tuner):
                 kt_private.requeue(self.oracle, trial_id)
                 again.append(rid)
         return again
+
+    def _left_out(self, values: dict) -> bool:
+        return any(item.matches(values) for item in self.left_out)
 
     def _units(self, seeds) -> list[Unit]:
         """The runs of `seeds`: one per seed, or with folds one per seed and fold."""
