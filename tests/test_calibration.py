@@ -137,7 +137,7 @@ def test_an_effect_at_half_the_margin_reads_supported_but_smaller_than_the_margi
     rng = np.random.default_rng(44)
     looks = Seeds(3, 20).looks()
     world = World(rho=0.4, effect=MARGIN / 2, sd=0.01)
-    sweeps, wanted, seeds_used = 30, 0, []
+    sweeps, wanted, seeds_used = 20, 0, []
     for _ in range(sweeps):
         records = draw_sweep(world, looks[-1], rng)
         seeds, outcomes, _ = run_auto(records, looks)
