@@ -79,7 +79,7 @@ STUDIES = (
 BY_NAME = {s.name: s for s in STUDIES}
 COLUMNS = ["study", "data", "claim", "verdict", "direction", "size", "headline", "unadjusted", "effect", "ci_low", "ci_high", "metric", "margin",
            "seeds", "runs", "folds", "seeds_needed", "decided_by", "tuned_verdict", "why_unmeasurable", "model",
-           "image_size", "images", "command", "cost_s", "machine", "date"]
+           "image_size", "images", "command", "cost_s", "machine", "date", "status"]
 
 
 def run_study(study: Study, datasets: Path, runs: Path, extra: list[str]) -> int:
@@ -114,7 +114,7 @@ def study_rows(study: Study, run_dir: Path) -> list[dict]:
               "images": f"{data.get('n_train', '?')} + {data.get('n_val', '?')}" if not runs.meta.get("folds")
               else f"{data.get('n_val', '?')} in folds",
               "command": study.command(), "cost_s": round(sum(r.wall_time_s for r in runs.records)),
-              "machine": machine(), "date": date}
+              "machine": machine(), "date": date, "status": str(runs.meta.get("status") or "")}
     rows = []
     for claim in info.claims:
         cell = claim.cells[0]
@@ -177,6 +177,8 @@ def table_rows(rows: list[dict]) -> list[str]:
             seeds = f"{r['seeds']} ({r['runs']} runs)" if r["seeds"] else ""
             cost = f"{float(r['cost_s']) / 60:.0f} min" if r.get("cost_s") and float(r["cost_s"]) else ""
             name = f"{claim.id} ({r['decided_by']})" if len(claim.parts) > 1 and r["decided_by"] else claim.id
+            if r.get("status") and r["status"] != "finished":
+                shown += f" (so far: the study is {r['status']}, to be resumed)"
             out.append(f"| {name} | {r['data']} | {shown} | {numbers} | {seeds}, {r['folds']} | "
                        f"{float(r['margin']):g} | {cost} | {r['date']} |")
     return out

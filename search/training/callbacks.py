@@ -70,13 +70,14 @@ class EpochLog(keras.callbacks.Callback):
 
 
 class StopAtSafePoint(keras.callbacks.Callback):
-    """Raises `search.training.stop.Interrupted` between batches and epochs once a signal asked for a
-    stop: the run is left "running" on disk (with its last checkpoint), and a resume trains it again."""
+    """Raises `search.training.stop.Interrupted` between epochs once a signal asked for a stop: the run
+    is left "running" on disk (with its last checkpoint), and a resume trains it again.
 
-    def on_train_batch_end(self, batch, logs=None):
-        stop.check()
+    Not between batches: a callback with batch hooks makes Keras hand every step's logs back to Python,
+    which cost 25-35% of a small model's training time (measured on 2 CPU cores); an epoch boundary costs
+    nothing. A second signal still stops at once."""
 
-    def on_test_batch_end(self, batch, logs=None):
+    def on_epoch_begin(self, epoch, logs=None):
         stop.check()
 
     def on_epoch_end(self, epoch, logs=None):
