@@ -130,6 +130,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                    help="calibration: also compare sequential designs with these looks on the same sweeps, e.g. "
                         "'3,5,8,12,18,20;3,4,5,6,8,10,12,15,20' (default: none)")
     p.add_argument("--resamples", type=int, default=20, help="calibration --runs: seed resamples (default 20)")
+    p.add_argument("--effects", default="", metavar="NAMES",
+                   help="calibration: true effects to simulate, comma-separated from 'zero', 'half the margin', "
+                        "'margin', 'twice the margin' (default all)")
     p.add_argument("--calibration-seed", type=int, default=0, help="calibration: random seed (default 0)")
     p.add_argument("--after-epochs", default="1,2,3,4",
                    help="pruning: comma-separated after_epochs values to replay (default 1,2,3,4)")

@@ -428,11 +428,11 @@ def simulate_folds(world: World, effect_m: float, sweeps: int, auto_sweeps: int,
 
 
 def fold_measurements(partitions: list[float], sweeps: int, auto_sweeps: int, sd: float,
-                      rng: np.random.Generator) -> list[Measurement]:
+                      rng: np.random.Generator, effects: dict[str, float] = EFFECTS) -> list[Measurement]:
     """Every partition effect x true effect x layout x seed design, at the middle seed correlation."""
     out = []
     for partition in partitions:
-        for label, effect_m in EFFECTS.items():
+        for label, effect_m in effects.items():
             world = World(FOLD_RHO, effect_m * MARGIN, sd, partition)
             for layout, shared in ((FRESH, False), (SHARED, True)):
                 fixed, auto = simulate_folds(world, effect_m, sweeps, auto_sweeps, shared, rng)
@@ -625,8 +625,12 @@ def run(args) -> list[Measurement]:
         raise Skip(f"--partitions must be at least 0, got {args.partitions!r}")
     if any(not 0 <= r < 1 for r in correlations):
         raise Skip(f"--correlations must lie in [0, 1), got {args.correlations!r}")
+    labels = [x.strip() for x in (getattr(args, "effects", "") or ",".join(EFFECTS)).split(",") if x.strip()]
+    if any(label not in EFFECTS for label in labels):
+        raise Skip(f"--effects takes comma-separated names from {', '.join(EFFECTS)}, got {args.effects!r}")
+    effects = {label: EFFECTS[label] for label in labels}
     for rho in correlations:
-        for label, effect_m in EFFECTS.items():
+        for label, effect_m in effects.items():
             world = World(rho, effect_m * MARGIN, sd)
             fixed = simulate(world, effect_m, sweeps, FIXED, rng)
             ours, before, targeted, first = simulate(world, effect_m, args.auto_sweeps, AUTO_DESIGN, rng)
@@ -644,7 +648,7 @@ def run(args) -> list[Measurement]:
         for label in ("zero", "twice the margin"):
             out += compare_schedules(World(rho, EFFECTS[label] * MARGIN, sd), label, args.auto_sweeps, schedules,
                                      rng, sd)
-    out += fold_measurements(partitions, sweeps, args.auto_sweeps, sd, rng)
+    out += fold_measurements(partitions, sweeps, args.auto_sweeps, sd, rng, effects)
     if args.tuned_sweeps > 0:
         from benchmarks.tuned_calibration import measurements
 

@@ -64,7 +64,7 @@ def test_fold_sweeps_with_a_partition_effect_compare_fresh_and_shared_partitions
     """A large partition effect: one partition for every seed biases each verdict, a fresh one per seed
     does not. At toy size the rates are noisy, so only a gap this large is asserted."""
     assert main(["calibration", "--sweeps", "40", "--auto-sweeps", "2", "--correlations", "",
-                 "--partitions", "3", "--tuned-sweeps", "0"]) == 0
+                 "--partitions", "3", "--tuned-sweeps", "0", "--effects", "zero"]) == 0
     folds = [m for m in _lines(capsys) if m.get("details", {}).get("layout")]
     assert {(m["details"]["layout"], m["details"]["design"].rsplit(", ", 1)[-1]) for m in folds} >= {
         ("5 folds, a fresh partition per seed", "5 seeds"), ("5 folds, one partition for every seed", "5 seeds")}
@@ -98,8 +98,8 @@ def test_tuned_comparison_is_calibrated_beside_the_naive_best_of_both(capsys):
 
 def test_replay_resamples_a_finished_sweeps_seeds(tmp_path, capsys):
     _clear_sweep(tmp_path / "run")
-    assert main(["calibration", "--sweeps", "2", "--auto-sweeps", "1", "--correlations", "0",
-                 "--runs", str(tmp_path / "run"), "--resamples", "10", "--tuned-sweeps", "0"]) == 0
+    assert main(["calibration", "--sweeps", "2", "--auto-sweeps", "1", "--correlations", "0", "--partitions", "",
+                 "--effects", "zero", "--runs", str(tmp_path / "run"), "--resamples", "10", "--tuned-sweeps", "0"]) == 0
     lines = _lines(capsys)
     replays = [m for m in lines if m.get("details", {}).get("claim") == "pooling-texture"]
     assert len(replays) == 1
@@ -108,10 +108,10 @@ def test_replay_resamples_a_finished_sweeps_seeds(tmp_path, capsys):
 
 def test_calibration_says_when_there_is_nothing_to_replay(tmp_path, capsys):
     assert main(["calibration", "--sweeps", "1", "--auto-sweeps", "1", "--correlations", "0", "--partitions", "",
-                 "--tuned-sweeps", "0"]) == 0
+                 "--tuned-sweeps", "0", "--effects", "zero"]) == 0
     assert "calibration: replay skipped: no --runs DIR given" in capsys.readouterr().err
     (tmp_path / "empty").mkdir()
-    assert main(["calibration", "--sweeps", "1", "--auto-sweeps", "1", "--correlations", "0",
+    assert main(["calibration", "--sweeps", "1", "--auto-sweeps", "1", "--correlations", "0", "--effects", "zero",
                  "--runs", str(tmp_path / "empty"), "--partitions", "", "--tuned-sweeps", "0"]) == 0
     assert "calibration: replay skipped:" in capsys.readouterr().err
 
