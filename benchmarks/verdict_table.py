@@ -26,14 +26,14 @@ import argparse
 import csv
 import datetime as dt
 import os
-import platform
 import shlex
 import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from claims.catalogue import BY_ID, CLAIMS
+from benchmarks.common import cpu_name
+from claims.catalogue import CLAIMS
 from claims.stats import NOT_REQUESTED
 from reports.runs import load_runs
 from reports.scorecard import scorecard_info
@@ -93,13 +93,7 @@ def run_study(study: Study, datasets: Path, runs: Path, extra: list[str]) -> int
 
 def machine() -> str:
     """This machine in a few words: where a study's cost was measured."""
-    model = ""
-    try:
-        model = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                      if line.startswith("model name")), "")
-    except OSError:
-        pass
-    return f"{os.cpu_count()} cores {model or platform.machine()}, CPU only"
+    return f"{os.cpu_count()} cores {cpu_name()}, CPU only"
 
 
 def study_rows(study: Study, run_dir: Path) -> list[dict]:

@@ -237,8 +237,7 @@ def p_values(interval: Interval, sign: int, margin: float) -> PValues:
 
 def decide_answer(p: PValues, level: float, sign: int = 1) -> Answer:
     """Both answers of a part at `level`, each statement on its own (the unadjusted reading)."""
-    first = min(p.supported, p.contradicted) if sign else p.supported
-    second = min(p.no_difference, p.beyond) if sign else p.contradicted
+    first, second = p.family(sign)
     return p.decide_adjusted(sign, level if first < level else None, level if second < level else None)
 
 

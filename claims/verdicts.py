@@ -32,7 +32,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from claims.catalogue import CLAIMS, Claim, Part
+from claims.catalogue import BY_ID, CLAIMS, Claim, Part
 from claims.contrasts import BASELINE, TREATMENT, pairing
 from claims.measure import METRICS, censored, chance_rate, common_target, diverged, seed_weight, weighted_mean
 from claims.stats import (
@@ -93,15 +93,18 @@ class ClaimRow:
     @property
     def headline(self) -> str:
         """The answers in words ("supported, but smaller than the margin"); the verdict where they do not apply."""
-        if self.final in (SUPPORTED, CONTRADICTED, NO_DIFFERENCE, INCONCLUSIVE) and self.size:
-            return answer_of(self.final, self.size).headline
-        return self.final
+        return _headline(self.final, self.size)
 
     @property
     def tuned_headline(self) -> str:
-        if self.tuned_verdict in (SUPPORTED, CONTRADICTED, NO_DIFFERENCE, INCONCLUSIVE) and self.tuned_size:
-            return answer_of(self.tuned_verdict, self.tuned_size).headline
-        return self.tuned_verdict
+        return _headline(self.tuned_verdict, self.tuned_size)
+
+
+def _headline(verdict: str, size: str) -> str:
+    """A one-word verdict and a size in words; the verdict alone where no size applies (not measurable, ...)."""
+    if verdict in (SUPPORTED, CONTRADICTED, NO_DIFFERENCE, INCONCLUSIVE) and size:
+        return answer_of(verdict, size).headline
+    return verdict
 
 
 @dataclass
@@ -226,8 +229,7 @@ def below_resolution(part: Part, n_val: int) -> bool:
 
 def unresolvable(claim_ids: list[str] | tuple[str, ...], n_val: int) -> list[tuple[str, Part]]:
     """(claim id, part) of each requested catalogue claim's part that `n_val` validation images cannot measure."""
-    by_id = {c.id: c for c in CLAIMS}
-    return [(cid, part) for cid in claim_ids if cid in by_id for part in by_id[cid].parts
+    return [(cid, part) for cid in claim_ids if cid in BY_ID for part in BY_ID[cid].parts
             if below_resolution(part, n_val)]
 
 
@@ -629,7 +631,7 @@ def trials_feeding_undecided(records: list[RunRecord], meta: dict[str, Any]) -> 
     """
     measured, _ = _judged(records, meta)
     rows = {claim.id: claim_row(claim, measured[claim.id]) for claim in CLAIMS if claim.id in measured}
-    open_claims = [c for c in requested(meta) if c in set(undecided([rows[c]]))]
+    open_claims = undecided([rows[c] for c in requested(meta) if c in rows])
     trials = {t for c in open_claims for r in measured[c] if r.tested and not r.answer.settled for t in r.trials}
     return open_claims, trials
 

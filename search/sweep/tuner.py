@@ -134,6 +134,7 @@ class SweepTuner(keras_tuner.Tuner):
         # With save_best_model: per trial being trained, its best run so far and that run's
         # best-epoch weights, until the trial's mean is known (`_save_if_best`).
         self._held: dict[str, tuple[RunRecord, list]] = {}
+        self._machine_failures: list[str] = []  # the errors of the machine failures in a row (`_watch_machine`)
 
     def save(self):
         """Keras Tuner's save, with the tuner's own file written atomically too
@@ -335,7 +336,7 @@ class SweepTuner(keras_tuner.Tuner):
         if record.status != "failed" or record.failure != MACHINE:
             self._machine_failures = []
             return
-        self._machine_failures = [*getattr(self, "_machine_failures", []), record.error]
+        self._machine_failures.append(record.error)
         if len(self._machine_failures) >= BROKEN_STREAK and len(set(self._machine_failures[-BROKEN_STREAK:])) == 1:
             raise BrokenProcess(f"{BROKEN_STREAK} runs in a row failed with the same error, which no model causes "
                                 f"({record.error}): this process is broken; rerun the same command to train them "
@@ -595,7 +596,7 @@ def _same_config(record: RunRecord, hp) -> bool:
 # that once landed inside a trace leaves "Nesting violated" and "could not be lifted out of a tf.function"
 # for every later run). Such a run is retried; a model's own errors are not.
 MACHINE_ERRORS = (MemoryError, SystemError, OSError)
-MACHINE_MARKERS = ("out of memory", "resourceexhausted", "nesting violated", "could not be lifted out of a tf.function",
+MACHINE_MARKERS = ("resourceexhausted", "nesting violated", "could not be lifted out of a tf.function",
                    "returned a result with an exception set", "failed to allocate", "cannot allocate memory")
 BROKEN_STREAK = 3  # machine failures in a row, one error: the process is broken, stop it
 
@@ -603,7 +604,13 @@ BROKEN_STREAK = 3  # machine failures in a row, one error: the process is broken
 def machine_failure(exc: BaseException) -> bool:
     """Whether the machine, not the model, failed this run (see MACHINE_MARKERS)."""
     text = f"{type(exc).__name__}: {exc}".lower()
-    return isinstance(exc, MACHINE_ERRORS) or any(marker in text for marker in MACHINE_MARKERS)
+    return isinstance(exc, MACHINE_ERRORS) or _out_of_memory(exc) or any(m in text for m in MACHINE_MARKERS)
+
+
+def _out_of_memory(exc: BaseException) -> bool:
+    """The one test for memory running out: a run's error line says so, and it is the machine's failure."""
+    return ("ResourceExhausted" in type(exc).__name__ or "out of memory" in str(exc).lower()
+            or isinstance(exc, MemoryError))
 
 
 class BrokenProcess(SweepError, keras_tuner.errors.FatalError):
@@ -624,7 +631,7 @@ def _fail(record: RunRecord, exc: BaseException) -> None:
 
 def _describe_failure(exc: BaseException) -> str:
     text = f"{type(exc).__name__}: {exc}".strip()
-    if "ResourceExhausted" in type(exc).__name__ or "out of memory" in text.lower() or isinstance(exc, MemoryError):
+    if _out_of_memory(exc):
         text = f"out of memory: {text}"
     lines = text.splitlines()
     return lines[0][:500] if lines else type(exc).__name__
