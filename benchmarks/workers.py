@@ -73,7 +73,7 @@ def _run(sweep_file: Path, out: Path, workers: int) -> dict:
 
 
 def run(args) -> list[Measurement]:
-    from search.sweep.distributed import cpu_threads_per_worker
+    from search.sweep.thread_plan import for_new_sweep
 
     data = require_folder("workers", args.data)
     counts = [int(n) for n in str(args.worker_counts).split(",") if n.strip()]
@@ -115,7 +115,7 @@ def run(args) -> list[Measurement]:
                     "workers_used": parallel[0]["workers_seen"],
                     "single_seconds": [r["seconds"] for r in single],
                     "parallel_seconds": [r["seconds"] for r in parallel],
-                    "cpu_threads_per_worker": cpu_threads_per_worker(n),
+                    "cpu_threads_per_worker": for_new_sweep(n),
                 },
             ))
     return measurements

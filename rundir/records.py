@@ -81,6 +81,7 @@ class RunRecord:
     traceback: str = ""
     worker: str = "main"
     fused: int = 1  # how many seeds trained together in this run's program (search.training.fused); 1: on its own
+    threads: int | None = None  # the CPU threads its arithmetic had (search.training.threads); None: not recorded
     started: str = ""
     finished: str = ""
     history: list[dict[str, float]] = field(default_factory=list)

@@ -75,6 +75,9 @@ def run_sweep(sweep: Union["Sweep", str, Path], out: str | Path | None = None, w
 
         parallel = Parallel(workers, worker_args(sweep_file, options), LOOPBACK, 0)
     run_dir = Path(out) if out is not None else Path("runs") / sweep.name
+    from search.sweep import thread_plan
+
+    thread_plan.settle(run_dir)  # before prepare builds a model: a resume keeps its runs' thread count
     prepared = prepare(sweep)
     if not quiet:
         from search.sweep.engine import describe

@@ -163,6 +163,7 @@ def _check_run(run_dir: Path) -> int:
 
 
 def _main(args: argparse.Namespace) -> int:
+    from search.sweep import thread_plan
     from search.sweep.engine import describe, prepare
     from search.study import run_study
     from search.sweep.spec import load_sweep_file
@@ -180,12 +181,13 @@ def _main(args: argparse.Namespace) -> int:
     if sweep.tuner == "hyperband" and sweep.max_trials and not args.worker:
         print(f"warning: max_trials={sweep.max_trials} is ignored: Hyperband sets its own number of trials "
               f"from the epochs ({sweep.epochs or 'the article default'}) and its factor 3", file=sys.stderr)
+    out = Path(args.out) if args.out else Path("runs") / sweep.name
+    thread_plan.settle(out)  # before prepare builds a model: a resume keeps its runs' thread count
     prepared = prepare(sweep, without_data=args.describe)
     if args.describe or not args.quiet:
         print(describe(prepared), file=sys.stderr if not args.describe else sys.stdout)
     if args.describe:
         return 0
-    out = Path(args.out) if args.out else Path("runs") / sweep.name
     if args.worker:
         from search.sweep.engine import run_worker
 

@@ -153,3 +153,34 @@ def test_images_much_smaller_than_the_sweep_get_one_warning(tmp_path):
     check = check_data(ImageFolder(root).load(64), 64)
     (line,) = [w for w in check.warnings if w.startswith("small images")]
     assert line.startswith("small images: 13 images are under half the sweep's 64 px") and "1x1" in line
+
+
+def test_a_process_that_cannot_run_the_sweeps_thread_count_refuses_to_train_it(uninterrupted, tmp_path, capsys):
+    """A run's numbers depend on its CPU thread count (search.training.threads): a resume in a process
+    whose backend already runs another count would mix the two, so it is one line before any training."""
+    import shutil
+
+    import keras
+
+    from search.run import main
+    from search.training import threads
+
+    if keras.backend.backend() != "tensorflow":
+        pytest.skip("only TensorFlow keeps its thread count once started; torch and JAX are pinned anew")
+    import tensorflow as tf
+
+    tf.constant(0.0) + 1  # this process's TensorFlow has started: its count is fixed now
+    sweep, whole = uninterrupted
+    out = tmp_path / "run"
+    shutil.copytree(whole, out)
+    meta = json.loads((out / "sweep.json").read_text())
+    assert meta["threads"] >= 1 and {r.threads for r in RunDirectory(out).read_runs()} == {meta["threads"]}
+    meta["threads"] = threads.in_use() + 1
+    (out / "sweep.json").write_text(json.dumps(meta))
+    before = [(r.trial_id, r.seed, r.finished) for r in RunDirectory(out).read_runs()]
+    (out / "trials" / "0000" / "seed_1.json").unlink()  # one run left to train
+    assert main([str(sweep), "--out", str(out), "--no-report", "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert f"this sweep's runs use {meta['threads']} CPU threads each, and this process already runs " \
+           f"{threads.in_use()}" in err and "Traceback" not in err
+    assert [(r.trial_id, r.seed, r.finished) for r in RunDirectory(out).read_runs()] == before[:1] + before[2:]

@@ -6,11 +6,13 @@ sweep: 4 configurations x 1 seed x 2 epochs of a small CNN on 16 px images.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -21,7 +23,8 @@ from search.sweep.distributed import Address, device_share, requeue_trial_of
 from search.sweep.engine import prepare
 from search.study import run_study as run_sweep
 from rundir.errors import SweepError
-from rundir.records import RunDirectory
+from rundir.records import MACHINE, RunDirectory
+from search.training.threads import machine_cores
 from search.sweep.spec import load_sweep_file
 from conftest import ROOT, make_image_folder, write_sweep
 
@@ -106,6 +109,20 @@ def test_two_workers_run_every_trial_once_and_match_a_single_process_run(sweep_f
     files = {p.name for p in (tmp_path / "parallel" / "trials" / run.trial_id).iterdir()}
     assert files == {"seed_0.json", "seed_0_history.csv", "seed_0_predictions.csv"}
 
+    # Resumed in one process, the sweep keeps its workers' thread count, so a run trained again there gives
+    # the same numbers (a thread count of its own used to change 1 run in 24 on the digits demo).
+    threads = json.loads((tmp_path / "parallel" / "sweep.json").read_text())["threads"]
+    assert threads == max(1, machine_cores() // 2) and {r.threads for r in parallel} == {threads}
+    directory = RunDirectory(tmp_path / "parallel")
+    for record in parallel[:2]:
+        directory.write_run(replace(record, status="failed", failure=MACHINE, error="lost to the machine"))
+    again = _start(sweep_file, tmp_path / "parallel", workers=0)
+    _, err = again.communicate(timeout=300)
+    assert again.returncode == 0 and "retrying: trial" in err, err[-3000:]
+    for before, after in zip(parallel[:2], directory.read_runs()[:2]):
+        assert after.worker == "main" and after.threads == threads and after.started > before.started
+        assert [e["val_loss"] for e in after.history] == [e["val_loss"] for e in before.history]
+
 
 def test_a_killed_worker_trial_is_rerun_and_the_sweep_resumes(sweep_file, tmp_path):
     out_dir = tmp_path / "run"
@@ -180,11 +197,11 @@ def test_requeue_gives_a_dead_workers_trial_to_the_next_worker(sweep_file, tmp_p
     assert requeue_trial_of(oracle, "w9") is None
 
 
-def test_device_share_splits_cpu_threads_and_gpus():
-    cpu = device_share(0, 2, gpus=0)
-    assert cpu["OMP_NUM_THREADS"] == cpu["TF_NUM_INTRAOP_THREADS"] == str(max(1, (os.cpu_count() or 1) // 2))
-    assert device_share(3, 4, gpus=2)["CUDA_VISIBLE_DEVICES"] == "1"
-    one_gpu = device_share(1, 4, gpus=1)
+def test_device_share_gives_the_sweeps_cpu_threads_and_splits_gpus():
+    cpu = device_share(0, 2, gpus=0, cpu_threads=3)
+    assert cpu["OMP_NUM_THREADS"] == cpu["TF_NUM_INTRAOP_THREADS"] == "3"
+    assert device_share(3, 4, gpus=2, cpu_threads=1)["CUDA_VISIBLE_DEVICES"] == "1"
+    one_gpu = device_share(1, 4, gpus=1, cpu_threads=1)
     assert "CUDA_VISIBLE_DEVICES" not in one_gpu and float(one_gpu["XLA_PYTHON_CLIENT_MEM_FRACTION"]) < 0.25
 
 

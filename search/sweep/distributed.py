@@ -32,6 +32,7 @@ from pathlib import Path
 
 from rundir.errors import SweepError
 from rundir.records import RunDirectory, RunRecord
+from search.training import threads
 
 LOOPBACK = "127.0.0.1"
 CHIEF_PID_ENV = "SEARCH_CHIEF_PID"
@@ -216,17 +217,14 @@ class PatientClient:
 # -- local worker processes ----------------------------------------------------
 
 
-def cpu_threads_per_worker(workers: int) -> int:
-    return max(1, (os.cpu_count() or 1) // workers)
-
-
-def device_share(index: int, workers: int, gpus: int) -> dict[str, str]:
+def device_share(index: int, workers: int, gpus: int, cpu_threads: int) -> dict[str, str]:
     """Environment giving worker `index` (0-based) its share of the machine.
 
     Several GPUs: one worker per GPU in turn (CUDA_VISIBLE_DEVICES). One GPU:
     the workers share it, TensorFlow growing its memory as needed and JAX
-    taking a fraction each instead of its default 75%. CPU only: the cores
-    are split, so workers do not fight over the same threads.
+    taking a fraction each instead of its default 75%. CPU only: the
+    sweep's `cpu_threads` per run (search.sweep.thread_plan), which at the
+    sweep's start were the cores shared among its workers.
     """
     env: dict[str, str] = {}
     if gpus > 1:
@@ -237,9 +235,7 @@ def device_share(index: int, workers: int, gpus: int) -> dict[str, str]:
         env["XLA_PYTHON_CLIENT_PREALLOCATE"] = "false"
         env["XLA_PYTHON_CLIENT_MEM_FRACTION"] = f"{0.9 / sharing:.3f}"
     else:
-        threads = str(cpu_threads_per_worker(workers))
-        env.update(OMP_NUM_THREADS=threads, TF_NUM_INTRAOP_THREADS=threads, TF_NUM_INTEROP_THREADS="1",
-                   XLA_FLAGS=f"--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads={threads}")
+        env.update(threads.environment(cpu_threads))
     return env
 
 
@@ -257,6 +253,7 @@ class LocalWorkers:
     command: list[str]  # the search.run arguments shared by every worker
     address: Address
     count: int
+    cpu_threads: int  # each run's intra-op threads: sweep.json's `threads`
     gpus: int = 0
     restarts_left: int = 0
     workers: list[WorkerProcess] = field(default_factory=list)
@@ -275,7 +272,7 @@ class LocalWorkers:
         worker_id = f"w{index + 1}"
         env = dict(os.environ)
         env.update(worker_environment(self.address, worker_id))
-        env.update(device_share(index, self.count, self.gpus))
+        env.update(device_share(index, self.count, self.gpus, self.cpu_threads))
         env[CHIEF_PID_ENV] = str(os.getpid())
         argv = [sys.executable, "-m", "search.run", *self.command,
                 "--worker", str(self.address), "--worker-id", worker_id, "--quiet"]

@@ -31,6 +31,7 @@ from search.data.sources import DataNotFound, ImageData
 from search.sweep.cost import Cost, estimate_wanted, sweep_counts
 from search.sweep.decidable import resolution_line
 from search.sweep.feasible import LeftOut, left_out, warning_line
+from search.sweep import thread_plan
 from search.training.step_time import StepTime, dry_run
 from rundir.errors import SweepError
 from search.training.fusion import sweep_choice
@@ -314,7 +315,7 @@ def _check_resumable(records: RunDirectory, sweep: Sweep, searched: dict[str, st
 
 
 def sweep_metadata(prepared: Prepared, sweep_file: str, started: str, status: str,
-                   log: RoundLog | None = None) -> dict:
+                   log: RoundLog | None = None, threads: int | None = None) -> dict:
     s, d = prepared.sweep, prepared.data
     log = log or RoundLog([first_round(s.seeds)])
     folds = prepared.folds
@@ -366,6 +367,7 @@ def sweep_metadata(prepared: Prepared, sweep_file: str, started: str, status: st
         "claim_min_pairs": s.claim_min_pairs,
         "backend": device.backend(),
         "device": device.describe_device(),
+        "threads": threads,  # each run's CPU threads, fixed for the sweep (search.sweep.thread_plan)
         "keras": keras.__version__,
         "keras_tuner": keras_tuner.__version__,
         "fingerprint": fingerprint(s, prepared.searched),
@@ -408,9 +410,12 @@ def _run_locked(prepared: Prepared, records: RunDirectory, sweep_file: str, quie
     if (records.root / "sweep.json").exists():
         started = records.read_json("sweep.json").get("started", started)
     log = RoundLog([first_round(sweep.seeds)])
+    threads = thread_plan.recorded(records.root) or thread_plan.for_new_sweep(parallel.workers if parallel else 0)
+    if parallel is None:  # this process trains the runs
+        thread_plan.check(records.root, threads)
 
     def write_meta(status: str) -> None:
-        records.write_json("sweep.json", sweep_metadata(prepared, sweep_file, started, status, log))
+        records.write_json("sweep.json", sweep_metadata(prepared, sweep_file, started, status, log, threads))
 
     write_meta("running")
     device.allow_gpu_memory_growth()
@@ -584,7 +589,7 @@ def _serve_workers(rounds: SeedRounds, parallel: Parallel, records: RunDirectory
     watcher.new_finished()  # runs already on disk (resume) are not news
     rounds.announce(rounds.runs_on_disk())
     local = distributed.LocalWorkers([*parallel.worker_args, "--out", str(records.root)], server.address,
-                                     parallel.workers, gpus=device.gpu_count())
+                                     parallel.workers, thread_plan.recorded(records.root), gpus=device.gpu_count())
     local.start()
     if parallel.workers:
         progress.say(f"chief: {parallel.workers} workers on {server.address}")
@@ -678,6 +683,7 @@ def run_worker(prepared: Prepared, out: Path, address: str, worker_id: str | Non
         raise SweepError(f"{records.root} has no sweep.json from the chief at {where}: every worker must write "
                          "into the chief's run directory (a shared folder), passed with --out")
     _check_resumable(records, sweep, prepared.searched)
+    thread_plan.check(records.root, thread_plan.recorded(records.root))
     tuner.oracle = distributed.PatientClient(tuner.oracle)
     try:
         tuner.search(verbose=0)

@@ -25,7 +25,7 @@ import keras
 import keras_tuner
 import numpy as np
 
-from search.training import device, stop
+from search.training import device, stop, threads
 from search.sweep import keras_tuner_private as kt_private
 from search.training.callbacks import EpochLog, StopAtSafePoint
 from search.training.checkpoints import DEFAULT_EVERY_S, RunCheckpoint, checkpoint_dir, read_checkpoint, remove_checkpoint
@@ -253,7 +253,7 @@ class SweepTuner(keras_tuner.Tuner):
         values = {k: _display_value(v) for k, v in hp.values.items()}
         records = {(s, f): RunRecord(trial_id=trial_id, seed=s, fold=f, status="running",
                                      hyperparameters=dict(values), objective=self.sweep.objective,
-                                     worker=self.worker, started=_now(), fused=fused,
+                                     worker=self.worker, started=_now(), fused=fused, threads=threads.in_use(),
                                      val_images=len(self._run_data(s, f)[0].y_val))
                    for s, f in units}
         for record in records.values():
