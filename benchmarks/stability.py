@@ -19,8 +19,15 @@ Two rules are read on the very same runs:
 
 A claim "agrees" on a pair of draws when both are decided and say the same
 words; the table gives the share of decided pairs that agree, and every
-draw's answer. Not a timing: a measure of whether a verdict depends on
-which images (or which seeds) a sweep happened to get.
+draw's answer. Under the two answers it also reads each answer on its own,
+as the issue's target puts it ("a decided answer agrees with an independent
+replication"): the *direction* over the pairs of draws where it is supported
+or contradicted in both, the *size* over those where it is at least or
+smaller than the margin in both. "supported, but smaller than the margin"
+and "no meaningful difference" (the direction not settled by `max` seeds)
+differ as headlines but agree on the size and never contradict on the
+direction. Not a timing: a measure of whether a verdict depends on which
+images (or which seeds) a sweep happened to get.
 """
 
 from __future__ import annotations
@@ -37,6 +44,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SWEEP_FILE = ROOT / "sweeps" / "shoes_pooling.py"
 AGREE_TARGET = 0.9
 TWO, SINGLE = "two answers", "single answer (before issue 44)"
+DIRECTION, SIZE = "two answers: the direction alone", "two answers: the size alone"
 
 
 def draw_runs(sweep_file: Path, data: Path | None, resamples: int, base_seed: int, runs: Path) -> list[Path]:
@@ -67,7 +75,9 @@ def answers(folder: Path) -> dict[str, dict[str, str]]:
     directory = RunDirectory(folder)
     meta, records = directory.read_json("sweep.json"), directory.read_runs()
     wanted = list(meta.get("claims") or [])
-    today = {r.claim: r.headline for r in evaluate(records, meta) if r.claim in wanted}
+    rows = [r for r in evaluate(records, meta) if r.claim in wanted]
+    today = {r.claim: r.headline for r in rows}
+    directions, sizes = {r.claim: r.direction for r in rows}, {r.claim: r.size for r in rows}
     looks = [int(n) for n in meta.get("seed_looks") or [max(r.seed for r in records) + 1]]
     single: dict[str, str] = {}
     for n in looks:
@@ -76,14 +86,15 @@ def answers(folder: Path) -> dict[str, dict[str, str]]:
         single = {r.claim: NO_DIFFERENCE if r.size == WITHIN else r.final for r in rows}
         if INCONCLUSIVE not in single.values():
             break
-    return {TWO: today, SINGLE: single}
+    return {TWO: today, SINGLE: single, DIRECTION: directions, SIZE: sizes}
 
 
 def agreement(per_draw: list[dict[str, str]], claim: str) -> tuple[int, int]:
-    """(agreeing pairs, decided pairs) of one claim over every pair of draws."""
-    from claims.stats import DEFINITIVE
+    """(agreeing pairs, decided pairs) of one claim over every pair of draws: a headline, a direction or a
+    size counts when it is definitive ("undecided", "size not yet resolved" and "inconclusive" do not)."""
+    from claims.stats import BEYOND, DEFINITIVE, WITHIN
 
-    decided = [d[claim] for d in per_draw if d.get(claim, "").startswith(DEFINITIVE)]
+    decided = [d[claim] for d in per_draw if d.get(claim, "").startswith((*DEFINITIVE, BEYOND, WITHIN))]
     pairs = list(itertools.combinations(decided, 2))
     return sum(a == b for a, b in pairs), len(pairs)
 
@@ -105,7 +116,7 @@ def run(args) -> list[Measurement]:
     drawn = [answers(f) for f in folders]
     out = []
     claims = sorted({c for d in drawn for c in d[TWO]})
-    for rule in (TWO, SINGLE):
+    for rule in (TWO, DIRECTION, SIZE, SINGLE):
         per_draw = [d[rule] for d in drawn]
         for claim in claims:
             agree, pairs = agreement(per_draw, claim)

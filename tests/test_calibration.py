@@ -162,7 +162,7 @@ def test_an_effect_at_half_the_margin_reads_supported_but_smaller_than_the_margi
 def test_stability_counts_agreeing_pairs_of_draws_under_both_rules(tmp_path):
     """The resample benchmark's judging, on three finished draws: two find max pooling clearly better, one a
     small certain gain that the single answer called "no meaningful difference"."""
-    from benchmarks.stability import SINGLE, TWO, agreement, answers
+    from benchmarks.stability import DIRECTION, SINGLE, SIZE, TWO, agreement, answers
     from test_scorecard import write_pooling_study
 
     draws = [write_pooling_study(tmp_path / "a", +0.06, seeds=8), write_pooling_study(tmp_path / "b", +0.06, seeds=8),
@@ -175,3 +175,7 @@ def test_stability_counts_agreeing_pairs_of_draws_under_both_rules(tmp_path):
     assert agreement([j[TWO] for j in judged], "pooling-texture") == (1, 3)
     assert agreement([j[SINGLE] for j in judged], "pooling-texture") == (1, 3)
     assert agreement([{"pooling-texture": "inconclusive"}, {"pooling-texture": "supported"}], "pooling-texture") == (0, 0)
+    # Each answer on its own: the three directions agree; the sizes differ (at least / smaller than the margin).
+    assert agreement([j[DIRECTION] for j in judged], "pooling-texture") == (3, 3)
+    assert agreement([j[SIZE] for j in judged], "pooling-texture") == (1, 3)
+    assert agreement([{"c": "undecided"}, {"c": "supported"}, {"c": "size not yet resolved"}], "c") == (0, 0)
