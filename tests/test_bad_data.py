@@ -122,3 +122,57 @@ def test_image_with_the_wrong_extension_loads(folder):
     data, caught = load_with_warnings(folder)
     assert caught == []
     assert len(data.y_train) + len(data.y_val) == 14
+
+
+def test_the_images_are_held_once_training_and_validation_views_of_one_array(folder):
+    """Issue 40: the split (and the folds' pool) index one decoded array instead of copying it."""
+    from search.data.folds import pooled
+
+    (folder / "b" / "bad.png").write_text("not an image")  # a skipped file: the kept rows move up in place
+    data, _ = load_with_warnings(folder)
+    assert data.x_train.base is data.x_val.base is not None
+    pool = pooled(data).x_val
+    assert pool.base is data.x_train.base and np.array_equal(pool, np.concatenate([data.x_train, data.x_val]))
+    # The same images, in the same places, as indexing a fresh decode by Keras' shuffled split.
+    with pytest.warns(SkippedFileWarning, match="bad.png"):
+        again = ImageFolder(folder, validation_split=0.25).load(16)
+    assert np.array_equal(again.x_train, data.x_train) and np.array_equal(again.x_val, data.x_val)
+    from search.data.images import decode_files, reorder_rows
+
+    images = np.arange(5 * 2 * 2, dtype=np.uint8).reshape(5, 2, 2, 1)
+    order = np.array([3, 0, 4, 1, 2])
+    assert np.array_equal(reorder_rows(images.copy(), order), images[order])
+    paths = sorted(p for p in (folder / "b").iterdir())
+    with pytest.warns(SkippedFileWarning, match="bad.png"):
+        decoded = decode_files(paths, 16, 3)
+    assert decoded.kept == [i for i, p in enumerate(paths) if p.name != "bad.png"]
+    assert np.array_equal(decoded.images, np.stack([decode_files([paths[i]], 16, 3).images[0] for i in decoded.kept]))
+
+
+def test_images_that_cannot_fit_in_free_memory_are_one_error_before_decoding(folder, monkeypatch):
+    from rundir.errors import SweepError
+    from search.data import images
+
+    monkeypatch.setattr(images, "available_memory", lambda: 5_000)  # 12 images at 16x16x3 take 9,216 bytes
+    monkeypatch.setattr(images, "decode_file", lambda *a: pytest.fail("decoded although it cannot fit"))
+    with pytest.raises(SweepError, match=rf"data folder {folder}: 12 images at 16x16x3 would take 9.2 kB decoded, "
+                                         r"more than the 5.0 kB of memory free now: lower image_size"):
+        ImageFolder(folder, validation_split=0.25).load(16)
+
+
+def test_running_out_of_memory_while_loading_is_one_line(folder, tmp_path, monkeypatch, capsys):
+    from conftest import write_sweep
+    from search.data import sources
+    from search.run import main
+
+    def out_of_memory(*args, **kwargs):
+        raise MemoryError("Unable to allocate 9.2 GiB for an array")
+
+    monkeypatch.setattr(sources, "decode_files", out_of_memory)
+    sweep = write_sweep(tmp_path / "oom.py", f"sweep = Sweep(name='oom', data=ImageFolder({str(folder)!r}), "
+                                             "hypermodel=DigitsCNN, image_size=16, epochs=1)\n")
+    assert main([str(sweep), "--out", str(tmp_path / "run"), "--quiet"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [f"error: out of memory while loading the images of {folder} (validation split 0.2, seed 123) "
+                   "at 16 px: lower image_size, use fewer images, or free memory"]
+    assert not (tmp_path / "run" / "sweep.json").exists()

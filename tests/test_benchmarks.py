@@ -63,11 +63,13 @@ def test_memory(toy_folder, capsys, monkeypatch):
 
     monkeypatch.setattr(memory, "_spawn", in_process)
     lines = run_benchmark(capsys, "memory", "--data", str(toy_folder), *TOY, "--trials", "2", "--epochs", "1")
-    assert [m["name"] for m in lines] == ["memory.per_trial", "memory.peak"]
+    assert [m["name"] for m in lines] == ["memory.per_trial", "memory.peak", "memory.slope"]
     details = lines[0]["details"]
     assert len(details["ours_peak_after_each_trial_mb"]) == 2 and len(details["baseline_part_peak_after_each_trial_mb"]) == 2
     assert details["part_data_mb"] < details["data_mb"]
     assert lines[1]["ours"] > 0 and lines[1]["baseline"] > 0
+    full, part = lines[2]["details"]["images"]
+    assert full > part > 0 and lines[2]["ours"] == details["ours_data_copies_after_each_trial"][-1]
 
 
 def test_memory_child_entry_rejects_other_arguments(capsys):

@@ -73,3 +73,35 @@ def test_other_backends_get_seeded_batches_of_the_arrays(backend):
     assert _batches_order(again) == second
     val = inputs.kwargs["validation_data"]
     assert _batches_order(val) == _batches_order(val) == [0, 1, 2]
+
+
+def test_tensorflow_trains_from_the_arrays_memory_in_the_order_a_pipeline_over_the_images_had():
+    """Issue 40: the pipeline gathers rows from a tensor over the images' own memory (no per-run copy),
+    and its batches are those of the earlier `from_tensor_slices((x, y))` pipeline, epoch after epoch,
+    so the change moves no number of an existing run directory."""
+    tf = pytest.importorskip("tensorflow")
+    from search.data.images import aligned_empty
+    from search.data.pipeline import shared_tensor
+
+    rng = np.random.default_rng(0)
+    x, y = aligned_empty((23, 4, 4, 3)), rng.integers(0, 3, 23).astype(np.int32)
+    x[:] = rng.integers(0, 255, x.shape, dtype=np.uint8)
+    ours = fit_inputs(x, y, x[:5], y[:5], batch_size=4, seed=7, backend="tensorflow", skip_epochs=1)
+    before = tf.data.Dataset.from_tensor_slices((x, y)).shuffle(23, seed=7, reshuffle_each_iteration=True).batch(4)
+    iter(before), iter(before)  # the skipped epoch's two iterators
+    for _ in range(3):
+        for (a, b), (c, d) in zip(ours.x, before, strict=True):
+            assert np.array_equal(a, c) and np.array_equal(b, d)
+        iter(ours.x), iter(before)
+    assert np.array_equal(np.concatenate([np.asarray(a) for a, _ in ours.kwargs["validation_data"]]), x[:5])
+
+    tensor = shared_tensor(x)
+    x[0, 0, 0, 0] = 200 - x[0, 0, 0, 0]
+    assert int(tensor[0, 0, 0, 0]) == x[0, 0, 0, 0]  # the array's own memory
+    raw = np.empty(4 * 4 * 3 * 2 + 2, np.uint8)
+    start = 1 if (raw.ctypes.data + 1) % 64 else 2
+    unaligned = raw[start:start + 4 * 4 * 3 * 2].reshape(2, 4, 4, 3)
+    unaligned[:] = 1
+    copied = shared_tensor(unaligned)
+    unaligned[:] = 2
+    assert int(copied[0, 0, 0, 0]) == 1  # TensorFlow cannot read it in place: a copy

@@ -25,6 +25,7 @@ import numpy as np
 
 from rundir.errors import SweepError
 from search.data.datacheck import NEAR_BITS, array_digests, exact_pairs, near_pairs, file_digests, perceptual_hashes
+from search.data.images import joined
 from search.data.sources import ImageData
 
 PARTITION_SALT = 7919  # seed s draws its partition from s + this: unrelated to the weights' seed stream
@@ -104,7 +105,7 @@ def pooled(data: ImageData) -> ImageData:
         paths = [f.path for f in data.train_files] + [f.path for f in data.val_files]
     return replace(
         data, x_train=empty, y_train=data.y_train[:0],
-        x_val=np.concatenate([data.x_train, data.x_val]), y_val=np.concatenate([data.y_train, data.y_val]),
+        x_val=joined(data.x_train, data.x_val), y_val=np.concatenate([data.y_train, data.y_val]),
         val_paths=paths, train_files=[], val_files=list(data.train_files) + list(data.val_files))
 
 

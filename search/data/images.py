@@ -79,14 +79,55 @@ def max_pixels() -> int:
     return value if value > 0 else DEFAULT_MAX_PIXELS
 
 
+def available_memory() -> int | None:
+    """Bytes this machine can give now without swapping: Linux's MemAvailable (free memory plus the
+    caches it can drop), else the free pages; None where neither can be read."""
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, OSError, ValueError):
+        return None
+
+
+def decoded_bytes(images: int, size: int, channels: int) -> int:
+    """What `images` decoded images take: uint8, size x size x channels each, held once for every run."""
+    return images * size * size * channels
+
+
+def check_fits_in_memory(images: int, size: int, channels: int, where: str) -> None:
+    """One error line before decoding images that the memory free now cannot hold.
+
+    The decoded images are held once, for every run; this refuses only what
+    cannot fit at all, rather than let the machine start swapping or kill
+    the process halfway through decoding.
+    """
+    need, free = decoded_bytes(images, size, channels), available_memory()
+    if free is not None and need > free:
+        from rundir.errors import SweepError
+
+        raise SweepError(f"{where}: {images:,} images at {size}x{size}x{channels} would take {format_bytes(need)} "
+                         f"decoded, more than the {format_bytes(free)} of memory free now: lower image_size, use "
+                         "fewer images, or free memory")
+
+
+def format_bytes(n: int) -> str:
+    """1.2 GB, 84 MB, 350 kB: the size in the unit a reader expects (powers of 1,000)."""
+    for unit, scale in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if n >= scale:
+            return f"{n / scale:.{1 if n < 10 * scale else 0}f} {unit}"
+    return f"{n} bytes"
+
+
 def decode_workers(requested: int, bound: int) -> int:
     """Threads that may decode at once without outgrowing the memory free now: each may hold an image
     of up to `bound` pixels in 4 bytes, twice (decoding, then converting)."""
-    try:
-        free = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    except (AttributeError, OSError, ValueError):
-        return requested
-    return max(1, min(requested, free // (8 * bound)))
+    free = available_memory()
+    return requested if free is None else max(1, min(requested, free // (8 * bound)))
 
 
 def check_resize(resize: str) -> str:
@@ -212,7 +253,7 @@ def decode_files(
     Each unusable file is skipped with one `SkippedFileWarning` naming it.
     """
     check_resize(resize)
-    out = np.empty((len(paths), size, size, channels), dtype=np.uint8)
+    out = aligned_empty((len(paths), size, size, channels))
     properties: list[FileProperties | None] = [None] * len(paths)
     kept: list[int] = []
 
@@ -235,4 +276,53 @@ def decode_files(
             kept.append(i)
         else:
             warnings.warn(f"skipped {paths[i]}: {problem}", SkippedFileWarning, stacklevel=3)
-    return DecodedFiles(out[kept], kept, [properties[i] for i in kept])
+    return DecodedFiles(keep_rows(out, kept), kept, [properties[i] for i in kept])
+
+
+def aligned_empty(shape: tuple[int, ...], alignment: int = 64) -> np.ndarray:
+    """An uninitialised uint8 array whose first byte sits on an `alignment`-byte boundary, so that
+    TensorFlow trains from it in place (search.data.pipeline.shared_tensor) instead of copying it."""
+    n = int(np.prod(shape))
+    raw = np.empty(n + alignment, dtype=np.uint8)
+    start = -raw.ctypes.data % alignment
+    return raw[start:start + n].reshape(shape)
+
+
+def keep_rows(images: np.ndarray, kept: list[int]) -> np.ndarray:
+    """The rows `kept` (ascending) moved to the front, in place: `images[kept]` would hold a second copy
+    of every image at once, the largest allocation of a sweep."""
+    for j, i in enumerate(kept):
+        if i != j:
+            images[j] = images[i]
+    return images[:len(kept)]
+
+
+def reorder_rows(images: np.ndarray, order: np.ndarray) -> np.ndarray:
+    """`images[order]` for a permutation `order`, done in place one row at a time (a cycle at a time),
+    so a split of the images into training and validation is two views of the one decoded array."""
+    done = np.zeros(len(order), dtype=bool)
+    for start in range(len(order)):
+        if done[start]:
+            continue
+        done[start] = True
+        if order[start] == start:
+            continue
+        first, j = images[start].copy(), start
+        while order[j] != start:
+            images[j] = images[order[j]]
+            j = int(order[j])
+            done[j] = True
+        images[j] = first
+    return images
+
+
+def joined(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """`np.concatenate([first, second])`, but a view of their memory when the two lie back to back in one
+    buffer (the training and validation views `reorder_rows` leaves): pooling them for folds copies nothing."""
+    base = first.base
+    if (base is not None and base is second.base and base.flags.c_contiguous and first.flags.c_contiguous
+            and second.flags.c_contiguous and first.dtype == second.dtype and first.shape[1:] == second.shape[1:]
+            and first.ctypes.data + first.nbytes == second.ctypes.data):
+        return np.ndarray((len(first) + len(second), *first.shape[1:]), dtype=first.dtype, buffer=base,
+                          offset=first.ctypes.data - base.ctypes.data)
+    return np.concatenate([first, second])

@@ -18,7 +18,8 @@ from typing import Literal, Protocol
 import numpy as np
 
 from rundir.errors import SweepError
-from search.data.images import IMAGE_EXTENSIONS, FileProperties, SkippedFileWarning, check_resize, decode_files
+from search.data.images import (IMAGE_EXTENSIONS, FileProperties, SkippedFileWarning, check_fits_in_memory,
+                                 check_resize, decode_files, reorder_rows)
 
 ColorMode = Literal["rgb", "grayscale"]
 LabelMode = Literal["int", "categorical"]
@@ -160,6 +161,7 @@ def _decode_folder(
     root: Path, image_size: int, channels: int, resize: str = "stretch"
 ) -> tuple[np.ndarray, np.ndarray, list[FileProperties], list[str]]:
     paths, labels, class_names = _index_folder(root)
+    check_fits_in_memory(len(paths), image_size, channels, f"data folder {root}")
     decoded = decode_files(paths, image_size, channels, resize=resize)
     kept_labels = np.asarray(labels, dtype=np.int32)[decoded.kept]
     for index, name in enumerate(class_names):
@@ -208,10 +210,11 @@ class ImageFolder:
         if n_val == 0 or n_val == len(order):
             raise SweepError(f"data folder {root} has too few images ({len(order)}) for a validation split")
         train, val = order[:-n_val], order[-n_val:]
+        images = reorder_rows(images, order)  # training then validation, in place: no second copy
         return ImageData(
-            x_train=images[train],
+            x_train=images[:-n_val],
             y_train=labels[train],
-            x_val=images[val],
+            x_val=images[-n_val:],
             y_val=labels[val],
             class_names=class_names,
             source=str(root),

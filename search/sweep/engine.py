@@ -27,6 +27,7 @@ from search.sweep.schedule import schedule_claims
 from search.training import device, stop
 from search.sweep import keras_tuner_private as kt_private
 from search.data.folds import FoldPlan, plan_folds
+from search.data.images import format_bytes
 from search.data.sources import DataNotFound, ImageData
 from search.sweep.cost import Cost, estimate_wanted, sweep_counts
 from search.sweep.decidable import resolution_line
@@ -91,6 +92,9 @@ def prepare(sweep: Sweep, without_data: bool = False) -> Prepared:
         if not without_data:
             raise
         data, data_here = stand_in_data(sweep), False
+    except MemoryError:  # the machine's, before any run: one line, and nothing was recorded
+        raise SweepError(f"out of memory while loading the images of {sweep.data.describe()} at {sweep.image_size} "
+                         "px: lower image_size, use fewer images, or free memory") from None
     if is_article_model(sweep.hypermodel):
         sweep = schedule_claims(sweep)
         hypermodel = sweep.hypermodel(data.input_shape, data.num_classes, label_mode=sweep.data.label_mode,
@@ -230,7 +234,9 @@ def describe(prepared: Prepared) -> str:
     lines = [
         f"sweep      {s.name}" + (f": {s.description}" if s.description else ""),
         (f"data       {d.source}: {d.num_classes} classes, {len(d.y_train)} training / {len(d.y_val)} validation "
-         f"images at {d.input_shape[0]}x{d.input_shape[1]}x{d.input_shape[2]}" if prepared.data_here else
+         f"images at {d.input_shape[0]}x{d.input_shape[1]}x{d.input_shape[2]}, "
+         f"{format_bytes(d.x_train.nbytes + d.x_val.nbytes)} in memory (held once for every run)"
+         if prepared.data_here else
          f"data       {d.source}: not on this machine; described from the sweep file, the model built for "
          f"2 classes at {d.input_shape[0]}x{d.input_shape[1]}x{d.input_shape[2]}"),
         *([f"left out   {len(prepared.left_out)} of the grid's {s.planned_trials()} configurations, which image size "
