@@ -99,10 +99,14 @@ class World:
 CONFIGS = [(p1, p2, depth) for p1 in ("avg", "max") for p2 in ("avg", "max") for depth in (2, 3)]
 
 
-def _meta(looks: tuple[int, ...], rounds: list[dict[str, Any]] | None = None) -> dict[str, Any]:
-    return {"claims": list(CLAIM_IDS), "seed_looks": list(looks), "rounds": rounds or [],
-            "data": {"n_val": N_VAL, "n_train": 4 * N_VAL,
-                     "class_counts": {c: {"train": N_VAL, "val": N_VAL // 4} for c in "abcd"}}}
+def _meta(looks: tuple[int, ...], rounds: list[dict[str, Any]] | None = None):
+    """The manifest of a simulated sweep: its claims, planned looks and the rounds run so far."""
+    from rundir.manifest import DataInfo, Manifest, Round, SeedPlan
+
+    return Manifest(claims=tuple(CLAIM_IDS), seeds=SeedPlan(looks[0], looks[-1], tuple(looks), len(looks) > 1),
+                    rounds=tuple(Round.from_json(r) for r in rounds or []), rounds_finished=len(rounds or []),
+                    data=DataInfo(n_val=N_VAL, n_train=4 * N_VAL,
+                                  class_counts={c: {"train": N_VAL, "val": N_VAL // 4} for c in "abcd"}))
 
 
 def draw_sweep(world: World, seeds: int, rng: np.random.Generator):
@@ -193,11 +197,12 @@ def old_rule_false(records, part_index: int, effect: float) -> bool:
     from claims.contrasts import BASELINE, TREATMENT, pairing
     from claims.measure import METRICS
     from claims.stats import t_interval
+    from rundir.manifest import Manifest
 
     claim, part = _parts()[part_index]
     plan = pairing(part.contrast, [r.hyperparameters for r in records])
     sides: dict[tuple, dict[str, list[float]]] = {}
-    for run, value in METRICS[part.metric].values(records, {}):
+    for run, value in METRICS[part.metric].values(records, Manifest()):
         side = plan.side(run.hyperparameters)
         if side is not None:
             sides.setdefault(plan.key(run.hyperparameters, run.seed), {TREATMENT: [], BASELINE: []})[side].append(value)
@@ -552,11 +557,12 @@ def replay(folder: Path, resamples: int, rng: np.random.Generator) -> list[Measu
     from claims.stats import DEFINITIVE, NOT_MEASURABLE
     from claims.verdicts import evaluate
     from rundir.errors import SweepError
+    from rundir.manifest import SeedPlan, read_manifest
     from rundir.records import RunDirectory
 
     directory = RunDirectory(folder)
     try:
-        meta = directory.read_json("sweep.json")
+        meta = read_manifest(folder)
     except (SweepError, OSError) as exc:
         raise Skip(f"{folder}: cannot read sweep.json ({exc})") from None
     records = directory.read_runs()
@@ -566,7 +572,7 @@ def replay(folder: Path, resamples: int, rng: np.random.Generator) -> list[Measu
     original = {r.claim: r for r in evaluate(records, meta)}
     decided = [c for c, r in original.items() if r.final in DEFINITIVE or r.final == NOT_MEASURABLE]
     kept = {c: 0 for c in decided}
-    flat = {**meta, "seed_looks": [len(seeds)]}
+    flat = meta.with_changes(seeds=SeedPlan.fixed(len(seeds)))
     for _ in range(resamples):
         chosen = rng.choice(seeds, size=len(seeds), replace=True)
         resampled = [replace(r, seed=new) for new, old in enumerate(chosen) for r in records if r.seed == old]

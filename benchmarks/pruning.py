@@ -69,7 +69,7 @@ def run(args) -> list[Measurement]:
         runs = load_runs(folder)
         sign = 1.0 if runs.mode == "max" else -1.0
         replays = [replay(runs.records, MedianStopping(after_epochs=a), runs.objective, sign) for a in afters]
-    described, objective = runs.meta, runs.objective
+    described, objective = runs.manifest, runs.objective
 
     out = []
     for r in replays:
@@ -77,7 +77,7 @@ def run(args) -> list[Measurement]:
         speed_ok = check(r.epoch_ratio, TARGET)
         out.append(Measurement(
             name="pruning",
-            data=f"{folder if args.runs else args.data}: {r.runs} finished runs, {described.get('name', '?')}",
+            data=f"{folder if args.runs else args.data}: {r.runs} finished runs, {described.name or '?'}",
             metric=f"epochs trained, replayed on the same runs ({objective})",
             unit="epochs",
             baseline_is="every run trains every epoch",
@@ -88,9 +88,9 @@ def run(args) -> list[Measurement]:
             ratio_means="epochs without the rule / with it",
             target=TARGET,
             passed=None if speed_ok is None else (speed_ok and accuracy_ok),
-            image_size=(described.get("fingerprint") or {}).get("image_size"),
+            image_size=described.fingerprint.get("image_size"),
             trials=r.runs,
-            epochs=described.get("epochs"),
+            epochs=described.epochs,
             baseline_best=r.best_full,
             ours_best=r.chosen_full,
             details={

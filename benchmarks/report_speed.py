@@ -39,7 +39,7 @@ def measure(trials: int = 1000, epochs: int = 60, seeds: int = 1, repeat: int = 
     import reports.html  # timed: matplotlib, pandas, scipy, jinja2 and the report modules
 
     import_s = time.perf_counter() - start
-    from reports.synthetic import write_synthetic_run
+    from rundir.synthetic import write_synthetic_run
 
     with tempfile.TemporaryDirectory(prefix="report_speed_") as tmp:
         root = Path(tmp) / "big"

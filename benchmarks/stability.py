@@ -70,15 +70,15 @@ def answers(folder: Path) -> dict[str, dict[str, str]]:
     """{rule: {claim: answer in words}} of one finished draw, both rules on its runs."""
     from claims.stats import INCONCLUSIVE, NO_DIFFERENCE, WITHIN
     from claims.verdicts import evaluate
+    from rundir.manifest import read_manifest
     from rundir.records import RunDirectory
 
-    directory = RunDirectory(folder)
-    meta, records = directory.read_json("sweep.json"), directory.read_runs()
-    wanted = list(meta.get("claims") or [])
+    meta, records = read_manifest(folder), RunDirectory(folder).read_runs()
+    wanted = list(meta.claims or [])
     rows = [r for r in evaluate(records, meta) if r.claim in wanted]
     today = {r.claim: r.headline for r in rows}
     directions, sizes = {r.claim: r.direction for r in rows}, {r.claim: r.size for r in rows}
-    looks = [int(n) for n in meta.get("seed_looks") or [max(r.seed for r in records) + 1]]
+    looks = list(meta.looks) or [max(r.seed for r in records) + 1]
     single: dict[str, str] = {}
     for n in looks:
         rows = [r for r in evaluate([r for r in records if r.seed < n], meta) if r.claim in wanted]

@@ -30,7 +30,6 @@ import json
 import math
 import sys
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 
@@ -93,10 +92,13 @@ def draw(world: TunedWorld, seeds: int, rng: np.random.Generator):
     return records
 
 
-def meta(looks: tuple[int, ...]) -> dict[str, Any]:
-    return {"claims": [CLAIM], "seed_looks": list(looks),
-            "data": {"n_val": N_VAL, "n_train": 4 * N_VAL,
-                     "class_counts": {c: {"train": N_VAL, "val": N_VAL // 4} for c in "abcd"}}}
+def meta(looks: tuple[int, ...]):
+    """The manifest of a simulated sweep of the one claim, judged at `looks`."""
+    from rundir.manifest import DataInfo, Manifest, SeedPlan
+
+    return Manifest(claims=(CLAIM,), seeds=SeedPlan(looks[0], looks[-1], tuple(looks), len(looks) > 1),
+                    data=DataInfo(n_val=N_VAL, n_train=4 * N_VAL,
+                                  class_counts={c: {"train": N_VAL, "val": N_VAL // 4} for c in "abcd"}))
 
 
 def naive(records) -> tuple[str, float, float, float]:
@@ -105,9 +107,10 @@ def naive(records) -> tuple[str, float, float, float]:
     from claims.stats import ALPHA, decide, p_values, t_interval
     from claims.tuned import best, side_table
     from claims.contrasts import BASELINE, TREATMENT
+    from rundir.manifest import Manifest
 
     part = BY_ID[CLAIM].parts[0]
-    table, _ = side_table(part, records, {})
+    table, _ = side_table(part, records, Manifest())
     seeds = sorted({r.seed for r in records})
     t, b = best(table[TREATMENT], seeds), best(table[BASELINE], seeds)
     i = t_interval([table[TREATMENT][t][s][1] - table[BASELINE][b][s][1] for s in seeds])

@@ -37,7 +37,7 @@ from claims.catalogue import CLAIMS
 from claims.stats import NOT_REQUESTED
 from reports.runs import load_runs
 from reports.scorecard import scorecard_info
-from rundir.records import atomic_write_text, to_csv
+from rundir.files import atomic_write_text, to_csv
 
 ROOT = Path(__file__).resolve().parent.parent
 DATASETS = ROOT.parent / "shared" / "datasets"
@@ -100,15 +100,15 @@ def study_rows(study: Study, run_dir: Path) -> list[dict]:
     """The study's requested claims, judged again from its run folder, as scorecard.csv rows."""
     runs = load_runs(run_dir)
     info = scorecard_info([run_dir], [study.label])
-    data = runs.meta.get("data") or {}
+    data = runs.manifest.data
     done = [r for r in runs.records if r.status in ("completed", "failed")]
     date = max((r.finished for r in done if r.finished), default="")[:10]
     common = {"study": study.name, "data": study.label, "model": info.studies[0].model,
               "image_size": info.studies[0].image_size, "folds": info.studies[0].folds,
-              "images": f"{data.get('n_train', '?')} + {data.get('n_val', '?')}" if not runs.meta.get("folds")
-              else f"{data.get('n_val', '?')} in folds",
+              "images": f"{data.n_train or '?'} + {data.n_val or '?'}" if not runs.manifest.folds
+              else f"{data.n_val or '?'} in folds",
               "command": study.command(), "cost_s": round(sum(r.wall_time_s for r in runs.records)),
-              "machine": machine(), "date": date, "status": str(runs.meta.get("status") or "")}
+              "machine": machine(), "date": date, "status": runs.manifest.status}
     rows = []
     for claim in info.claims:
         cell = claim.cells[0]

@@ -18,6 +18,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from rundir.manifest import Manifest
 from rundir.records import RunRecord
 
 TARGET_SHARE = 0.95  # "converged": 95% of a good run's best validation accuracy
@@ -38,12 +39,9 @@ def planned_epochs(record: RunRecord) -> int:
     return int(hp.get("tuner/epochs") or hp.get("epochs") or len(record.history) or 0)
 
 
-def chance_rate(meta: dict[str, Any]) -> float | None:
+def chance_rate(manifest: Manifest) -> float | None:
     """Accuracy of always answering the validation set's largest class."""
-    counts = [c.get("val", 0) for c in (meta.get("data", {}).get("class_counts") or {}).values()
-              if isinstance(c, dict)]
-    total = sum(counts)
-    return max(counts) / total if total else None
+    return manifest.data.chance_rate()
 
 
 def seed_weight(run: RunRecord) -> float:
@@ -59,13 +57,13 @@ def weighted_mean(pairs: list[tuple[float, float]]) -> float:
 
 # -- per-run values --------------------------------------------------------
 
-def common_target(runs: list[RunRecord], meta: dict[str, Any]) -> float | None:
+def common_target(runs: list[RunRecord], manifest: Manifest) -> float | None:
     """95% of the median best validation accuracy of the runs compared: one bar for every run."""
     best = [r.best_val_accuracy for r in runs if r.best_val_accuracy is not None and math.isfinite(r.best_val_accuracy)]
     return TARGET_SHARE * float(np.median(best)) if best else None
 
 
-def epochs_to_target(record: RunRecord, meta: dict[str, Any], target: float | None) -> float | None:
+def epochs_to_target(record: RunRecord, manifest: Manifest, target: float | None) -> float | None:
     """First epoch whose validation accuracy reaches the common target.
 
     A run that never reaches it is censored: it counts as one epoch past its
@@ -83,12 +81,12 @@ def censored(record: RunRecord, target: float | None) -> bool:
     return target is not None and not any(a >= target for a in history(record, "val_accuracy"))
 
 
-def first_epoch_val_accuracy(record: RunRecord, meta: dict[str, Any], context: Any) -> float | None:
+def first_epoch_val_accuracy(record: RunRecord, manifest: Manifest, context: Any) -> float | None:
     acc = history(record, "val_accuracy")
     return acc[0] if acc else None
 
 
-def final_val_accuracy(record: RunRecord, meta: dict[str, Any], context: Any) -> float | None:
+def final_val_accuracy(record: RunRecord, manifest: Manifest, context: Any) -> float | None:
     """The last epoch's validation accuracy: where the run *ends*, not its best epoch."""
     if record.final_val_accuracy is not None:
         return record.final_val_accuracy
@@ -96,26 +94,26 @@ def final_val_accuracy(record: RunRecord, meta: dict[str, Any], context: Any) ->
     return acc[-1] if acc else None
 
 
-def did_not_converge(record: RunRecord, meta: dict[str, Any], context: Any) -> float | None:
+def did_not_converge(record: RunRecord, manifest: Manifest, context: Any) -> float | None:
     """1 for a run that diverged (NaN loss) or ended no better than always answering the largest class; else 0."""
     if diverged(record):
         return 1.0
     if record.status != "completed":
         return None
-    chance = chance_rate(meta)
-    final = final_val_accuracy(record, meta, None)
+    chance = chance_rate(manifest)
+    final = final_val_accuracy(record, manifest, None)
     if chance is None or final is None:
         return 0.0
-    n_val = meta.get("data", {}).get("n_val") or 0
+    n_val = manifest.data.n_val or 0
     return 1.0 if final <= chance + (0.5 / n_val if n_val else 1e-9) else 0.0
 
 
-def log_seconds_per_epoch(record: RunRecord, meta: dict[str, Any], context: Any) -> float | None:
+def log_seconds_per_epoch(record: RunRecord, manifest: Manifest, context: Any) -> float | None:
     s = record.seconds_per_epoch
     return math.log(s) if s and s > 0 else None
 
 
-def lr_start_drop(record: RunRecord, meta: dict[str, Any], context: Any) -> float | None:
+def lr_start_drop(record: RunRecord, manifest: Manifest, context: Any) -> float | None:
     """Relative change of the logged rate at the last epoch's start vs the initial rate.
 
     0 if the schedule restarted every epoch; negative if it kept decaying
@@ -125,7 +123,7 @@ def lr_start_drop(record: RunRecord, meta: dict[str, Any], context: Any) -> floa
     starts = history(record, "lr_epoch_start")
     if len(starts) < 2 or (hp.get("decay_rate") or 1.0) >= 1.0 or not hp.get("learning_rate"):
         return None
-    n_train = meta.get("data", {}).get("n_train")
+    n_train = manifest.data.n_train
     if not n_train or not hp.get("batch_size"):
         return None
     steps_per_epoch = math.ceil(n_train / hp["batch_size"])
@@ -137,7 +135,7 @@ def lr_start_drop(record: RunRecord, meta: dict[str, Any], context: Any) -> floa
 EARLY_EPOCH, LATE_EPOCH = 10, 100  # article 002: 10 epochs vs 100
 
 
-def epoch_100_minus_10(record: RunRecord, meta: dict[str, Any], context: Any) -> float | None:
+def epoch_100_minus_10(record: RunRecord, manifest: Manifest, context: Any) -> float | None:
     """Validation accuracy after epoch 100 minus after epoch 10, as article 002 compared them.
 
     Only runs that trained 100 epochs without being stopped early; anything
@@ -149,28 +147,28 @@ def epoch_100_minus_10(record: RunRecord, meta: dict[str, Any], context: Any) ->
     return acc[LATE_EPOCH - 1] - acc[EARLY_EPOCH - 1]
 
 
-def _field(name: str) -> Callable[[RunRecord, dict, Any], float | None]:
-    return lambda record, meta, context: getattr(record, name)
+def _field(name: str) -> Callable[[RunRecord, Manifest, Any], float | None]:
+    return lambda record, manifest, context: getattr(record, name)
 
 
-def _no_context(runs: list[RunRecord], meta: dict[str, Any]) -> None:
+def _no_context(runs: list[RunRecord], manifest: Manifest) -> None:
     return None
 
 
 @dataclass(frozen=True)
 class Metric:
     name: str
-    value: Callable[[RunRecord, dict, Any], float | None]
+    value: Callable[[RunRecord, Manifest, Any], float | None]
     scale: str | None = "val"  # the accuracy it rests on: "val", "train" or None (time, learning rate)
-    context: Callable[[list[RunRecord], dict], Any] = _no_context
+    context: Callable[[list[RunRecord], Manifest], Any] = _no_context
     takes_diverged: bool = False  # diverged runs count (as runs that did not converge)
 
-    def values(self, runs: list[RunRecord], meta: dict[str, Any]) -> list[tuple[RunRecord, float]]:
+    def values(self, runs: list[RunRecord], manifest: Manifest) -> list[tuple[RunRecord, float]]:
         """(run, value) for every run with a finite value, the shared context computed once."""
-        context = self.context(runs, meta)
+        context = self.context(runs, manifest)
         out = []
         for run in runs:
-            value = self.value(run, meta, context)
+            value = self.value(run, manifest, context)
             if value is not None and math.isfinite(value):
                 out.append((run, float(value)))
         return out

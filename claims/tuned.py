@@ -64,6 +64,7 @@ from claims.catalogue import Part
 from claims.contrasts import BASELINE, TREATMENT, Pairing, pairing
 from claims.measure import METRICS, seed_weight, weighted_mean
 from claims.stats import ALPHA, INCONCLUSIVE, UNDECIDED, UNRESOLVED, Answer, Interval, PValues
+from rundir.manifest import Manifest
 from rundir.records import RunRecord
 
 NULL_DRAWS = 1 << 15  # simulated sweeps per (seeds, configurations): a p-value of 0.005 to within about 8%
@@ -103,13 +104,13 @@ def table_seeds(table: Table) -> list[int]:
     return sorted({s for configs in table.values() for by_seed in configs.values() for s in by_seed})
 
 
-def side_table(part: Part, runs: list[RunRecord], meta: dict[str, Any]) -> tuple[Table, Pairing]:
+def side_table(part: Part, runs: list[RunRecord], manifest: Manifest) -> tuple[Table, Pairing]:
     """Each side's configurations with, per seed, the mean validation accuracy that chooses the best
     configuration and the part's metric that measures it (folds weighted by their validation images)."""
     metric = METRICS[part.metric]
     plan = pairing(part.contrast, [r.hyperparameters for r in runs])
     cells: dict[tuple[str, Config, int], list[tuple[float, float, float]]] = defaultdict(list)
-    for run, value in metric.values([r for r in runs if plan.side(r.hyperparameters) is not None], meta):
+    for run, value in metric.values([r for r in runs if plan.side(r.hyperparameters) is not None], manifest):
         objective = run.best_val_accuracy if run.status == "completed" else None
         objective = objective if objective is not None and math.isfinite(objective) else 0.0  # a diverged run: worst
         cells[(plan.side(run.hyperparameters), plan.key(run.hyperparameters, 0)[1:], run.seed)].append(
@@ -157,11 +158,11 @@ def cross_fit(table: Table, seeds: list[int]) -> tuple[dict[int, float], list[tu
     return dict(sorted(values.items())), choices
 
 
-def measure_tuned(part: Part, runs: list[RunRecord], meta: dict[str, Any]) -> Tuned | None:
+def measure_tuned(part: Part, runs: list[RunRecord], manifest: Manifest) -> Tuned | None:
     """The part's tuned comparison on these runs, or None where it has no nuisance knobs."""
     if part.contrast is None or part.sign == 0:
         return None
-    table, plan = side_table(part, runs, meta)
+    table, plan = side_table(part, runs, manifest)
     if not has_nuisance(table) or not table[TREATMENT] or not table[BASELINE]:
         return None
     per_seed, choices = cross_fit(table, table_seeds(table))

@@ -41,7 +41,9 @@ from claims.stats import (
     holm_thresholds, look_null, look_weights, p_values, sequential, t_interval,
 )
 from claims.tuned import Tuned, look_tests, measure_tuned, tuned_statements
-from rundir.records import RunRecord, atomic_write_text, to_csv
+from rundir.manifest import Manifest
+from rundir.files import atomic_write_text, to_csv
+from rundir.records import RunRecord
 
 COLUMNS = ["claim", "verdict", "adjusted_verdict", "decided_by", "effect", "ci_low", "ci_high", "seeds", "runs",
            "margin", "seeds_needed", "seeds_to_decide", "tuned_verdict", "tuned_effect", "tuned_ci_low", "tuned_ci_high",
@@ -141,15 +143,15 @@ def usable(records: list[RunRecord]) -> list[RunRecord]:
     return [r for r in records if not r.pruned and (r.status == "completed" or diverged(r))]
 
 
-def _runs_for(claim: Claim, runs: list[RunRecord], meta: dict[str, Any]) -> list[RunRecord]:
+def _runs_for(claim: Claim, runs: list[RunRecord], manifest: Manifest) -> list[RunRecord]:
     """The runs a claim may use: its model's only, at the article's settings if it says so."""
-    if claim.model is not None and meta.get("model", {}).get("name") != claim.model:
+    if claim.model is not None and manifest.model.name != claim.model:
         return []
     if not claim.at_article_defaults:
         return runs
-    if claim.image_size is not None and meta.get("data", {}).get("image_size") != claim.image_size:
+    if claim.image_size is not None and manifest.data.image_size != claim.image_size:
         return []
-    defaults = meta.get("article_defaults", {})
+    defaults = manifest.article_defaults
     keep = [k for k in defaults if k != "epochs"]
     least_epochs = defaults.get("epochs", 0)
     return [r for r in runs if all(r.hyperparameters.get(k) == defaults[k] for k in keep)
@@ -159,7 +161,7 @@ def _runs_for(claim: Claim, runs: list[RunRecord], meta: dict[str, Any]) -> list
 PerSeed = tuple[dict[int, float], list[RunRecord]]  # one value per seed, and the runs that entered them
 
 
-def per_seed_differences(part: Part, runs: list[RunRecord], meta: dict[str, Any]) -> PerSeed:
+def per_seed_differences(part: Part, runs: list[RunRecord], manifest: Manifest) -> PerSeed:
     """Treatment minus baseline averaged within each seed, and the runs that entered a pair.
 
     Runs pair on the seed, the fold and every knob the contrast does not
@@ -174,7 +176,7 @@ def per_seed_differences(part: Part, runs: list[RunRecord], meta: dict[str, Any]
     sided = [r for r in runs if plan.side(r.hyperparameters) is not None]
     sides: dict[tuple, dict[str, list[tuple[RunRecord, float]]]] = defaultdict(lambda: {TREATMENT: [], BASELINE: []})
     keys: dict[int, tuple] = {}  # a trial's seeds share their hyperparameters: compute each key once
-    for run, value in metric.values(sided, meta):
+    for run, value in metric.values(sided, manifest):
         hps = run.hyperparameters
         if id(hps) not in keys:
             keys[id(hps)] = plan.key(hps, 0)[1:]
@@ -193,12 +195,12 @@ def _mean(values: list[float]) -> float:
     return math.fsum(values) / len(values)
 
 
-def per_seed_values(part: Part, runs: list[RunRecord], meta: dict[str, Any], reference: float) -> PerSeed:
+def per_seed_values(part: Part, runs: list[RunRecord], manifest: Manifest, reference: float) -> PerSeed:
     """Within-run parts: the mean of each seed's runs (minus the article's reference for sign-0 parts),
     with folds weighted by the images each validated."""
     by_seed: dict[int, list[tuple[float, float]]] = defaultdict(list)
     used = []
-    for run, value in METRICS[part.metric].values(runs, meta):
+    for run, value in METRICS[part.metric].values(runs, manifest):
         by_seed[run.seed].append((value - (reference if part.sign == 0 else 0.0), seed_weight(run)))
         used.append(run)
     return {seed: weighted_mean(v) for seed, v in by_seed.items()}, used
@@ -233,11 +235,10 @@ def unresolvable(claim_ids: list[str] | tuple[str, ...], n_val: int) -> list[tup
             if below_resolution(part, n_val)]
 
 
-def not_measurable(part: Part, used: list[RunRecord], meta: dict[str, Any]) -> Unmeasurable | None:
+def not_measurable(part: Part, used: list[RunRecord], manifest: Manifest) -> Unmeasurable | None:
     """Why the data cannot decide this part, in plain words (None when it can)."""
     metric = METRICS[part.metric]
-    data = meta.get("data") or {}
-    n_val, n_train = data.get("n_val") or 0, data.get("n_train") or 0
+    n_val, n_train = manifest.data.n_val or 0, manifest.data.n_train or 0
     if below_resolution(part, n_val):
         return Unmeasurable(
             f"{RESOLUTION_IMAGES} images = {RESOLUTION_IMAGES * 100 / n_val:.2g} points, over the "
@@ -261,7 +262,7 @@ def not_measurable(part: Part, used: list[RunRecord], meta: dict[str, Any]) -> U
                             f"{len(top)} of {len(used)} runs got every validation image right, so there is no room "
                             f"left to show a difference (the task is too easy, or the validation set too small; see "
                             f"the data check)")
-    chance = chance_rate(meta)
+    chance = chance_rate(manifest)
     if chance is not None and part.metric != "did_not_converge":
         slack = 0.5 / n_val if n_val else 1e-9  # half an image: accuracies are multiples of 1/n_val
         low = [r for r in used if r.status != "completed" or (r.best_val_accuracy is not None
@@ -280,21 +281,21 @@ def _all_right(n: int) -> float:
 
 # -- one claim's parts --------------------------------------------------------
 
-def measure_part(claim: Claim, part: Part, runs: list[RunRecord], meta: dict[str, Any]) -> PartResult:
+def measure_part(claim: Claim, part: Part, runs: list[RunRecord], manifest: Manifest) -> PartResult:
     """One value per seed for the part, or why it cannot be tested or measured."""
     metric = METRICS[part.metric]
     runs = runs if metric.takes_diverged else [r for r in runs if r.status == "completed"]
-    per_seed, used = _per_seed(claim, part, runs, meta)
+    per_seed, used = _per_seed(claim, part, runs, manifest)
     trials = frozenset(r.trial_id for r in used)
-    limit = targeted_limit(trials, meta)
+    limit = targeted_limit(trials, manifest)
     if limit is not None:
         runs = [r for r in runs if r.seed < limit]
-        per_seed, used = _per_seed(claim, part, runs, meta)
+        per_seed, used = _per_seed(claim, part, runs, manifest)
     if not per_seed:
         return PartResult(part, NOT_TESTED, f"needs {claim.needs}")
-    result = PartResult(part, "tested", per_seed=per_seed, runs=len(used), details=_details(claim, part, used, meta),
-                        trials=trials, seed_limit=limit, tuned=measure_tuned(part, runs, meta))
-    why = not_measurable(part, used, meta)
+    result = PartResult(part, "tested", per_seed=per_seed, runs=len(used), details=_details(claim, part, used, manifest),
+                        trials=trials, seed_limit=limit, tuned=measure_tuned(part, runs, manifest))
+    why = not_measurable(part, used, manifest)
     if why:
         result.status, result.reason, result.short, result.tuned = NOT_MEASURABLE, why.detail, why.short, None
         result.verdict = result.adjusted = NOT_MEASURABLE
@@ -302,27 +303,26 @@ def measure_part(claim: Claim, part: Part, runs: list[RunRecord], meta: dict[str
     return result
 
 
-def _per_seed(claim: Claim, part: Part, runs: list[RunRecord], meta: dict[str, Any]) -> PerSeed:
+def _per_seed(claim: Claim, part: Part, runs: list[RunRecord], manifest: Manifest) -> PerSeed:
     if part.contrast is None:
-        return per_seed_values(part, runs, meta, claim.reference or 0.0)
-    return per_seed_differences(part, runs, meta)
+        return per_seed_values(part, runs, manifest, claim.reference or 0.0)
+    return per_seed_differences(part, runs, manifest)
 
 
-def targeted_limit(trials: frozenset[str], meta: dict[str, Any]) -> int | None:
+def targeted_limit(trials: frozenset[str], manifest: Manifest) -> int | None:
     """The first seed of the first targeted round that left out one of these configurations (sweep.json's
     rounds), or None. From there on a part would average over fewer settings per seed than before, so its
     seeds would not be alike: the part keeps the seeds below, as a sequential design that stopped there."""
-    for rnd in meta.get("rounds") or []:
-        targeted = rnd.get("trials")
-        if targeted is not None and not trials <= set(targeted):
-            return int(rnd["first_seed"])
+    for rnd in manifest.rounds:
+        if rnd.trials is not None and not trials <= set(rnd.trials):
+            return rnd.first_seed
     return None
 
 
-def _details(claim: Claim, part: Part, used: list[RunRecord], meta: dict[str, Any]) -> list[str]:
+def _details(claim: Claim, part: Part, used: list[RunRecord], manifest: Manifest) -> list[str]:
     notes = []
     if part.metric == "epochs_to_target":
-        target = common_target(used, meta)
+        target = common_target(used, manifest)
         late = sum(censored(r, target) for r in used)
         if target is not None:
             notes.append(f"target {target:.3f} validation accuracy; {late} of {len(used)} runs never reached it")
@@ -347,14 +347,11 @@ class LookPlan:
     min_seeds: int
 
 
-def look_plan(records: list[RunRecord], meta: dict[str, Any]) -> LookPlan:
+def look_plan(records: list[RunRecord], manifest: Manifest) -> LookPlan:
     """The planned looks (sweep.json's seed_looks; one look at the seed count otherwise) and those reached."""
     present = max((r.seed for r in records), default=-1) + 1
-    planned = meta.get("seed_looks")
-    if not planned and isinstance(meta.get("seeds"), int) and not isinstance(meta.get("seeds"), bool):
-        planned = [meta["seeds"]]
-    looks = tuple(int(n) for n in planned) if planned else (present,)
-    min_seeds = max(2, min(int(meta.get("claim_min_pairs") or DEFAULT_MIN_SEEDS), DEFAULT_MIN_SEEDS))
+    looks = manifest.looks or (present,)
+    min_seeds = max(2, min(manifest.claim_min_pairs or DEFAULT_MIN_SEEDS, DEFAULT_MIN_SEEDS))
     return LookPlan(looks, tuple(n for n in looks if n <= present), min_seeds)
 
 
@@ -578,19 +575,19 @@ def _finite(x: float) -> float | None:
     return x if math.isfinite(x) else None
 
 
-def requested(meta: dict[str, Any]) -> set[str]:
+def requested(manifest: Manifest) -> set[str]:
     """The claims the sweep asked for (sweep.json's `claims`); every claim when the key is absent."""
-    if "claims" not in meta or meta["claims"] is None:
+    if manifest.claims is None:
         return {c.id for c in CLAIMS}
-    return {str(c) for c in meta["claims"]}
+    return set(manifest.claims)
 
 
-def evaluate(records: list[RunRecord], meta: dict[str, Any], min_pairs: int | None = None) -> list[ClaimRow]:
+def evaluate(records: list[RunRecord], manifest: Manifest, min_pairs: int | None = None) -> list[ClaimRow]:
     """Every claim's row: the requested ones judged together (Holm across all their parts), the rest 'not requested'."""
     if min_pairs is not None:
-        meta = {**meta, "claim_min_pairs": min_pairs}
-    wanted = requested(meta)
-    measured, plan = _judged(records, meta)
+        manifest = manifest.with_changes(claim_min_pairs=min_pairs)
+    wanted = requested(manifest)
+    measured, plan = _judged(records, manifest)
     rows = []
     for claim in CLAIMS:
         if claim.id not in wanted:
@@ -606,10 +603,10 @@ def evaluate(records: list[RunRecord], meta: dict[str, Any], min_pairs: int | No
     return rows
 
 
-def _judged(records: list[RunRecord], meta: dict[str, Any]) -> tuple[dict[str, list[PartResult]], LookPlan]:
+def _judged(records: list[RunRecord], manifest: Manifest) -> tuple[dict[str, list[PartResult]], LookPlan]:
     """Every requested claim's parts, measured and judged together."""
-    wanted = requested(meta)
-    plan = look_plan(records, meta)
+    wanted = requested(manifest)
+    plan = look_plan(records, manifest)
     # Seeds beyond the plan's last look (left by an earlier run of the folder
     # with more seeds) would reach some settings and not others, so each
     # seed's average would mix different sets of settings: they stay out.
@@ -617,28 +614,28 @@ def _judged(records: list[RunRecord], meta: dict[str, Any]) -> tuple[dict[str, l
     measured: dict[str, list[PartResult]] = {}
     for claim in CLAIMS:
         if claim.id in wanted:
-            claim_runs = _runs_for(claim, runs, meta)
-            measured[claim.id] = [measure_part(claim, part, claim_runs, meta) for part in claim.parts]
+            claim_runs = _runs_for(claim, runs, manifest)
+            measured[claim.id] = [measure_part(claim, part, claim_runs, manifest) for part in claim.parts]
     judge([r for results in measured.values() for r in results], plan)
     return measured, plan
 
 
-def trials_feeding_undecided(records: list[RunRecord], meta: dict[str, Any]) -> tuple[list[str], set[str]]:
+def trials_feeding_undecided(records: list[RunRecord], manifest: Manifest) -> tuple[list[str], set[str]]:
     """The requested claims more seeds could change, and the configurations their open parts read.
 
     A targeted round trains only these: a part already decided, or a claim
     decided by one of its parts, needs no further seed.
     """
-    measured, _ = _judged(records, meta)
+    measured, _ = _judged(records, manifest)
     rows = {claim.id: claim_row(claim, measured[claim.id]) for claim in CLAIMS if claim.id in measured}
-    open_claims = undecided([rows[c] for c in requested(meta) if c in rows])
+    open_claims = undecided([rows[c] for c in requested(manifest) if c in rows])
     trials = {t for c in open_claims for r in measured[c] if r.tested and not r.answer.settled for t in r.trials}
     return open_claims, trials
 
 
-def evaluate_claim(claim: Claim, runs: list[RunRecord], meta: dict[str, Any], min_pairs: int | None = None) -> ClaimRow:
+def evaluate_claim(claim: Claim, runs: list[RunRecord], manifest: Manifest, min_pairs: int | None = None) -> ClaimRow:
     """One claim judged alone (Holm across its own parts only): for tests and scripts."""
-    rows = evaluate(runs, {**meta, "claims": [claim.id]}, min_pairs)
+    rows = evaluate(runs, manifest.with_changes(claims=(claim.id,)), min_pairs)
     return next(r for r in rows if r.claim == claim.id)
 
 

@@ -63,7 +63,7 @@ def read_predictions(runs: SweepRuns, trial_id: str, seed: int) -> pd.DataFrame 
 
 
 def class_names(runs: SweepRuns) -> list[str]:
-    return [str(c) for c in (runs.meta.get("data") or {}).get("classes") or []]
+    return [str(c) for c in runs.manifest.data.classes]
 
 
 def to_index(values: pd.Series, classes: list[str]) -> np.ndarray:

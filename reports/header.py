@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from reports.runs import SweepRuns
+from rundir.manifest import DataInfo, Manifest
 from rundir.records import DAMAGED_DIR, RunDirectory, damaged_files, find_damaged
 
 
@@ -67,50 +68,44 @@ class HeaderInfo:
 
 def header_info(runs: SweepRuns) -> HeaderInfo:
     """Collect the header facts from sweep.json and the counted records."""
-    meta = runs.meta
-    data = meta.get("data") or {}
-    model = meta.get("model") or {}
+    manifest = runs.manifest
+    data, model = manifest.data, manifest.model
     counts = runs.frame["status"].value_counts()
-    seeds = _seeds(meta)
-    planned = _int(meta.get("planned_trials"))
-    folds = meta.get("folds") if isinstance(meta.get("folds"), dict) else None
-    per_seed = _int(folds.get("k")) or 1 if folds else 1
-    expected = _expected(meta, planned, seeds) * per_seed if planned is not None else None
+    expected = manifest.expected_runs()
     missing = max(expected - len(runs.frame), 0) if expected is not None else None
-    status = str(meta.get("status") or "unknown")
-    started, updated = str(meta.get("started") or ""), str(meta.get("updated") or "")
     return HeaderInfo(
-        name=str(meta.get("name") or runs.run_dir.name),
-        description=str(meta.get("description") or ""),
-        sweep_file=str(meta.get("sweep_file") or ""),
-        status=status,
-        running=status != "finished",
-        started=started,
-        updated=updated,
-        duration=_duration(started, updated),
-        data_source=str(data.get("source") or data.get("description") or "unknown"),
+        name=manifest.name or runs.run_dir.name,
+        description=manifest.description,
+        sweep_file=manifest.sweep_file,
+        status=manifest.status,
+        running=manifest.status != "finished",
+        started=manifest.started,
+        updated=manifest.updated,
+        duration=_duration(manifest.started, manifest.updated),
+        data_source=data.source or data.description or "unknown",
         classes=_classes(data),
-        n_train=_int(data.get("n_train")),
-        n_val=_int(data.get("n_val")),
+        n_train=data.n_train,
+        n_val=data.n_val,
         image_size=_image_size(data),
-        model_name=str(model.get("name") or "unknown"),
-        model_article=str(model.get("article") or ""),
-        model_params=_int(model.get("params")),
-        tuner=str(meta.get("tuner") or "unknown"),
+        model_name=model.name or "unknown",
+        model_article=model.article,
+        model_params=model.params,
+        tuner=manifest.tuner or "unknown",
         objective=runs.objective,
         objective_mode=runs.mode,
-        budget=_budget(meta, planned, seeds),
-        backend=str(meta.get("backend") or "unknown"),
-        device=str(meta.get("device") or "unknown"),
-        versions=", ".join(f"{k} {meta[k]}" for k in ("keras", "keras_tuner") if meta.get(k)),
+        budget=_budget(manifest),
+        backend=manifest.backend or "unknown",
+        device=manifest.device or "unknown",
+        versions=", ".join(f"{k} {v}" for k, v in (("keras", manifest.keras), ("keras_tuner", manifest.keras_tuner))
+                           if v),
         n_runs=len(runs.frame),
         n_completed=int(counts.get("completed", 0)),
         n_failed=int(counts.get("failed", 0)),
         n_in_progress=int(counts.get("running", 0)),
         n_expected=expected,
         n_missing=missing,
-        folds=_folds(folds),
-        space=[str(line).strip() for line in meta.get("space") or []],
+        folds=manifest.folds.describe() if manifest.folds else "",
+        space=[line.strip() for line in manifest.space],
         fixed=_fixed(runs),
         damaged=_damaged(runs.run_dir),
     )
@@ -126,75 +121,38 @@ def _damaged(run_dir: Path) -> list[str]:
     return out
 
 
-def _int(value: Any) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
+def _classes(data: DataInfo) -> list[ClassCount]:
+    names = list(data.classes or data.class_counts)
+    return [ClassCount(name, _count(data, name, "train"), _count(data, name, "val")) for name in names]
 
 
-def _classes(data: dict[str, Any]) -> list[ClassCount]:
-    counts = data.get("class_counts") or {}
-    names = [str(c) for c in data.get("classes") or counts.keys()]
-    result = []
-    for name in names:
-        count = counts.get(name) or {}
-        result.append(ClassCount(name, _int(count.get("train")), _int(count.get("val"))))
-    return result
+def _count(data: DataInfo, name: str, side: str) -> int | None:
+    value = (data.class_counts.get(name) or {}).get(side)
+    return int(value) if value is not None else None
 
 
-def _image_size(data: dict[str, Any]) -> str:
-    shape = data.get("input_shape")
-    if isinstance(shape, list) and len(shape) == 3:
+def _image_size(data: DataInfo) -> str:
+    shape = data.input_shape
+    if shape is not None and len(shape) == 3:
         return f"{shape[0]}x{shape[1]} pixels, {shape[2]} channel{'s' if shape[2] != 1 else ''}"
-    size = data.get("image_size")
-    return f"{size}x{size} pixels" if size else "unknown"
+    return f"{data.image_size}x{data.image_size} pixels" if data.image_size else "unknown"
 
 
-def _seeds(meta: dict[str, Any]) -> int:
-    """Seeds per configuration so far: the fixed count, or with rounds of
-    seeds (`Seeds(min, max)`) the count of the latest round."""
-    plan = meta.get("seeds")
-    if isinstance(plan, dict):
-        rounds = meta.get("rounds") or []
-        return _int(rounds[-1].get("seeds")) if rounds and isinstance(rounds[-1], dict) else _int(plan.get("min")) or 1
-    return _int(plan) or 1
-
-
-def _expected(meta: dict[str, Any], planned: int, seeds: int) -> int:
-    """Runs per fold the rounds so far asked for: a targeted round (its `trials`) trains only some
-    configurations, every other round all `planned`."""
-    rounds = [r for r in meta.get("rounds") or [] if isinstance(r, dict)]
-    if not isinstance(meta.get("seeds"), dict) or not rounds:
-        return planned * seeds
-    return sum((len(r["trials"]) if isinstance(r.get("trials"), list) else planned)
-               * ((_int(r.get("seeds")) or 0) - (_int(r.get("first_seed")) or 0)) for r in rounds)
-
-
-def _folds(folds: dict[str, Any] | None) -> str:
-    if not folds:
-        return ""
-    return (f"{folds.get('k')}-fold cross-validation over all {folds.get('images')} images, training and validation "
-            f"together, with a fresh stratified partition per seed: each configuration and seed validates every "
-            f"image once, in {folds.get('k')} runs. {folds.get('duplicate_groups', 0)} group(s) of duplicate images "
-            f"({folds.get('images_in_groups', 0)} images) were kept within one fold.")
-
-
-def _budget(meta: dict[str, Any], planned: int | None, seeds: int) -> str:
+def _budget(manifest: Manifest) -> str:
+    seeds = manifest.seeds_so_far
+    planned, plan = manifest.planned_trials, manifest.seeds
     trials = f"{planned} trials" if planned is not None else (
-        f"up to {meta['max_trials']} trials" if meta.get("max_trials") else "trials chosen by the tuner")
+        f"up to {manifest.max_trials} trials" if manifest.max_trials else "trials chosen by the tuner")
     parts = [f"{trials} x {seeds} seed{'s' if seeds != 1 else ''}"]
-    folds = meta.get("folds")
-    if isinstance(folds, dict) and folds.get("k"):
-        parts[0] += f" x {folds['k']} folds"
-    plan = meta.get("seeds")
-    if isinstance(plan, dict):
-        parts[0] += (f" (rounds of seeds, {plan.get('min')} to {plan.get('max')}, while a claim is undecided"
-                     + (f"; stopped: {meta['seed_stop']}" if meta.get("seed_stop") else "") + ")")
-    if meta.get("epochs"):
-        parts.append(f"up to {meta['epochs']} epochs per run")
-    stop = meta.get("early_stopping")
-    if isinstance(stop, dict):
+    if manifest.folds:
+        parts[0] += f" x {manifest.folds.k} folds"
+    if plan is not None and plan.in_rounds:
+        parts[0] += (f" (rounds of seeds, {plan.min} to {plan.max}, while a claim is undecided"
+                     + (f"; stopped: {manifest.seed_stop}" if manifest.seed_stop else "") + ")")
+    if manifest.epochs:
+        parts.append(f"up to {manifest.epochs} epochs per run")
+    stop = manifest.early_stopping
+    if stop is not None:
         parts.append(f"early stopping on {stop.get('monitor')} (patience {stop.get('patience')}, "
                      f"min delta {stop.get('min_delta')})")
     else:
@@ -224,5 +182,5 @@ def _fixed(runs: SweepRuns) -> list[tuple[str, Any]]:
         if len(values) == 1:
             fixed.append((name, values.iloc[0]))
     if runs.frame.empty:
-        fixed = [(k, v) for k, v in (runs.meta.get("defaults") or {}).items()]
+        fixed = list(runs.manifest.defaults.items())
     return fixed

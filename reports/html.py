@@ -31,7 +31,7 @@ from reports.samples import SampleGridInfo, sample_grid_info
 from reports.table import TrialsTableInfo, trials_table_info
 from reports.tuning import TuningInfo, tuning_info
 from claims.verdicts import ClaimRow, evaluate, write_claims_csv
-from rundir.records import atomic_write_text
+from rundir.files import atomic_write_text
 
 REPORT_NAME = "report.html"
 TEMPLATE = "report.html.j2"
@@ -74,7 +74,7 @@ def build_context(runs: SweepRuns, verdicts: list[ClaimRow] | None = None) -> Re
     None judges them here.
     """
     if verdicts is None:
-        verdicts = evaluate(runs.records, runs.meta)
+        verdicts = evaluate(runs.records, runs.manifest)
     best = best_run(runs)
     curves = curves_info(runs)
     pooling = pooling_info(runs, verdicts)
@@ -130,7 +130,7 @@ def write_report(run_dir: str | Path) -> Path:
     half a page.
     """
     runs = load_runs(run_dir)
-    verdicts = evaluate(runs.records, runs.meta)  # once: claims.csv and every section read these rows
+    verdicts = evaluate(runs.records, runs.manifest)  # once: claims.csv and every section read these rows
     write_claims_csv(runs.run_dir, verdicts)
     html = render(build_context(runs, verdicts))
     path = runs.run_dir / REPORT_NAME

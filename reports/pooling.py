@@ -186,7 +186,7 @@ def claimed_contrasts(runs: SweepRuns, claim_rows: list[ClaimRow]) -> list[Claim
                                        row.seeds or len(row.differences),
                                        "decided in the Claims section, together with the sweep's other claims"))
             continue
-        measured = measure_part(claim, part, usable(runs.records), runs.meta)
+        measured = measure_part(claim, part, usable(runs.records), runs.manifest)
         i = measured.interval or (t_interval(list(measured.per_seed.values())) if measured.per_seed else None)
         if i is None or i.n == 0:
             continue  # the sweep never ran both sides with the same other settings

@@ -17,6 +17,9 @@ from typing import Any
 import pandas as pd
 
 from rundir.errors import SweepError
+from rundir.manifest import Manifest, read_manifest
+from rundir import ranking
+from rundir.ranking import rank_trials
 from rundir.records import RunDirectory, RunRecord
 
 # Keras Tuner's Hyperband bookkeeping: `tuner/trial_id` names the parent trial
@@ -30,7 +33,7 @@ class SweepRuns:
     """Everything the report knows about one sweep, read from disk once."""
 
     run_dir: Path
-    meta: dict[str, Any]
+    manifest: Manifest
     records: list[RunRecord]
     frame: pd.DataFrame  # one row per run; hyperparameters as `hp_<name>` columns
     hp_names: list[str]  # every hyperparameter seen, tuned ones first
@@ -70,36 +73,31 @@ def load_runs(run_dir: str | Path) -> SweepRuns:
         raise SweepError(f"run directory {root} does not exist")
     if not root.is_dir():
         raise SweepError(f"{root} is a file, not a run directory")
-    directory = RunDirectory(root)
-    meta = directory.read_json("sweep.json")
-    if not isinstance(meta, dict):
-        raise SweepError(f"{root / 'sweep.json'} does not describe a sweep (expected a JSON object)")
-    records = directory.read_runs()
-    hp_names = _hp_names(records, meta)
-    tuned = _tuned(records, meta, hp_names)
+    manifest = read_manifest(root)
+    records = RunDirectory(root).read_runs()
+    hp_names = _hp_names(records, manifest)
+    tuned = _tuned(records, manifest, hp_names)
     hp_names = tuned + [n for n in hp_names if n not in tuned]
-    objective = str(meta.get("objective") or (records[0].objective if records else "val_accuracy"))
-    mode = meta.get("objective_mode") or ("min" if "loss" in objective else "max")
-    frame = _frame(records, hp_names, meta.get("defaults") or {})
-    return SweepRuns(root, meta, records, frame, hp_names, tuned, objective, "min" if mode == "min" else "max")
+    frame = _frame(records, hp_names, manifest.defaults)
+    return SweepRuns(root, manifest, records, frame, hp_names, tuned, manifest.objective, manifest.objective_mode)
 
 
-def _hp_names(records: list[RunRecord], meta: dict[str, Any]) -> list[str]:
+def _hp_names(records: list[RunRecord], manifest: Manifest) -> list[str]:
     names: dict[str, None] = {}
     for rec in records:
         for name in rec.hyperparameters:
             if name not in BOOKKEEPING_HPS:
                 names[name] = None
-    for name in meta.get("defaults") or {}:
+    for name in manifest.defaults:
         if name not in BOOKKEEPING_HPS and not records:
             names[name] = None
     return list(names)
 
 
-def _tuned(records: list[RunRecord], meta: dict[str, Any], hp_names: list[str]) -> list[str]:
+def _tuned(records: list[RunRecord], manifest: Manifest, hp_names: list[str]) -> list[str]:
     """The sweep's declared tuned list, plus anything that in fact varied."""
-    defaults = meta.get("defaults") or {}
-    declared = [str(n) for n in meta.get("tuned") or []]
+    defaults = manifest.defaults
+    declared = list(manifest.tuned)
     varied = []
     for name in hp_names:
         if name.startswith("tuner/"):  # Hyperband's budget bookkeeping, not a setting to study
@@ -152,40 +150,32 @@ def _float(value: Any) -> float:
 
 
 def trial_scores(runs: SweepRuns) -> pd.DataFrame:
-    """One row per trial, best first: mean/std/n of the score over completed seeds.
+    """One row per trial, best first: mean/std/n of the score over completed runs, by `rundir.ranking`'s rule.
 
     Ranking by the mean over seeds (not the single luckiest seed) is what a
-    reader means by "the best configuration". Trials with no completed seed
-    sort last. The `best_seed` column names the trial's best run, the one whose
-    curves and predictions represent it.
+    reader means by "the best configuration". Trials with no completed run
+    sort last. `best_seed` and `best_fold` name the trial's best run, the one
+    whose curves represent it.
     """
-    frame = runs.frame
-    if frame.empty:
-        return pd.DataFrame(columns=["trial_id", "mean", "std", "n", "best_seed", "best_fold", "rank"]
-                            ).set_index("trial_id")
-    done = runs.completed
-    grouped = done.groupby("trial_id")["score"]
-    stats = pd.DataFrame({"mean": grouped.mean(), "std": grouped.std(ddof=1), "n": grouped.size()})
-    ascending = runs.mode == "min"
-    if not done.empty:
-        ordered = done.sort_values("score", ascending=ascending, kind="stable")
-        best = ordered.drop_duplicates("trial_id").set_index("trial_id")
-        stats["best_seed"], stats["best_fold"] = best["seed"], best["fold"]
-    else:
-        stats["best_seed"] = stats["best_fold"] = pd.Series(dtype="int64")
-    all_trials = pd.Index(frame["trial_id"].unique(), name="trial_id")
-    stats = stats.reindex(all_trials)
-    stats["n"] = stats["n"].fillna(0).astype(int)
-    stats = stats.sort_values(["mean"], ascending=ascending, na_position="last", kind="stable")
+    columns = ["mean", "std", "n", "best_seed", "best_fold", "rank"]
+    rows = {}
+    for rank in rank_trials(runs.records, runs.objective):
+        run = ranking.best_run(runs.records, rank.trial_id, runs.objective)
+        rows[rank.trial_id] = [rank.mean, rank.sd, rank.runs, run.seed, -1 if run.fold is None else run.fold]
+    for trial_id in runs.frame["trial_id"].unique():  # nothing completed: last, in trial order
+        rows.setdefault(str(trial_id), [math.nan, math.nan, 0, None, None])
+    stats = pd.DataFrame.from_dict(rows, orient="index", columns=columns[:-1])
+    stats.index.name = "trial_id"
+    stats["n"] = stats["n"].astype(int)
     stats["rank"] = range(1, len(stats) + 1)
     return stats
 
 
 def best_run(runs: SweepRuns) -> tuple[str, int] | None:
-    """(trial_id, seed) of the best trial's best seed, or None when nothing completed."""
-    scores = trial_scores(runs)
-    scores = scores[scores["n"] > 0]
-    if scores.empty:
+    """(trial_id, seed) of the best configuration's best run (`rundir.ranking`), or None when nothing completed.
+    With folds the report shows that seed's every fold: each image validated once."""
+    ranks = rank_trials(runs.records, runs.objective)
+    if not ranks:
         return None
-    trial_id = scores.index[0]
-    return str(trial_id), int(scores.iloc[0]["best_seed"])
+    run = ranking.best_run(runs.records, ranks[0].trial_id, runs.objective)
+    return run.trial_id, run.seed

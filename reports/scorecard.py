@@ -25,7 +25,7 @@ from claims.stats import CONTRADICTED, NOT_MEASURABLE, NOT_REQUESTED, NOT_TESTED
 from claims.verdicts import ClaimRow, evaluate
 from reports.header import header_info
 from reports.runs import load_runs
-from rundir.records import atomic_write_text, to_csv
+from rundir.files import atomic_write_text, to_csv
 
 PAGE_NAME = "scorecard.html"
 CSV_NAME = "scorecard.csv"
@@ -121,12 +121,13 @@ class ScorecardInfo:
 
 def study_info(run_dir: Path, runs, label: str = "") -> StudyInfo:
     header = header_info(runs)
-    seeds = runs.meta.get("seeds_reached") or runs.meta.get("seeds")
+    manifest = runs.manifest
+    fixed = manifest.seeds.min if manifest.seeds and not manifest.seeds.in_rounds else None
+    name = manifest.name or run_dir.name
     return StudyInfo(
-        name=str(runs.meta.get("name") or run_dir.name), run_dir=str(run_dir), data=header.data_source, model=header.model_name,
-        image_size=header.image_size, seeds=int(seeds) if isinstance(seeds, int) else None,
-        folds=f"{runs.meta['folds'].get('k', '?')} folds" if isinstance(runs.meta.get("folds"), dict) else "fixed split",
-        label=label or str(runs.meta.get("name") or run_dir.name))
+        name=name, run_dir=str(run_dir), data=header.data_source, model=header.model_name,
+        image_size=header.image_size, seeds=manifest.seeds_reached or fixed,
+        folds=f"{manifest.folds.k} folds" if manifest.folds else "fixed split", label=label or name)
 
 
 def _unique(studies: list[StudyInfo]) -> list[StudyInfo]:
@@ -168,7 +169,7 @@ def scorecard_info(run_dirs: list[Path], labels: list[str] | None = None) -> Sco
     for path, label in zip(run_dirs, labels):
         runs = load_runs(path)
         studies.append(study_info(Path(path), runs, label))
-        verdicts.append({row.claim: row for row in evaluate(runs.records, runs.meta)})
+        verdicts.append({row.claim: row for row in evaluate(runs.records, runs.manifest)})
     studies = _unique(studies)
     requested = [c.id for c in BY_ID.values()
                  if any(v.get(c.id) is not None and v[c.id].verdict != NOT_REQUESTED for v in verdicts)]

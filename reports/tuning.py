@@ -119,7 +119,7 @@ def tuning_info(runs: SweepRuns, verdicts: list[ClaimRow] | None = None) -> Tuni
     """The whole sweep's curve, and each side's of the pooling contrasts its requested claims test."""
     minimize = runs.mode == "min"
     configs = _config_scores(runs)
-    info = TuningInfo(runs.objective, minimize, grid=runs.meta.get("tuner") == "grid")
+    info = TuningInfo(runs.objective, minimize, grid=runs.manifest.tuner == "grid")
     whole = tuning_curve("every configuration", [s for _, s in configs], runs.objective, minimize)
     if whole is None:
         return info

@@ -15,7 +15,8 @@ import statistics
 from dataclasses import dataclass
 from typing import Iterable
 
-from rundir.records import RunRecord, objective_sign
+from rundir.records import RunRecord
+from rundir.manifest import objective_sign
 
 
 @dataclass(frozen=True)

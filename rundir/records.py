@@ -20,9 +20,7 @@ killed sweep never leaves a half-written record that reads as complete.
 from __future__ import annotations
 
 import csv
-import io
 import json
-import math
 import os
 import tempfile
 from dataclasses import asdict, dataclass, field
@@ -30,23 +28,14 @@ from pathlib import Path
 from typing import Any
 
 from rundir.errors import SweepError
-
-
-def objective_mode(objective: str) -> str:
-    """Which way a sweep's objective is better: a loss lower, anything else higher. Decided here alone."""
-    return "min" if objective.endswith("loss") else "max"
-
-
-def objective_sign(objective: str) -> float:
-    """+1 when higher is better, -1 when lower is: `sign * score` is larger for the better run."""
-    return 1.0 if objective_mode(objective) == "max" else -1.0
+from rundir.manifest import read_manifest
+from rundir.files import (TEMP_SUFFIX, atomic_write_text, clean, permission_hint, read_json, to_csv, write_error,
+                          write_json)
 
 
 HISTORY_COLUMNS = ["epoch", "loss", "accuracy", "val_loss", "val_accuracy", "learning_rate", "lr_epoch_start", "seconds"]
 STATUSES = ("running", "completed", "failed")
 CHECK_FILE = "data_check.json"  # the data check of search.data.datacheck, read by the report
-TEMP_SUFFIX = ".tmp"  # atomic_write_text's temporary files: `.<name>.<random>.tmp`
-RESUME_HINT = "; nothing was recorded as failed: free space (or fix the permissions) and rerun the same command to resume"
 
 
 @dataclass
@@ -107,109 +96,6 @@ def run_name(seed: int, fold: int | None = None) -> str:
     return f"seed_{seed}" if fold is None else f"seed_{seed}_fold_{fold}"
 
 
-class RecordWriteError(SweepError):
-    """A file of the run directory could not be written (disk full, no permission, a read-only disk).
-
-    Exit status 1: the sweep ran but could not finish, and nothing was
-    recorded because of it (an I/O error is never a run's result). Freeing
-    space and rerunning the same command resumes it.
-    """
-
-    def __init__(self, message: str, exit_code: int = 1):
-        super().__init__(message, exit_code)
-
-
-_FATAL_WRITE_ERROR: type | None = None
-
-
-def make_write_errors_fatal(fatal: type[Exception]) -> None:
-    """From now on a failed write raises a RecordWriteError that is also a `fatal`.
-
-    search.sweep.oracles calls this with Keras Tuner's public
-    `keras_tuner.errors.FatalError` as it loads; this module itself never
-    imports Keras Tuner, so the report and the claims stay free of TensorFlow.
-    """
-    global _FATAL_WRITE_ERROR
-    if _FATAL_WRITE_ERROR is None or not issubclass(_FATAL_WRITE_ERROR, fatal):
-        _FATAL_WRITE_ERROR = type("RecordWriteError", (RecordWriteError, fatal), {"__module__": __name__})
-
-
-def write_error(message: str) -> RecordWriteError:
-    """The error for a failed write: a RecordWriteError, which inside a sweep
-    is also a Keras Tuner `FatalError` (see make_write_errors_fatal).
-
-    Keras Tuner turns any other exception out of `run_trial` or the oracle
-    into a failed trial and goes on, so with a full disk it would mark each
-    next trial done without a record (and never run it on resume). A
-    FatalError it re-raises: the sweep stops with one line naming the file.
-    """
-    if _FATAL_WRITE_ERROR is None:  # no sweep in this process: reports, claims
-        return RecordWriteError(message)
-    return _FATAL_WRITE_ERROR(message)
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    """Write `text` to `path` so that readers see the old or the new file, never half.
-
-    A full disk raises RecordWriteError (a SweepError) naming the file; the
-    previous version stays and no temporary file is left behind.
-    """
-    tmp = None
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=TEMP_SUFFIX)
-        # mkstemp makes the file private (0600); records are shared with the
-        # report's readers and, with workers on other machines, other users.
-        os.fchmod(fd, 0o644)
-        # backslashreplace: a file name that is not UTF-8 (surrogate escapes) is written escaped, never a crash
-        with os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace", newline="") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except OSError as exc:
-        if tmp is not None:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-        raise write_error(f"cannot write {path}: {exc.strerror or exc}{RESUME_HINT}") from None
-
-
-def _permission_hint(exc: OSError) -> str:
-    import errno
-
-    if exc.errno == errno.EROFS:
-        return " (the disk is mounted read-only: choose another folder with --out)"
-    if exc.errno in (errno.EACCES, errno.EPERM):
-        return " (it needs write permission for this user: fix it with chmod u+w, or choose another folder with --out)"
-    return ""
-
-
-def _clean(value: Any) -> Any:
-    """JSON has no NaN/inf: store them as None (with the error saying why)."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {k: _clean(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_clean(v) for v in value]
-    return value
-
-
-def to_csv(rows: list[dict[str, Any]], columns: list[str] | None = None) -> str:
-    if columns is None:
-        columns = []
-        for row in rows:
-            columns.extend(k for k in row if k not in columns)
-    buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({k: ("" if v is None else v) for k, v in row.items()})
-    return buf.getvalue()
-
-
 class RunDirectory:
     """Reads and writes one sweep's run directory."""
 
@@ -239,7 +125,7 @@ class RunDirectory:
             self.trials_dir.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise SweepError(f"cannot create run directory {self.root}: {exc.strerror or exc}"
-                             f"{_permission_hint(exc)}") from None
+                             f"{permission_hint(exc)}") from None
         for folder in (self.root, self.trials_dir):
             try:  # a read-only disk or a folder without write permission: say so now, not mid-sweep
                 fd, probe = tempfile.mkstemp(dir=folder, prefix=".write-probe.", suffix=TEMP_SUFFIX)
@@ -247,7 +133,7 @@ class RunDirectory:
                 os.unlink(probe)
             except OSError as exc:
                 raise SweepError(f"cannot write in run directory {folder}: {exc.strerror or exc}"
-                                 f"{_permission_hint(exc)}") from None
+                                 f"{permission_hint(exc)}") from None
 
     def remove_temp_files(self) -> int:
         """Delete temporary files left by writes that a kill cut short.
@@ -265,7 +151,7 @@ class RunDirectory:
         return removed
 
     def write_json(self, name: str, data: dict[str, Any]) -> None:
-        atomic_write_text(self.root / name, json.dumps(_clean(data), indent=2, default=str))
+        write_json(self.root / name, data)
 
     def write_run(self, record: RunRecord, predictions: list[dict[str, Any]] | None = None) -> None:
         """Write history and predictions first, the record last: a record
@@ -275,7 +161,7 @@ class RunDirectory:
             atomic_write_text(path.with_name(f"{record.name}_history.csv"), to_csv(record.history, HISTORY_COLUMNS))
         if predictions is not None:
             atomic_write_text(self.predictions_path(record.trial_id, record.seed, record.fold), to_csv(predictions))
-        atomic_write_text(path, json.dumps(_clean(asdict(record)), indent=2, default=str))
+        atomic_write_text(path, json.dumps(clean(asdict(record)), indent=2, default=str))
 
     def write_summary(self) -> None:
         rows = [r.summary_row() for r in self.read_runs()]
@@ -289,7 +175,7 @@ class RunDirectory:
         for row in rows:
             columns.extend(k for k in row if k not in columns)
         try:
-            model_order = list(self.read_json("sweep.json").get("defaults", {}))
+            model_order = list(read_manifest(self.root).defaults)
         except (SweepError, OSError):  # no sweep.json yet, or unreadable: first-seen order
             model_order = []
         rank = {f"hp_{name}": i for i, name in enumerate(model_order)}
@@ -298,18 +184,8 @@ class RunDirectory:
 
     # -- reading ---------------------------------------------------------
 
-    def read_json(self, name: str) -> dict[str, Any]:
-        path = self.root / name
-        try:
-            return json.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise SweepError(f"{path} does not exist (is {self.root} a sweep run directory?)") from None
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            why = f"{exc.msg} (line {exc.lineno}, column {exc.colno})" if isinstance(exc, json.JSONDecodeError) \
-                else "not UTF-8"
-            hint = (": the finished runs are safe in their records; delete it and rerun the same command, which "
-                    "writes it again" if name == "sweep.json" else "")
-            raise SweepError(f"{path} is not valid JSON ({why}){hint}") from None
+    def read_json(self, name: str) -> Any:
+        return read_json(self.root / name)
 
     def read_run(self, trial_id: str, seed: int, fold: int | None = None) -> RunRecord | None:
         path = self.run_path(trial_id, seed, fold)

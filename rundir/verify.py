@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rundir.errors import SweepError
+from rundir.manifest import Manifest, has_manifest, read_manifest
 from rundir.records import MACHINE, RunDirectory, find_damaged
 
 ENDED = ("COMPLETED", "FAILED", "INVALID")  # Keras Tuner's statuses of a trial it will not hand out again
@@ -44,9 +45,9 @@ def check_run(root: str | Path) -> RunCheck:
     """Check the run directory at `root`. Raises SweepError when it is not one (no sweep.json)."""
     directory = RunDirectory(root)
     result = RunCheck(directory.root)
-    if not (directory.root / "sweep.json").exists():
+    if not has_manifest(directory.root):
         raise SweepError(f"{directory.root} is not a sweep's run directory (it has no sweep.json)")
-    meta = directory.read_json("sweep.json")  # a damaged one is a one-line SweepError with the way out
+    manifest = read_manifest(directory.root)  # a damaged one is a one-line SweepError with the way out
     damaged = find_damaged(directory)
     for path, why in damaged:
         result.problems.append(f"{path} is damaged ({why}); the next run of the sweep moves it to "
@@ -67,24 +68,20 @@ def check_run(root: str | Path) -> RunCheck:
             cause = ("the machine's doing: a resume trains it again" if run.failure == MACHINE else
                      "its own training: it stays failed (--retry-failed trains it again)")
             result.notes.append(f"{path} failed: {run.error or 'no reason recorded'} ({cause})")
-    _check_tuner_state(directory, meta, runs, result)
+    _check_tuner_state(directory, manifest, runs, result)
     return result
 
 
-def _check_tuner_state(directory: RunDirectory, meta: dict, runs: list, result: RunCheck) -> None:
+def _check_tuner_state(directory: RunDirectory, manifest: Manifest, runs: list, result: RunCheck) -> None:
     """Each round's Keras Tuner project (tuner/, tuner/round_<n>/) against the records of its seeds."""
     on_disk = {(int(r.trial_id), r.seed, r.fold) for r in runs if r.trial_id.isdigit()
                and r.status in ("completed", "failed")}
-    folds = meta.get("folds")
-    fold_ids = list(range(int(folds.get("k")))) if isinstance(folds, dict) and folds.get("k") else [None]
-    rounds = meta.get("rounds") or [{"round": 1, "first_seed": 0, "seeds": meta.get("seeds")
-                                     if isinstance(meta.get("seeds"), int) else 1}]
+    fold_ids = list(range(manifest.folds.k)) if manifest.folds else [None]
     known: set[int] = set()
-    left_out = [c for c in meta.get("left_out") or [] if isinstance(c, dict)]  # never trained (search.sweep.feasible)
-    for rnd in rounds:
-        number = int(rnd.get("round", 1))
+    left_out = manifest.left_out  # never trained (search.sweep.feasible)
+    for rnd in manifest.planned_rounds():
+        number = rnd.number
         project = directory.tuner_dir if number == 1 else directory.tuner_dir / f"round_{number}"
-        targeted = rnd.get("trials")
         for state in sorted(project.glob("trial_*/trial.json")):
             try:
                 trial = json.loads(state.read_text(encoding="utf-8"))
@@ -97,8 +94,7 @@ def _check_tuner_state(directory: RunDirectory, meta: dict, runs: list, result: 
             values = ((trial.get("hyperparameters") or {}).get("values") or {})
             if status not in ENDED or any(all(values.get(k) == v for k, v in c.items()) for c in left_out):
                 continue
-            trains = targeted is None or f"{trial_id:04d}" in targeted
-            seeds = range(int(rnd.get("seeds") or 1) if trains else int(rnd.get("first_seed") or 0))
+            seeds = range(rnd.seeds if rnd.trains(f"{trial_id:04d}") else rnd.first_seed)
             missing = [(s, f) for s in seeds for f in fold_ids if (trial_id, s, f) not in on_disk]
             if missing:
                 s, f = missing[0]

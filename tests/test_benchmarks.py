@@ -94,7 +94,7 @@ def test_missing_data_folder_skips_with_a_reason(tmp_path, capsys):
 
 
 def test_pruning_replays_a_finished_sweep(tmp_path, capsys):
-    from reports.synthetic import write_synthetic_run
+    from rundir.synthetic import write_synthetic_run
 
     run = write_synthetic_run(tmp_path / "run", n_trials=6, seeds=2, epochs=5)
     lines = run_benchmark(capsys, "pruning", "--runs", str(run), "--after-epochs", "1,9")

@@ -132,6 +132,7 @@ def test_an_effect_at_half_the_margin_reads_supported_but_smaller_than_the_margi
     "no meaningful difference" at one settled look and "supported" at another."""
     from benchmarks.calibration import MARGIN, World, draw_sweep, part_outcomes, run_auto
     from claims.verdicts import trials_feeding_undecided
+    from rundir.manifest import Manifest
     from search.sweep.seeds import Seeds
 
     rng = np.random.default_rng(44)
@@ -152,9 +153,10 @@ def test_an_effect_at_half_the_margin_reads_supported_but_smaller_than_the_margi
                 if o[4].settled:
                     assert seen.setdefault(i, o[4].headline) == o[4].headline, (n, i, seen[i], o[4].headline)
         open_claims, _ = trials_feeding_undecided([r for r in records if r.seed < seeds],
-                                                  {"claims": ["pooling-texture", "mixed-pooling", "depth-overfit"],
-                                                   "seed_looks": list(looks), "rounds": [],
-                                                   "data": {"n_val": 2000, "n_train": 8000}})
+                                                  Manifest.from_json({
+                                                      "claims": ["pooling-texture", "mixed-pooling", "depth-overfit"],
+                                                      "seed_looks": list(looks), "rounds": [],
+                                                      "data": {"n_val": 2000, "n_train": 8000}}))
         assert seeds == looks[-1] or not open_claims
     assert wanted / sweeps >= 0.9, (wanted, seeds_used)
 

@@ -19,9 +19,11 @@ from claims.verdicts import (
 )
 from search import Digits, SneakersCNN, Sweep, TrainTestFolders
 from rundir.errors import SweepError
+from rundir.manifest import DataInfo, Manifest, ModelInfo
 from rundir.records import RunRecord
 
-BIG = {"data": {"n_val": 10_000, "n_train": 50_000, "class_counts": {"a": {"val": 5000}, "b": {"val": 5000}}}}
+BIG_JSON = {"data": {"n_val": 10_000, "n_train": 50_000, "class_counts": {"a": {"val": 5000}, "b": {"val": 5000}}}}
+BIG = Manifest.from_json(BIG_JSON)
 
 
 def _run(trial: str, seed: int, score: float, *, final: float | None = None, **hps) -> RunRecord:
@@ -31,7 +33,7 @@ def _run(trial: str, seed: int, score: float, *, final: float | None = None, **h
 
 
 def _judge(claim: str, runs: list[RunRecord], meta: dict | None = None) -> ClaimRow:
-    return evaluate_claim(BY_ID[claim], runs, {**BIG, **(meta or {})})
+    return evaluate_claim(BY_ID[claim], runs, Manifest.from_json({**BIG_JSON, **(meta or {})}))
 
 
 # -- the catalogue ------------------------------------------------------------
@@ -270,7 +272,7 @@ def test_extremes_compare_the_largest_and_smallest_value_only():
 
 def test_only_requested_claims_are_judged_and_pruned_runs_never_count():
     runs = _pooling_sweep(seeds=5, effect=0.05)
-    rows = {r.claim: r for r in evaluate(runs, {**BIG, "claims": ["pooling-texture"]})}
+    rows = {r.claim: r for r in evaluate(runs, Manifest.from_json({**BIG_JSON, "claims": ["pooling-texture"]}))}
     assert rows["pooling-texture"].adjusted_verdict == SUPPORTED
     assert rows["mixed-pooling"].verdict == NOT_REQUESTED == rows["batch-size"].adjusted_verdict
     for r in runs:
@@ -284,17 +286,17 @@ def test_seeds_beyond_the_plans_last_look_stay_out():
     """A folder run earlier with 8 seeds, judged under a plan of 5: seeds 5-7
     would reach only the settings that got them, so they do not count."""
     runs = _pooling_sweep(seeds=8, effect=0.05)
-    whole = evaluate(runs, {**BIG, "claims": ["pooling-texture"], "seeds": 8})[0]
-    planned = evaluate(runs, {**BIG, "claims": ["pooling-texture"], "seeds": 5})[0]
+    whole = evaluate(runs, Manifest.from_json({**BIG_JSON, "claims": ["pooling-texture"], "seeds": 8}))[0]
+    planned = evaluate(runs, Manifest.from_json({**BIG_JSON, "claims": ["pooling-texture"], "seeds": 5}))[0]
     assert (whole.seeds, planned.seeds) == (8, 5)
     assert (whole.runs, planned.runs) == (8 * 8, 5 * 8)
 
 
 def test_undecided_lists_only_claims_more_seeds_could_decide():
-    rows = evaluate(_pooling_sweep(seeds=3, effect=0.0, seed_sd=0.0, rng_seed=2)[:0], {**BIG, "claims": ["batch-size"]})
+    rows = evaluate(_pooling_sweep(seeds=3, effect=0.0, seed_sd=0.0, rng_seed=2)[:0], Manifest.from_json({**BIG_JSON, "claims": ["batch-size"]}))
     assert undecided(rows) == []  # not tested: more seeds do not help
     noisy = _pooling_sweep(seeds=3, effect=0.01, configs=1)
-    rows = evaluate(noisy, {**BIG, "claims": ["pooling-texture"]})
+    rows = evaluate(noisy, Manifest.from_json({**BIG_JSON, "claims": ["pooling-texture"]}))
     assert rows[0].adjusted_verdict == INCONCLUSIVE and undecided(rows) == ["pooling-texture"]
 
 
@@ -376,7 +378,7 @@ def test_lr_resets_is_decided_from_the_logged_rate():
         history = [{"epoch": i + 1, "lr_epoch_start": s} for i, s in enumerate(starts)]
         return RunRecord("0", seed, "completed", hps, history=history)
 
-    meta = {"data": {"n_train": 100}}  # 10 steps per epoch, decay every 2 steps
+    meta = Manifest.from_json({"data": {"n_train": 100}})  # 10 steps per epoch, decay every 2 steps
     keras_like = [run(s, [1e-3, 1e-3 * 0.9**5, 1e-3 * 0.9**10]) for s in range(5)]
     row = evaluate_claim(BY_ID["lr-resets-each-epoch"], keras_like, meta)
     assert row.adjusted_verdict == CONTRADICTED and row.effect == pytest.approx(0.9**10 - 1)
@@ -395,13 +397,13 @@ def test_hollywood_baseline_uses_only_article_default_runs_of_its_model():
     runs = [_run(str(s), s, 0.36 + 0.002 * s, pooling_1="avg", dropout=0.5, epochs=100) for s in range(5)]
     runs += [_run("9", s, 0.90, pooling_1="max", dropout=0.5, epochs=100) for s in range(5)]  # not the article's
     runs += [_run("8", s, 0.10, pooling_1="avg", dropout=0.5, epochs=15) for s in range(5)]  # too few epochs
-    meta = {"model": {"name": "HollywoodCNN"}, "article_defaults": defaults,
-            "data": {"image_size": 224, "n_val": 180}}
+    meta = Manifest.from_json({"model": {"name": "HollywoodCNN"}, "article_defaults": defaults,
+                               "data": {"image_size": 224, "n_val": 180}})
     row = evaluate_claim(BY_ID["hollywood-baseline"], runs, meta)
     assert row.seeds == 5 and row.adjusted_verdict == SUPPORTED
-    other = evaluate_claim(BY_ID["hollywood-baseline"], runs, {**meta, "model": {"name": "SneakersCNN"}})
+    other = evaluate_claim(BY_ID["hollywood-baseline"], runs, meta.with_changes(model=ModelInfo("SneakersCNN")))
     assert other.verdict == NOT_TESTED
-    small = evaluate_claim(BY_ID["hollywood-baseline"], runs, {**meta, "data": {"image_size": 64}})
+    small = evaluate_claim(BY_ID["hollywood-baseline"], runs, meta.with_changes(data=DataInfo(image_size=64)))
     assert small.verdict == NOT_TESTED and "224 px" in small.note
 
 
@@ -412,7 +414,7 @@ def test_every_run_at_100_percent_is_not_measurable_never_no_difference():
     for seed in range(5):
         runs.append(_run("a", seed, 1.0, pooling_1="avg"))
         runs.append(_run("m", seed, 1.0, pooling_1="max"))
-    meta = {"data": {"n_val": 1000, "class_counts": {"a": {"val": 500}, "b": {"val": 500}}}}
+    meta = Manifest.from_json({"data": {"n_val": 1000, "class_counts": {"a": {"val": 500}, "b": {"val": 500}}}})
     row = evaluate_claim(BY_ID["pooling-texture"], runs, meta)
     assert row.verdict == NOT_MEASURABLE == row.adjusted_verdict
     assert "10 of 10 runs got every validation image right" in row.note
@@ -421,14 +423,14 @@ def test_every_run_at_100_percent_is_not_measurable_never_no_difference():
 
 def test_without_the_validation_size_only_exact_100_percent_is_the_ceiling():
     runs = _pooling_sweep(seeds=5, effect=0.05)  # scores around 0.7-0.8
-    assert evaluate_claim(BY_ID["pooling-texture"], runs, {}).adjusted_verdict == SUPPORTED
+    assert evaluate_claim(BY_ID["pooling-texture"], runs, Manifest()).adjusted_verdict == SUPPORTED
     top = [_run(t, s, 1.0, pooling_1=p) for s in range(5) for t, p in (("a", "avg"), ("m", "max"))]
-    assert evaluate_claim(BY_ID["pooling-texture"], top, {}).adjusted_verdict == NOT_MEASURABLE
+    assert evaluate_claim(BY_ID["pooling-texture"], top, Manifest()).adjusted_verdict == NOT_MEASURABLE
 
 
 def test_a_margin_under_two_validation_images_is_not_measurable():
     runs = _pooling_sweep(seeds=5, effect=0.05)
-    meta = {"data": {"n_val": 76, "class_counts": {"a": {"val": 38}, "b": {"val": 38}}}}
+    meta = Manifest.from_json({"data": {"n_val": 76, "class_counts": {"a": {"val": 38}, "b": {"val": 38}}}})
     row = evaluate_claim(BY_ID["pooling-texture"], runs, meta)
     assert row.adjusted_verdict == NOT_MEASURABLE and "one image is 1.3 points" in row.note
 
@@ -454,8 +456,8 @@ def test_holm_can_leave_a_part_open_that_its_own_interval_decides():
                              dropout=0.1 * c))
             runs.append(_run(f"x{c}", seed, 0.7 + 0.03 + rng.normal(0, 0.02), pooling_1="avg", pooling_2="max",
                              dropout=0.1 * c))
-    alone = evaluate(runs, {**BIG, "claims": ["pooling-texture"]})[0]
-    together = {r.claim: r for r in evaluate(runs, {**BIG, "claims": ["pooling-texture", "mixed-pooling"]})}
+    alone = evaluate(runs, Manifest.from_json({**BIG_JSON, "claims": ["pooling-texture"]}))[0]
+    together = {r.claim: r for r in evaluate(runs, Manifest.from_json({**BIG_JSON, "claims": ["pooling-texture", "mixed-pooling"]}))}
     # Same interval either way; the adjusted verdict accounts for the second claim judged.
     assert together["pooling-texture"].ci_low == alone.ci_low
     assert all(r.verdict == r.adjusted_verdict or r.adjusted_verdict == INCONCLUSIVE for r in together.values())
@@ -477,23 +479,23 @@ def test_the_note_gives_the_deciding_p_value_and_holm_level_and_flags_a_narrow_d
 
 def test_seeds_needed_is_the_first_look_that_decided():
     runs = _pooling_sweep(seeds=8, effect=0.2, seed_sd=0.0, configs=2)
-    row = evaluate(runs, {**BIG, "claims": ["pooling-texture"], "seed_looks": [3, 5, 8]})[0]
+    row = evaluate(runs, Manifest.from_json({**BIG_JSON, "claims": ["pooling-texture"], "seed_looks": [3, 5, 8]}))[0]
     assert row.adjusted_verdict == SUPPORTED and row.seeds_needed == 3 and row.seeds == 8
     noisy = _pooling_sweep(seeds=8, effect=0.03, seed_sd=0.0, configs=1, rng_seed=4)
     for r in noisy:
         if r.hyperparameters["pooling_1"] == "max":
             r.best_val_accuracy = r.score = r.score + np.random.default_rng(r.seed).normal(0, 0.01)
-    row = evaluate(noisy, {**BIG, "claims": ["pooling-texture"], "seed_looks": [3, 5, 8]})[0]
+    row = evaluate(noisy, Manifest.from_json({**BIG_JSON, "claims": ["pooling-texture"], "seed_looks": [3, 5, 8]}))[0]
     assert row.seeds_needed in (None, 5, 8)
     # Before the first planned look, nothing is decided yet.
-    early = evaluate([r for r in runs if r.seed < 2], {**BIG, "claims": ["pooling-texture"], "seed_looks": [3, 5]})[0]
+    early = evaluate([r for r in runs if r.seed < 2], Manifest.from_json({**BIG_JSON, "claims": ["pooling-texture"], "seed_looks": [3, 5]}))[0]
     assert early.adjusted_verdict == INCONCLUSIVE and "not reached yet" in early.note
 
 
 # -- claims.csv ----------------------------------------------------------------
 
 def test_claims_csv_round_trip_with_the_new_columns_and_old_files_still_read(tmp_path):
-    rows = evaluate(_pooling_sweep(seeds=5, effect=0.05), {**BIG, "claims": ["pooling-texture"]})
+    rows = evaluate(_pooling_sweep(seeds=5, effect=0.05), Manifest.from_json({**BIG_JSON, "claims": ["pooling-texture"]}))
     path = write_claims_csv(tmp_path, rows)
     header = path.read_text().splitlines()[0].split(",")
     assert header == COLUMNS

@@ -16,6 +16,7 @@ import pandas as pd
 from claims.stats import NOT_REQUESTED, NOT_TESTED
 from claims.verdicts import evaluate, write_claims_csv
 from conftest import make_image_folder, write_sweep
+from rundir.manifest import read_manifest
 from rundir.records import RunDirectory
 from search.run import main
 
@@ -44,9 +45,9 @@ def _sweep(tmp_path, name: str, claims: tuple[str, ...], size: int, space: dict)
     out = tmp_path / name
     assert main([str(path), "--out", str(out), "--no-report", "--quiet"]) == 0
     directory = RunDirectory(out)
-    records, meta = directory.read_runs(), directory.read_json("sweep.json")
-    assert list(meta["claims"]) == list(claims)
-    write_claims_csv(out, evaluate(records, meta))
+    records, manifest = directory.read_runs(), read_manifest(out)
+    assert manifest.claims == tuple(claims)
+    write_claims_csv(out, evaluate(records, manifest))
     return pd.read_csv(out / "claims.csv").set_index("claim"), records
 
 

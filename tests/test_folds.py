@@ -27,6 +27,7 @@ from conftest import make_hard_folder, make_image_folder, write_sweep
 from reports.header import header_info
 from reports.runs import load_runs
 from rundir.errors import SweepError
+from rundir.manifest import read_manifest
 from rundir.records import RunDirectory, RunRecord
 from search import DigitsCNN, ImageFolder, Sweep
 from search.data.folds import plan_folds
@@ -170,7 +171,7 @@ def _sweep(root: Path, out: Path, folds: int | None, quiet: bool = True) -> tupl
     assert main([str(path), "--out", str(out), "--no-report"] + (["--quiet"] if quiet else [])) == 0
     directory = RunDirectory(out)
     records, meta = directory.read_runs(), directory.read_json("sweep.json")
-    write_claims_csv(out, evaluate(records, meta))
+    write_claims_csv(out, evaluate(records, read_manifest(out)))
     return pd.read_csv(out / "claims.csv").set_index("claim").loc["batch-size"], records, meta
 
 

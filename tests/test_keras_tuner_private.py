@@ -50,7 +50,7 @@ def test_the_grid_resume_cites_the_upstream_issue():
 
 def test_a_failed_write_inside_a_sweep_is_keras_tuners_public_fatal_error(tmp_path):
     import search.sweep.oracles  # noqa: F401  (registers Keras Tuner's FatalError)
-    from rundir.records import RecordWriteError, atomic_write_text
+    from rundir.files import RecordWriteError, atomic_write_text
 
     blocker = tmp_path / "file"
     blocker.write_text("")

@@ -123,6 +123,7 @@ def test_not_a_model_at_all_is_refused_when_the_sweep_is_made(folder):
 
 def test_claims_on_article_knobs_are_not_tested_and_batch_size_is_scheduled(tmp_path, folder):
     from claims.verdicts import evaluate
+    from rundir.manifest import read_manifest
 
     prepared = prepare(own_sweep(folder, build_model, claims=("pooling-texture", "batch-size"), seeds=1, epochs=1,
                                  space={"units": 4, "batch_size": 4}))
@@ -130,8 +131,7 @@ def test_claims_on_article_knobs_are_not_tested_and_batch_size_is_scheduled(tmp_
     assert "pooling_1" not in prepared.sweep.space  # the model has no such knob: nothing added
     result = train_sweep(prepared, tmp_path / "run", quiet=True)
     assert len(result.records) == 3
-    meta = json.loads((tmp_path / "run" / "sweep.json").read_text())
-    rows = {row.claim: row for row in evaluate(result.records, meta)}
+    rows = {row.claim: row for row in evaluate(result.records, read_manifest(tmp_path / "run"))}
     assert rows["pooling-texture"].verdict == "not tested"
     assert rows["pooling-texture"].note == "needs every pooling layer avg and max"
     assert rows["batch-size"].verdict != "not tested"  # it had both sides: judged (with 1 seed, inconclusive)

@@ -6,7 +6,8 @@ import stat
 
 import keras_tuner
 
-from rundir.records import RunDirectory, RunRecord, atomic_write_text
+from rundir.files import atomic_write_text
+from rundir.records import RunDirectory, RunRecord
 from search.sweep.tuner import _same_config
 
 

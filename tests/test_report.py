@@ -1,14 +1,13 @@
 """The HTML report: info records computed from generated run directories, and the page built from them.
 
 No training: every run directory is written with RunDirectory/RunRecord
-(reports.synthetic), so these tests take seconds. Statistics are checked on
+(rundir.synthetic), so these tests take seconds. Statistics are checked on
 the info records, escaping and completeness on the HTML text.
 """
 
 from __future__ import annotations
 
 import csv
-import json
 import math
 import re
 import subprocess
@@ -30,7 +29,8 @@ from claims.verdicts import evaluate, read_claims_csv
 from reports.pooling import paired_difference, pooling_info
 from reports.runs import best_run, load_runs, trial_scores
 from reports.samples import sample_grid_info
-from reports.synthetic import make_record, predictions, sweep_meta, write_synthetic_run
+from rundir.manifest import Round, SeedPlan, read_manifest, write_manifest
+from rundir.synthetic import make_record, predictions, synthetic_manifest, write_synthetic_run
 from reports.table import trials_table_info
 from rundir.errors import SweepError
 from rundir.records import RunDirectory
@@ -38,14 +38,14 @@ from rundir.records import RunDirectory
 
 def pooling_of(runs):
     """The pooling section as the report builds it: beside the claims' verdicts, judged once."""
-    return pooling_info(runs, evaluate(runs.records, runs.meta))
+    return pooling_info(runs, evaluate(runs.records, runs.manifest))
 
 
 def request_claims(root: Path, *claims: str) -> Path:
     """The sweep asked for these claims, with the seeds its records hold (one look at all of them)."""
-    meta = json.loads((root / "sweep.json").read_text())
     seeds = max(r.seed for r in RunDirectory(root).read_runs()) + 1
-    RunDirectory(root).write_json("sweep.json", {**meta, "claims": list(claims), "seeds": seeds})
+    write_manifest(root, read_manifest(root).with_changes(claims=claims, seeds=SeedPlan.fixed(seeds),
+                                                          rounds=(Round(1, 0, seeds),)))
     return root
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -63,7 +63,7 @@ def write_pooling_dir(root: Path, diffs_by_seed: dict[tuple[float, int], float],
     directory = RunDirectory(root)
     directory.prepare()
     defaults = {"pooling_1": "max", "pooling_2": "max", "dropout": 0.25}
-    directory.write_json("sweep.json", sweep_meta("pool", tuned=list(knobs) + ["dropout"], defaults=defaults,
+    write_manifest(directory.root, synthetic_manifest("pool", tuned=list(knobs) + ["dropout"], defaults=defaults,
                                                   planned_trials=None, objective=objective, n_val=1000))
     trial = 0
     for (dropout, seed), diff in diffs_by_seed.items():
@@ -110,7 +110,7 @@ def test_unknown_planned_trials_say_unknown(tmp_path):
 def test_missing_hyperparameters_take_the_sweep_defaults(tmp_path):
     directory = RunDirectory(tmp_path / "d")
     directory.prepare()
-    directory.write_json("sweep.json", sweep_meta(tuned=["pooling_1"], defaults={"pooling_1": "max", "dropout": 0.25}))
+    write_manifest(directory.root, synthetic_manifest(tuned=["pooling_1"], defaults={"pooling_1": "max", "dropout": 0.25}))
     directory.write_run(make_record("0000", 0, {"pooling_1": "max"}, 0.9))  # first trial: dropout not recorded
     directory.write_run(make_record("0001", 0, {"pooling_1": "avg", "dropout": 0.25}, 0.8))
     runs = load_runs(directory.root)
@@ -121,7 +121,7 @@ def test_missing_hyperparameters_take_the_sweep_defaults(tmp_path):
 def test_empty_run_directory_still_renders(tmp_path):
     directory = RunDirectory(tmp_path / "fresh")
     directory.prepare()
-    directory.write_json("sweep.json", sweep_meta(status="running", tuned=["pooling_1"]))
+    write_manifest(directory.root, synthetic_manifest(status="running", tuned=["pooling_1"]))
     html = write_report(directory.root).read_text(encoding="utf-8")
     assert "No run has been recorded yet." in html and "No run has completed yet." in html
 
@@ -201,7 +201,7 @@ def test_paired_pooling_difference_and_ci_match_scipy(tmp_path):
 def test_pairs_need_the_same_seed_and_other_settings(tmp_path):
     directory = RunDirectory(tmp_path / "unpaired")
     directory.prepare()
-    directory.write_json("sweep.json", sweep_meta(tuned=["pooling_1", "dropout"]))
+    write_manifest(directory.root, synthetic_manifest(tuned=["pooling_1", "dropout"]))
     directory.write_run(make_record("0000", 0, {"pooling_1": "max", "dropout": 0.25}, 0.9))
     directory.write_run(make_record("0001", 1, {"pooling_1": "avg", "dropout": 0.25}, 0.8))  # other seed
     directory.write_run(make_record("0002", 0, {"pooling_1": "avg", "dropout": 0.5}, 0.8))  # other dropout
@@ -214,7 +214,7 @@ def test_the_pooling_section_quotes_the_claims_verdict_and_decides_nothing_itsel
     """One decision per contrast on the page: the claims', with the claims' numbers."""
     diffs = {(d, s): 0.05 + 0.002 * s for d in (0.25, 0.5) for s in range(4)}
     runs = load_runs(request_claims(write_pooling_dir(tmp_path / "judged", diffs, whole_network=True), "pooling-texture", "depth-overfit"))
-    rows = {r.claim: r for r in evaluate(runs.records, runs.meta)}
+    rows = {r.claim: r for r in evaluate(runs.records, runs.manifest)}
     info = pooling_info(runs, list(rows.values()))
     claimed = {c.claim: c for c in info.claimed}
     texture = claimed["pooling-texture"]
@@ -279,7 +279,7 @@ def test_pooling_patterns_all_max_all_avg_mixed(tmp_path):
 def test_no_pooling_varied_omits_the_section_with_a_note(tmp_path):
     directory = RunDirectory(tmp_path / "nopool")
     directory.prepare()
-    directory.write_json("sweep.json", sweep_meta(tuned=["dropout"]))
+    write_manifest(directory.root, synthetic_manifest(tuned=["dropout"]))
     for i, dropout in enumerate((0.1, 0.2, 0.3)):
         directory.write_run(make_record(f"{i:04d}", 0, {"pooling_1": "max", "dropout": dropout}, 0.8 + i / 100))
     runs = load_runs(directory.root)
@@ -335,7 +335,7 @@ def test_curves_are_the_best_trials_only(tmp_path):
 def test_confusion_matrix_counts_predictions(tmp_path):
     directory = RunDirectory(tmp_path / "cm")
     directory.prepare()
-    directory.write_json("sweep.json", sweep_meta(classes=["a", "b", "c"], tuned=["pooling_1"]))
+    write_manifest(directory.root, synthetic_manifest(classes=["a", "b", "c"], tuned=["pooling_1"]))
     rows = [{"index": i, "path": "", "true": t, "predicted": p}
             for i, (t, p) in enumerate([(0, 0), (0, 1), (1, 1), (2, 2), (2, 0), (2, 2)])]
     directory.write_run(make_record("0000", 0, {"pooling_1": "max"}, 0.9), rows)
@@ -480,7 +480,7 @@ def test_predictions_helper_matches_accuracy():
 def test_a_pooling_knob_only_deeper_models_have_is_no_pooling_comparison(tmp_path):
     directory = RunDirectory(tmp_path / "depth")
     directory.prepare()
-    directory.write_json("sweep.json", sweep_meta(tuned=["pooling_1", "conv_blocks"], n_val=1000))
+    write_manifest(directory.root, synthetic_manifest(tuned=["pooling_1", "conv_blocks"], n_val=1000))
     trial = 0
     for seed in range(3):
         for pool in ("avg", "max"):
@@ -497,12 +497,9 @@ def test_rounds_of_seeds_count_the_latest_rounds_seeds(tmp_path):
     """With Seeds(min, max) sweep.json keeps a plan, not a count: the header expects
     planned trials x the seeds of the round now running, and says it is a plan."""
     root = write_synthetic_run(tmp_path / "rounds", n_trials=4, seeds=3, planned_trials=4, status="running")
-    path = root / "sweep.json"
-    meta = json.loads(path.read_text())
-    meta.update(seeds={"min": 3, "max": 10}, seed_stop="",
-                rounds=[{"round": 1, "first_seed": 0, "seeds": 3, "because": []},
-                        {"round": 2, "first_seed": 3, "seeds": 5, "because": ["pooling-texture"]}])
-    path.write_text(json.dumps(meta))
+    write_manifest(root, read_manifest(root).with_changes(
+        seeds=SeedPlan(3, 10, (3, 4, 5, 6, 8, 10), in_rounds=True), seed_stop="", rounds_finished=1,
+        rounds=(Round(1, 0, 3), Round(2, 3, 5, ("pooling-texture",)))))
     header = header_info(load_runs(root))
     assert header.n_expected == 4 * 5 and header.n_missing == 20 - 12
     assert "4 trials x 5 seeds (rounds of seeds, 3 to 10" in header.budget

@@ -18,7 +18,7 @@ import pytest
 from PIL import Image
 
 from reports.html import write_report
-from reports.synthetic import write_synthetic_run
+from rundir.synthetic import write_synthetic_run
 
 CHROMIUM = next((shutil.which(name) for name in ("chromium", "chromium-browser") if shutil.which(name)), None)
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (apt-get install -y chromium)")

@@ -26,11 +26,12 @@ from claims.verdicts import ClaimRow
 from conftest import ROOT, TINY, make_image_folder, write_sweep
 from search.sweep import keras_tuner_private as kt_private
 from search.sweep.distributed import RoundOracle
-from search.sweep.engine import prepare, sweep_metadata
+from search.sweep.engine import prepare, sweep_manifest
 from rundir.errors import SweepError
 from rundir.records import RunDirectory, RunRecord
 from search.sweep.rounds import (Round, RoundLog, current_round, first_round, next_round, requested_undecided,
-                           runs_of_look, stop_reason, undecided_after)
+                           runs_of_look, seed_plan, stop_reason, undecided_after)
+from rundir.manifest import Manifest, read_manifest
 from search.run import main
 from search.sweep.seeds import Seeds
 from search.sweep.spec import Sweep
@@ -104,10 +105,12 @@ def test_a_look_reads_only_its_own_seeds_and_the_log_is_written_for_workers():
     records = [RunRecord("0000", s, "completed", {}) for s in range(5)]
     assert [r.seed for r in runs_of_look(records, 3)] == [0, 1, 2]  # a killed round 2 left seeds 3, 4 behind
     log = RoundLog([Round(1, 0, 3), Round(2, 3, 5, ("batch-size",))], finished=1)
-    meta = log.to_meta()
-    assert meta["seeds_reached"] == 3 and [r["status"] for r in meta["rounds"]] == ["finished", "running"]
-    assert current_round(meta, Seeds()) == Round(2, 3, 5, ("batch-size",))  # what a worker trains
-    assert current_round({}, 4) == Round(1, 0, 4)
+    written = log.into(Manifest(seeds=seed_plan(Seeds()))).to_json()
+    assert written["seeds_reached"] == 3 and [r["status"] for r in written["rounds"]] == ["finished", "running"]
+    manifest = Manifest.from_json(written)  # what a worker reads back
+    assert manifest.rounds_finished == 1 and manifest.seeds_reached == 3
+    assert current_round(manifest, Seeds()) == Round(2, 3, 5, ("batch-size",))  # what a worker trains
+    assert current_round(Manifest(), 4) == Round(1, 0, 4)
 
 
 def test_round_oracle_makes_workers_wait_between_rounds_and_stop_after_the_last(tmp_path):
@@ -175,7 +178,7 @@ def test_the_seed_plan_is_in_sweep_json_for_fixed_seeds_too(tmp_path, capsys):
         in capsys.readouterr().out
     from search.sweep.spec import load_sweep_file
 
-    meta = sweep_metadata(prepare(load_sweep_file(sweep)), str(sweep), "now", "running")
+    meta = sweep_manifest(prepare(load_sweep_file(sweep)), str(sweep), "now", "running").to_json()
     assert meta["seeds"] == 2 and meta["seed_looks"] == [2] and meta["claims"] == []
     assert meta["rounds"] == [{"round": 1, "first_seed": 0, "seeds": 2, "because": [], "status": "running"}]
     assert meta["fingerprint"]["seeds"] == 2
@@ -230,7 +233,7 @@ def _check_rounds_on_disk(out: Path) -> list[RunRecord]:
     ]
     assert meta["seeds_reached"] == 3 and meta["status"] == "finished"
     # After the last look the claim may be decided or not; the reason must say which, as the records do.
-    undecided = undecided_after(Round(2, 2, 3), runs, meta)
+    undecided = undecided_after(Round(2, 2, 3), runs, read_manifest(out))
     assert meta["seed_stop"] == stop_reason(Seeds(2, 3), Round(2, 2, 3), undecided, ["learning-rate"])
     assert meta["seed_stop"] in ("after 3 seeds no requested claim is left that more seeds could decide "
                                  "(each is decided, not measurable on this data, or not tested)",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import json
 from pathlib import Path
 
 import pytest
@@ -15,8 +14,10 @@ from claims.catalogue import BY_ID
 from claims.stats import CONTRADICTED, NOT_MEASURABLE, NOT_REQUESTED, SUPPORTED
 from reports.__main__ import main
 from reports.scorecard import scorecard_info
-from reports.synthetic import make_record, sweep_meta
-from rundir.records import RunDirectory, to_csv
+from rundir.manifest import read_manifest, write_manifest
+from rundir.synthetic import make_record, synthetic_manifest
+from rundir.files import to_csv
+from rundir.records import RunDirectory
 
 
 def write_pooling_study(root: Path, effect: float, claims: tuple[str, ...] = ("pooling-texture",),
@@ -24,9 +25,9 @@ def write_pooling_study(root: Path, effect: float, claims: tuple[str, ...] = ("p
     """All-max and all-avg runs per seed whose difference is `effect` plus a little seed noise."""
     directory = RunDirectory(root)
     directory.prepare()
-    meta = sweep_meta(root.name, tuned=["pooling_1", "pooling_2"], planned_trials=2, seeds=seeds, n_val=1000,
-                      defaults={"pooling_1": "max", "pooling_2": "max"})
-    directory.write_json("sweep.json", {**meta, "claims": list(claims)})
+    write_manifest(root, synthetic_manifest(root.name, tuned=["pooling_1", "pooling_2"], planned_trials=2, seeds=seeds,
+                                            n_val=1000, defaults={"pooling_1": "max", "pooling_2": "max"},
+                                            claims=claims))
     for seed in range(seeds):
         base = 0.7 + 0.01 * seed
         for trial, pooling in enumerate(("max", "avg")):
@@ -115,8 +116,7 @@ def test_studies_are_labelled_by_sweep_name_and_told_apart(tmp_path):
     a = write_pooling_study(tmp_path / "one" / "run", +0.06)
     b = write_pooling_study(tmp_path / "two" / "run", +0.05)
     for root, name in ((a, "eyes_claims"), (b, "eyes_claims")):
-        meta = json.loads((root / "sweep.json").read_text())
-        (root / "sweep.json").write_text(json.dumps({**meta, "name": name}))
+        write_manifest(root, read_manifest(root).with_changes(name=name))
     labels = [s.label for s in scorecard_info([a, b]).studies]
     assert len(set(labels)) == 2 and all(label.startswith("eyes_claims") for label in labels)
 

@@ -14,14 +14,14 @@ import numpy as np
 import pytest
 
 from claims.verdicts import evaluate, targeted_limit, trials_feeding_undecided
+from rundir.manifest import DataInfo, FoldInfo, Manifest, SeedPlan
 from rundir.records import RunRecord
 from search.sweep.rounds import Round, next_round, open_after
 from search.sweep.seeds import Seeds
 
 GRID = {"0000": ("avg", "avg"), "0001": ("avg", "max"), "0002": ("max", "avg"), "0003": ("max", "max")}
-META = {"claims": ["pooling-texture", "mixed-pooling"], "seeds": {"min": 3, "max": 20},
-        "seed_looks": list(Seeds(3, 20).looks()),
-        "data": {"n_val": 2000, "class_counts": {"a": {"val": 1000}, "b": {"val": 1000}}}}
+META = Manifest(claims=("pooling-texture", "mixed-pooling"), seeds=SeedPlan(3, 20, Seeds(3, 20).looks(), in_rounds=True),
+                data=DataInfo(n_val=2000, class_counts={"a": {"val": 1000}, "b": {"val": 1000}}))
 
 
 def _records(seeds: range, max_gain: float, mixed_gain: float, rng, trials=tuple(GRID)) -> list[RunRecord]:
@@ -56,9 +56,7 @@ def test_the_next_round_trains_only_what_an_open_part_reads():
 
 def test_a_part_keeps_the_seeds_before_a_round_that_left_one_of_its_configurations_out():
     rng = np.random.default_rng(2)
-    rounds = [{"round": 1, "first_seed": 0, "seeds": 3},
-              {"round": 2, "first_seed": 3, "seeds": 4, "trials": ["0000", "0001"]}]
-    meta = {**META, "rounds": rounds}
+    meta = META.with_changes(rounds=(Round(1, 0, 3), Round(2, 3, 4, trials=("0000", "0001"))), rounds_finished=2)
     records = _records(range(3), 0.10, 0.0, rng) + _records(range(3, 4), 0.10, 0.0, rng, trials=("0000", "0001"))
     assert targeted_limit(frozenset({"0000", "0003"}), meta) == 3  # pooling-texture: all-max was left out
     assert targeted_limit(frozenset({"0000", "0001"}), meta) is None  # mixed-pooling: trained on
@@ -70,13 +68,14 @@ def test_a_part_keeps_the_seeds_before_a_round_that_left_one_of_its_configuratio
 
 
 @pytest.mark.parametrize("trials, expected", [(None, 4 * 3 + 4 * 1), (["0000", "0001"], 4 * 3 + 2 * 1)])
-def test_the_report_expects_the_runs_the_rounds_asked_for(trials, expected):
-    from reports.header import _expected
-
+def test_the_manifest_expects_the_runs_the_rounds_asked_for(trials, expected):
+    """One count for the report's header, the progress lines and --check-run: a targeted round asks only its own."""
     rounds = [{"round": 1, "first_seed": 0, "seeds": 3}, {"round": 2, "first_seed": 3, "seeds": 4}]
     if trials is not None:
         rounds[1]["trials"] = trials
-    assert _expected({"seeds": {"min": 3, "max": 20}, "rounds": rounds}, 4, 4) == expected
+    manifest = Manifest.from_json({"seeds": {"min": 3, "max": 20}, "rounds": rounds, "planned_trials": 4})
+    assert manifest.expected_runs() == expected
+    assert manifest.with_changes(folds=FoldInfo(k=3, images=90)).expected_runs() == 3 * expected
 
 
 TARGETED_SWEEP = """

@@ -13,10 +13,11 @@ from claims.stats import CONTRADICTED, INCONCLUSIVE, SUPPORTED
 from claims.tuned import best, cross_fit
 from claims.verdicts import evaluate, evaluate_claim, read_claims_csv, write_claims_csv
 from reports.html import write_report
-from reports.synthetic import sweep_meta
+from rundir.manifest import DataInfo, Manifest, SeedPlan, write_manifest
+from rundir.synthetic import synthetic_manifest
 from rundir.records import RunDirectory, RunRecord
 
-BIG = {"data": {"n_val": 10_000, "n_train": 50_000, "class_counts": {"a": {"val": 5000}, "b": {"val": 5000}}}}
+BIG = Manifest(data=DataInfo(n_val=10_000, n_train=50_000, class_counts={"a": {"val": 5000}, "b": {"val": 5000}}))
 RATES = (1e-4, 1e-3, 1e-2)
 
 
@@ -68,7 +69,7 @@ def test_ties_choose_the_first_configuration_in_sorted_order():
 
 
 def test_claims_csv_keeps_the_tuned_answer(tmp_path):
-    rows = evaluate(_sweep(6), {**BIG, "claims": ["pooling-texture"]})
+    rows = evaluate(_sweep(6), BIG.with_changes(claims=("pooling-texture",)))
     read = {r.claim: r for r in read_claims_csv(write_claims_csv(tmp_path, rows))}
     row = read["pooling-texture"]
     original = next(r for r in rows if r.claim == "pooling-texture")
@@ -82,7 +83,7 @@ def test_the_tuned_family_leaves_the_averaged_verdicts_alone(monkeypatch):
     """The tuned parts are a Holm family of their own: the averaged verdicts are those of a sweep judged
     without any tuned comparison."""
     records = _sweep(5)
-    meta = {**BIG, "claims": ["pooling-texture", "mixed-pooling", "learning-rate"]}
+    meta = BIG.with_changes(claims=("pooling-texture", "mixed-pooling", "learning-rate"))
 
     def averaged(rows):
         return [(r.claim, r.verdict, r.adjusted_verdict, r.effect, r.ci_low, r.ci_high, r.seeds_to_decide)
@@ -98,7 +99,7 @@ def test_the_tuned_family_leaves_the_averaged_verdicts_alone(monkeypatch):
 
 def test_sequential_looks_judge_the_tuned_answer_at_every_look():
     """Seeds(3, 8)-like looks: the tuned answer is re-cross-fitted on the seeds of each look reached."""
-    meta = {**BIG, "claims": ["pooling-texture"], "seed_looks": [3, 5, 8]}
+    meta = BIG.with_changes(claims=("pooling-texture",), seeds=SeedPlan(3, 8, (3, 5, 8), in_rounds=True))
     row = next(r for r in evaluate(_sweep(8), meta) if r.claim == "pooling-texture")
     assert row.tuned_verdict == SUPPORTED and row.tuned_seeds == 8
     early = next(r for r in evaluate([r for r in _sweep(8) if r.seed < 3], meta) if r.claim == "pooling-texture")
@@ -109,10 +110,9 @@ def test_the_report_shows_both_answers_and_what_each_means(tmp_path):
     root = tmp_path / "run"
     directory = RunDirectory(root)
     directory.prepare()
-    meta = sweep_meta("tuned", tuned=["pooling_1", "pooling_2", "learning_rate"],
-                      defaults={"pooling_1": "max", "pooling_2": "max", "learning_rate": 1e-3},
-                      planned_trials=None, objective="val_accuracy", n_val=10_000)
-    directory.write_json("sweep.json", {**meta, "claims": ["pooling-texture"], "seeds": 8})
+    write_manifest(root, synthetic_manifest("tuned", tuned=["pooling_1", "pooling_2", "learning_rate"],
+                                            defaults={"pooling_1": "max", "pooling_2": "max", "learning_rate": 1e-3},
+                                            planned_trials=None, n_val=10_000, claims=["pooling-texture"], seeds=8))
     for record in _sweep(8):
         directory.write_run(record)
     html = write_report(root).read_text(encoding="utf-8")
@@ -131,9 +131,9 @@ def test_a_report_without_nuisance_knobs_says_nothing_of_a_second_answer(tmp_pat
     root = tmp_path / "run"
     directory = RunDirectory(root)
     directory.prepare()
-    meta = sweep_meta("flat", tuned=["pooling_1", "pooling_2"], defaults={"pooling_1": "max", "pooling_2": "max"},
-                      planned_trials=None, objective="val_accuracy", n_val=10_000)
-    directory.write_json("sweep.json", {**meta, "claims": ["pooling-texture"], "seeds": 6})
+    write_manifest(root, synthetic_manifest("flat", tuned=["pooling_1", "pooling_2"],
+                                            defaults={"pooling_1": "max", "pooling_2": "max"}, planned_trials=None,
+                                            n_val=10_000, claims=["pooling-texture"], seeds=6))
     for record in _sweep(6):
         if record.hyperparameters["learning_rate"] == 1e-3:
             directory.write_run(record)

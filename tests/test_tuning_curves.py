@@ -30,7 +30,7 @@ def test_each_side_of_a_requested_pooling_claim_gets_its_own_curve(tmp_path):
     diffs = {(dropout, seed): 0.03 for dropout in (0.1, 0.2, 0.3, 0.4) for seed in range(2)}
     root = request_claims(write_pooling_dir(tmp_path / "run", diffs, whole_network=True), "pooling-texture")
     runs = load_runs(root)
-    verdicts = evaluate(runs.records, runs.meta)
+    verdicts = evaluate(runs.records, runs.manifest)
     info = tuning_info(runs, verdicts)
     assert [c.label for c in info.curves] == ["every configuration", "all-max (pooling-texture)",
                                               "all-average pooling (pooling-texture)"]

@@ -33,7 +33,8 @@ from typing import Any
 
 import numpy as np
 
-from rundir.records import CHECK_FILE, atomic_write_text
+from rundir.files import atomic_write_text
+from rundir.records import CHECK_FILE
 from search.data.images import FileProperties
 from search.data.sources import ImageData
 

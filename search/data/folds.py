@@ -24,6 +24,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from rundir.errors import SweepError
+from rundir.manifest import FoldInfo
 from search.data.datacheck import NEAR_BITS, array_digests, exact_pairs, near_pairs, file_digests, perceptual_hashes
 from search.data.images import joined
 from search.data.sources import ImageData
@@ -80,9 +81,10 @@ class FoldPlan:
                 f"a fresh stratified partition per seed; {groups} duplicate group(s) of {images} images kept "
                 "within one fold")
 
-    def to_meta(self) -> dict:
+    def info(self) -> FoldInfo:
+        """What the manifest records of the plan."""
         groups, images = self.grouped
-        return {"k": self.k, "images": self.n, "duplicate_groups": groups, "images_in_groups": images}
+        return FoldInfo(self.k, self.n, groups, images)
 
 
 def plan_folds(data: ImageData, k: int) -> FoldPlan:

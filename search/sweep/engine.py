@@ -8,7 +8,6 @@ so mistakes surface in seconds as one-line errors, not an hour in.
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import difflib
 import json
 import sys
@@ -40,10 +39,13 @@ from search.models.articles import ArticleHyperModel
 from rundir.lock import RunLock
 from search.models.own import OwnHyperModel, check_fits_data, is_article_model, model_name
 from search.sweep.progress import Progress
-from rundir.records import RunDirectory, objective_mode, quarantine_damaged, set_aside_failed
-from search.sweep.rounds import (Round, RoundLog, current_round, describe_plan, first_round, next_round, plan_json,
-                           open_after, stop_reason)
-from search.sweep.seeds import Seeds, seed_looks
+from rundir.records import RunDirectory, quarantine_damaged, set_aside_failed
+from rundir.manifest import objective_mode
+from rundir.manifest import DataInfo, Manifest, ModelInfo, has_manifest, read_manifest, write_manifest
+from rundir.manifest import now as manifest_now
+from search.sweep.rounds import (Round, RoundLog, current_round, describe_plan, first_round, next_round, seed_plan,
+                                 open_after, stop_reason)
+from search.sweep.seeds import Seeds
 from search.sweep.space import build_ranges, default_model, describe_space, is_own, search_space
 from search.sweep.spec import Range, Sweep
 from search.sweep.oracles import make_oracle
@@ -301,16 +303,16 @@ def fingerprint(sweep: Sweep, searched: dict[str, str] | None = None) -> dict:
         "early_stopping": repr(sweep.early_stopping),
         "median_stopping": repr(sweep.median_stopping),
         "precision": sweep.precision,
-        "seeds": plan_json(sweep.seeds),  # the seed plan fixes the claims' looks: a resume must keep it
+        "seeds": seed_plan(sweep.seeds).to_json(),  # the seed plan fixes the claims' looks: a resume must keep it
         "resize": sweep.resize,  # crop/pad change every image; absent in older run directories, which still resume
         "folds": sweep.folds,  # another K is another partition of every seed
     }
 
 
 def _check_resumable(records: RunDirectory, sweep: Sweep, searched: dict[str, str] | None = None) -> None:
-    if not (records.root / "sweep.json").exists():
+    if not has_manifest(records.root):
         return
-    old = records.read_json("sweep.json").get("fingerprint", {})
+    old = read_manifest(records.root).fingerprint
     new = fingerprint(sweep, searched)
     changed = [k for k in FINGERPRINT_KEYS if k in old and old[k] != new.get(k)]
     if changed:
@@ -320,64 +322,61 @@ def _check_resumable(records: RunDirectory, sweep: Sweep, searched: dict[str, st
         )
 
 
-def sweep_metadata(prepared: Prepared, sweep_file: str, started: str, status: str,
-                   log: RoundLog | None = None, threads: int | None = None) -> dict:
+def sweep_manifest(prepared: Prepared, sweep_file: str, started: str, status: str,
+                   log: RoundLog | None = None, threads: int | None = None) -> Manifest:
+    """The sweep's sweep.json: what runs, on what, and its rounds so far."""
     s, d = prepared.sweep, prepared.data
     log = log or RoundLog([first_round(s.seeds)])
     folds = prepared.folds
-    return {
-        "name": s.name,
-        "description": s.description,
-        "sweep_file": sweep_file,
-        "status": status,
-        "started": started,
-        "updated": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
-        "data": {
-            "source": d.source,
-            "description": s.data.describe(),
-            "classes": d.class_names,
+    manifest = Manifest(
+        name=s.name,
+        description=s.description,
+        sweep_file=sweep_file,
+        status=status,
+        started=started,
+        updated=manifest_now(),
+        data=DataInfo(
+            source=d.source,
+            description=s.data.describe(),
+            classes=tuple(d.class_names),
             # With folds every image is validated once per configuration and
             # seed: the claims' resolution and chance rate are over all of them.
-            "class_counts": (folds.pool if folds else d).class_counts(),
-            "n_train": int(folds.n - folds.n // folds.k) if folds else int(len(d.y_train)),
-            "n_val": int(folds.n if folds else len(d.y_val)),
-            **({"split": {"n_train": int(len(d.y_train)), "n_val": int(len(d.y_val))}} if folds else {}),
-            "image_size": s.image_size,
-            "resize": s.resize,
-            "input_shape": list(d.input_shape),
-        },
-        "model": {
-            "name": model_name(getattr(prepared.hypermodel, "user", prepared.hypermodel)),
-            "article": prepared.hypermodel.article,
-            "params": prepared.params,
-        },
-        "space": describe_space(s, prepared.values),
-        "defaults": dict(prepared.values),
-        "article_defaults": dict(prepared.article_defaults),
-        "tuned": [k for k, v in s.space.items() if isinstance(v, Range) or (isinstance(v, (list, tuple)) and len(v) > 1)],
-        "tuner": s.tuner,
-        "objective": s.objective,
-        "objective_mode": objective_mode(s.objective),
-        "max_trials": s.max_trials,
-        "planned_trials": prepared.planned_trials,
-        "left_out": [item.values for item in prepared.left_out],
-        "seeds": plan_json(s.seeds),  # an int, or {"min", "max"} for rounds of seeds
-        "folds": folds.to_meta() if folds else None,  # K, images, duplicate groups kept within a fold
-        "seed_looks": list(seed_looks(s.seeds)),  # the seed counts at which claims may be judged
-        **log.to_meta(),  # rounds run (and why), seeds_reached, seed_stop
-        "epochs": prepared.epochs,
-        "early_stopping": asdict(s.early_stopping) if s.early_stopping else None,
-        "median_stopping": asdict(s.median_stopping) if s.median_stopping else None,
-        "precision": s.precision,
-        "claims": list(s.claims),
-        "claim_min_pairs": s.claim_min_pairs,
-        "backend": device.backend(),
-        "device": device.describe_device(),
-        "threads": threads,  # each run's CPU threads, fixed for the sweep (search.sweep.thread_plan)
-        "keras": keras.__version__,
-        "keras_tuner": keras_tuner.__version__,
-        "fingerprint": fingerprint(s, prepared.searched),
-    }
+            class_counts=(folds.pool if folds else d).class_counts(),
+            n_train=int(folds.n - folds.n // folds.k) if folds else int(len(d.y_train)),
+            n_val=int(folds.n if folds else len(d.y_val)),
+            split={"n_train": int(len(d.y_train)), "n_val": int(len(d.y_val))} if folds else None,
+            image_size=s.image_size,
+            resize=s.resize,
+            input_shape=tuple(d.input_shape),
+        ),
+        model=ModelInfo(model_name(getattr(prepared.hypermodel, "user", prepared.hypermodel)),
+                        prepared.hypermodel.article, prepared.params),
+        space=tuple(describe_space(s, prepared.values)),
+        defaults=dict(prepared.values),
+        article_defaults=dict(prepared.article_defaults),
+        tuned=tuple(k for k, v in s.space.items()
+                    if isinstance(v, Range) or (isinstance(v, (list, tuple)) and len(v) > 1)),
+        tuner=s.tuner,
+        objective=s.objective,
+        max_trials=s.max_trials,
+        planned_trials=prepared.planned_trials,
+        left_out=tuple(item.values for item in prepared.left_out),
+        seeds=seed_plan(s.seeds),
+        folds=folds.info() if folds else None,
+        epochs=prepared.epochs,
+        early_stopping=asdict(s.early_stopping) if s.early_stopping else None,
+        median_stopping=asdict(s.median_stopping) if s.median_stopping else None,
+        precision=s.precision,
+        claims=tuple(s.claims),
+        claim_min_pairs=s.claim_min_pairs,
+        backend=device.backend(),
+        device=device.describe_device(),
+        threads=threads,
+        keras=keras.__version__,
+        keras_tuner=keras_tuner.__version__,
+        fingerprint=fingerprint(s, prepared.searched),
+    )
+    return log.into(manifest)
 
 
 def train_sweep(prepared: Prepared, out: Path, sweep_file: str = "", quiet: bool = False,
@@ -412,18 +411,16 @@ def _run_locked(prepared: Prepared, records: RunDirectory, sweep_file: str, quie
     records.remove_temp_files()
     damaged = quarantine_damaged(records)  # moved aside: their runs train again below
     retried = set_aside_failed(records, every=options.retry_failed)  # the machine's failures, or every one
-    started = dt.datetime.now().astimezone().isoformat(timespec="seconds")
-    if (records.root / "sweep.json").exists():
-        started = records.read_json("sweep.json").get("started", started)
+    started = (read_manifest(records.root).started if has_manifest(records.root) else "") or manifest_now()
     log = RoundLog([first_round(sweep.seeds)])
     threads = thread_plan.recorded(records.root) or thread_plan.for_new_sweep(parallel.workers if parallel else 0)
     if parallel is None:  # this process trains the runs
         thread_plan.check(records.root, threads)
 
-    def write_meta(status: str) -> None:
-        records.write_json("sweep.json", sweep_metadata(prepared, sweep_file, started, status, log, threads))
+    def save_manifest(status: str) -> None:
+        write_manifest(records.root, sweep_manifest(prepared, sweep_file, started, status, log, threads))
 
-    write_meta("running")
+    save_manifest("running")
     device.allow_gpu_memory_growth()
 
     progress = Progress(None, sweep.objective, objective_mode(sweep.objective), quiet=quiet,
@@ -439,7 +436,7 @@ def _run_locked(prepared: Prepared, records: RunDirectory, sweep_file: str, quie
     if options.tensorboard:
         from search.sweep import tensorboard_log
         tensorboard_log.write_experiment(records.root, list(prepared.values), sweep.objective)
-    rounds = SeedRounds(prepared, records, progress, log, write_meta, options)
+    rounds = SeedRounds(prepared, records, progress, log, save_manifest, options)
     try:
         lost = _search(rounds, parallel, records, progress)
     except BaseException as exc:
@@ -447,13 +444,13 @@ def _run_locked(prepared: Prepared, records: RunDirectory, sweep_file: str, quie
         with contextlib.suppress(SweepError):
             records.write_summary()
         with contextlib.suppress(SweepError):
-            write_meta("interrupted")  # Ctrl-C, SIGTERM, a full disk: finished runs are kept, a rerun resumes
+            save_manifest("interrupted")  # Ctrl-C, SIGTERM, a full disk: finished runs are kept, a rerun resumes
         raise
     records.write_summary()
     if lost:
-        write_meta("interrupted")
+        save_manifest("interrupted")
         raise SweepError(f"{lost}; finished runs are saved: rerun the same command to resume", exit_code=1)
-    write_meta("finished")
+    save_manifest("finished")
     return SweepResult(records.root, records.read_runs(), objective=sweep.objective, prepared=prepared)
 
 
@@ -474,7 +471,7 @@ class SeedRounds:
     records: RunDirectory
     progress: Progress
     log: RoundLog
-    write_meta: Callable[[str], None]
+    save_manifest: Callable[[str], None]
     options: RunOptions = RunOptions()
 
     @property
@@ -504,10 +501,8 @@ class SeedRounds:
         sweep, rnd = self.prepared.sweep, self.current
         planned = self.prepared.planned_trials
         rounds = isinstance(sweep.seeds, Seeds)
-        configs = len(rnd.trials) if rnd.trials is not None else planned
-        self.progress.start_round(f"round {rnd.number}" if rounds else "",
-                                  configs * (rnd.seeds - rnd.first_seed) * self.prepared.runs_per_seed
-                                  if configs else None, done_runs)
+        expected = rnd.runs(planned, self.prepared.runs_per_seed) if planned or rnd.trials else None
+        self.progress.start_round(f"round {rnd.number}" if rounds else "", expected or None, done_runs)
         if rounds:
             self.progress.say(rnd.label())
 
@@ -526,16 +521,16 @@ class SeedRounds:
         undecided: list[str] = []
         trials: tuple[str, ...] | None = None
         if isinstance(sweep.seeds, Seeds) and sweep.claims:
-            undecided, trials = open_after(done, self.records.read_runs(), self.records.read_json("sweep.json"))
+            undecided, trials = open_after(done, self.records.read_runs(), read_manifest(self.records.root))
         following = next_round(sweep.seeds, done, undecided, trials)
         if following is None:
             self.log.stop = stop_reason(sweep.seeds, done, undecided, sweep.claims)
-            self.write_meta("running")
+            self.save_manifest("running")
             if isinstance(sweep.seeds, Seeds):
                 self.progress.say(f"seeds: {self.log.stop}")
             return False
         self.log.rounds.append(following)
-        self.write_meta("running")
+        self.save_manifest("running")
         return True
 
 
@@ -683,9 +678,9 @@ def run_worker(prepared: Prepared, out: Path, address: str, worker_id: str | Non
                        project_name=f"tuner/workers/{worker_id}", options=options, folds=prepared.folds,
                        left_out=prepared.left_out)
     # The chief writes each round into sweep.json before it serves that round's trials.
-    tuner.current_round = lambda: current_round(records.read_json("sweep.json"), sweep.seeds)
+    tuner.current_round = lambda: current_round(read_manifest(records.root), sweep.seeds)
     distributed.wait_for_chief(where)
-    if not (records.root / "sweep.json").exists():
+    if not has_manifest(records.root):
         raise SweepError(f"{records.root} has no sweep.json from the chief at {where}: every worker must write "
                          "into the chief's run directory (a shared folder), passed with --out")
     _check_resumable(records, sweep, prepared.searched)

@@ -23,7 +23,8 @@ import keras_tuner
 
 from search.sweep import keras_tuner_private as kt_private
 from rundir.errors import SweepError
-from rundir.records import atomic_write_text, make_write_errors_fatal, objective_mode
+from rundir.files import atomic_write_text, make_write_errors_fatal
+from rundir.manifest import objective_mode
 from search.sweep.spec import Sweep
 
 # A write that fails (a full disk) must stop the search, not fail one trial.

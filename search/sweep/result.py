@@ -20,7 +20,8 @@ import keras_tuner
 
 from rundir.errors import SweepError
 from rundir.ranking import TrialRank, best_run, rank_trials
-from rundir.records import RunRecord, objective_mode
+from rundir.records import RunRecord
+from rundir.manifest import objective_mode
 from search.training.callbacks import EpochLog
 from search.sweep.tuner import BEST_MODEL, BEST_MODEL_INFO, training_arrays
 

@@ -17,49 +17,13 @@ killed round r+1 already left behind.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Iterable, Sequence
+from typing import Iterable, Sequence
 
+from rundir.manifest import Manifest, Round, SeedPlan
 from rundir.records import RunRecord
 from search.sweep.seeds import Seeds, seed_looks
 
-
-@dataclass(frozen=True)
-class Round:
-    """One round: seeds `first_seed`..`seeds`-1 of every configuration."""
-
-    number: int  # 1-based
-    first_seed: int
-    seeds: int  # the seed count every configuration has once this round is done
-    because: tuple[str, ...] = ()  # the claims undecided after the previous round (none for round 1)
-    trials: tuple[str, ...] | None = None  # the configurations this round trains; None: every one
-
-    def label(self) -> str:
-        """'round 2: seeds 3-4, because batch-size, pooling-texture are undecided'."""
-        last = self.seeds - 1
-        span = f"seed {last}" if last == self.first_seed else f"seeds {self.first_seed}-{last}"
-        text = f"round {self.number}: {span}"
-        if self.because:
-            verb = "is" if len(self.because) == 1 else "are"
-            text += f", because {', '.join(self.because)} {verb} undecided"
-        if self.trials is not None:
-            text += f"; only the {len(self.trials)} configuration(s) their open parts read"
-        return text
-
-    def trains(self, trial_id: str) -> bool:
-        return self.trials is None or trial_id in self.trials
-
-    def to_json(self, status: str) -> dict[str, Any]:
-        data = {"round": self.number, "first_seed": self.first_seed, "seeds": self.seeds,
-                "because": list(self.because), "status": status}
-        if self.trials is not None:
-            data["trials"] = list(self.trials)
-        return data
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Round:
-        trials = data.get("trials")
-        return cls(int(data["round"]), int(data["first_seed"]), int(data["seeds"]), tuple(data.get("because") or ()),
-                   tuple(str(t) for t in trials) if trials is not None else None)
+__all__ = ["Round", "RoundLog", "first_round", "next_round", "open_after", "seed_plan"]
 
 
 def first_round(plan: int | Seeds) -> Round:
@@ -102,29 +66,31 @@ def requested_undecided(rows: list, claims: Sequence[str]) -> list[str]:
     return [c for c in claims if c in open_]
 
 
-def undecided_after(done: Round, records: Iterable[RunRecord], meta: dict[str, Any]) -> list[str]:
+def undecided_after(done: Round, records: Iterable[RunRecord], manifest: Manifest) -> list[str]:
     """Judge the requested claims on the runs of seeds 0..done.seeds-1; those still undecided."""
-    return open_after(done, records, meta)[0]
+    return open_after(done, records, manifest)[0]
 
 
 def open_after(done: Round, records: Iterable[RunRecord],
-               meta: dict[str, Any]) -> tuple[list[str], tuple[str, ...] | None]:
+               manifest: Manifest) -> tuple[list[str], tuple[str, ...] | None]:
     """The requested claims still undecided after `done`, and the configurations the next round trains:
     those their open parts read, or None when that is every configuration of the sweep."""
     from claims.verdicts import trials_feeding_undecided
 
-    claims = list(meta.get("claims") or [])
+    claims = list(manifest.claims or [])
     if not claims:
         return [], None
     runs = runs_of_look(records, done.seeds)
-    open_claims, trials = trials_feeding_undecided(runs, meta)
+    open_claims, trials = trials_feeding_undecided(runs, manifest)
     every = {r.trial_id for r in runs}
     return [c for c in claims if c in open_claims], None if trials >= every else tuple(sorted(trials))
 
 
-def plan_json(plan: int | Seeds) -> int | dict[str, int]:
-    """The plan as sweep.json keeps it: an int, or {"min", "max"}."""
-    return {"min": plan.min, "max": plan.max} if isinstance(plan, Seeds) else int(plan)
+def seed_plan(plan: int | Seeds) -> SeedPlan:
+    """The plan as the manifest keeps it, with its looks."""
+    if isinstance(plan, Seeds):
+        return SeedPlan(plan.min, plan.max, plan.looks(), in_rounds=True)
+    return SeedPlan.fixed(int(plan))
 
 
 def describe_plan(plan: int | Seeds, claims: Sequence[str]) -> str:
@@ -138,10 +104,9 @@ def describe_plan(plan: int | Seeds, claims: Sequence[str]) -> str:
     return f"{plan.min} to {plan.max} seeds in rounds (seed counts {looks}) while a requested claim is undecided"
 
 
-def current_round(meta: dict[str, Any], plan: int | Seeds) -> Round:
+def current_round(manifest: Manifest, plan: int | Seeds) -> Round:
     """The round a chief's sweep.json says is running (its last), for its workers."""
-    rounds = meta.get("rounds") or []
-    return Round.from_json(rounds[-1]) if rounds else first_round(plan)
+    return manifest.rounds[-1] if manifest.rounds else first_round(plan)
 
 
 @dataclass
@@ -152,13 +117,6 @@ class RoundLog:
     finished: int = 0  # rounds whose every run is on disk
     stop: str = ""  # why no further round is added ("" while one may be)
 
-    @property
-    def seeds_reached(self) -> int:
-        return self.rounds[self.finished - 1].seeds if self.finished else 0
-
-    def to_meta(self) -> dict[str, Any]:
-        return {
-            "rounds": [r.to_json("finished" if i < self.finished else "running") for i, r in enumerate(self.rounds)],
-            "seeds_reached": self.seeds_reached,
-            "seed_stop": self.stop,
-        }
+    def into(self, manifest: Manifest) -> Manifest:
+        """`manifest` with these rounds: which are finished, and why none follows."""
+        return manifest.with_changes(rounds=tuple(self.rounds), rounds_finished=self.finished, seed_stop=self.stop)

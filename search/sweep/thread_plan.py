@@ -15,19 +15,19 @@ from __future__ import annotations
 from pathlib import Path
 
 from rundir.errors import SweepError
-from rundir.records import RunDirectory
+from rundir.manifest import has_manifest, read_manifest
 from search.training import threads
 
 
 def recorded(run_dir: Path) -> int | None:
     """sweep.json's count; None for a new sweep, or one started before the count was kept."""
-    if not (Path(run_dir) / "sweep.json").exists():
+    if not has_manifest(run_dir):
         return None
     try:
-        value = RunDirectory(run_dir).read_json("sweep.json").get("threads")
+        value = read_manifest(run_dir).threads
     except SweepError:  # a damaged sweep.json: the sweep's own checks say so
         return None
-    return value if isinstance(value, int) and value > 0 else None
+    return value if value is not None and value > 0 else None
 
 
 def for_new_sweep(workers: int) -> int:

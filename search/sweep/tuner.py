@@ -40,9 +40,9 @@ from search.training.members import Member
 from search.sweep.progress import Progress
 from search.training.pruning import MedianStoppingCallback, median_curve
 from rundir.ranking import best_run, rank_trials
-from rundir.records import (
-    RecordWriteError, RunDirectory, RunRecord, atomic_write_text, objective_mode, objective_sign,
-)
+from rundir.files import RecordWriteError, atomic_write_text
+from rundir.manifest import objective_mode, objective_sign
+from rundir.records import RunDirectory, RunRecord
 from rundir.verify import ENDED
 from rundir.records import MACHINE, MODEL
 from search.training.reuse import TrialModel

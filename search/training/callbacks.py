@@ -22,7 +22,7 @@ from typing import Callable
 import keras
 import numpy as np
 
-from rundir.records import objective_sign
+from rundir.manifest import objective_sign
 from search.training import stop
 
 

@@ -48,7 +48,7 @@ import keras
 import numpy as np
 
 from search.training.callbacks import EpochLog
-from rundir.records import RESUME_HINT, atomic_write_text, write_error
+from rundir.files import RESUME_HINT, atomic_write_text, write_error
 
 LATEST = "latest.json"
 PARTIAL = ".partial"  # an epoch folder still being written

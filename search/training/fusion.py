@@ -35,7 +35,8 @@ from pathlib import Path
 
 import keras
 
-from rundir.records import RunRecord, atomic_write_text
+from rundir.files import atomic_write_text
+from rundir.records import RunRecord
 
 FILE = "fused_seeds.json"
 MARGIN = 1.1  # fuse only when measured at least this much faster: timing noise must not make auto slower

@@ -4,7 +4,8 @@ The report's tests and its speed benchmark need run directories of any
 shape (1,000 trials, a sweep still running, failed trials, hostile class
 names, a known max-vs-avg effect) in milliseconds. They are written with the
 project's own `RunDirectory`/`RunRecord`, so they have exactly the on-disk
-format a real sweep writes.
+format a real sweep writes. They live with the run directory, not the
+report, because the claims' tests and benchmarks use them too.
 """
 
 from __future__ import annotations
@@ -17,54 +18,55 @@ from typing import Any, Sequence
 
 from PIL import Image
 
+from rundir.manifest import DataInfo, Manifest, ModelInfo, Round, SeedPlan, write_manifest
 from rundir.records import RunDirectory, RunRecord
 
 DEFAULT_CLASSES = ("cat", "dog", "bird")
 
 
-def sweep_meta(name: str = "synthetic", *, classes: Sequence[str] = DEFAULT_CLASSES, tuned: Sequence[str] = (),
-               defaults: dict[str, Any] | None = None, planned_trials: int | None = 8, seeds: int = 2,
-               epochs: int = 10, status: str = "finished", objective: str = "val_accuracy",
-               n_val: int = 60, data_source: str = "synthetic images") -> dict[str, Any]:
-    """A sweep.json with every key the engine writes."""
-    now = dt.datetime(2026, 1, 5, 12, 0, tzinfo=dt.timezone.utc)
+def synthetic_manifest(name: str = "synthetic", *, classes: Sequence[str] = DEFAULT_CLASSES,
+                       tuned: Sequence[str] = (), defaults: dict[str, Any] | None = None,
+                       planned_trials: int | None = 8, seeds: int = 2, epochs: int = 10, status: str = "finished",
+                       objective: str = "val_accuracy", n_val: int = 60, data_source: str = "synthetic images",
+                       claims: Sequence[str] = ()) -> Manifest:
+    """A sweep.json with every key the engine writes, built through the engine's own type."""
+    start = dt.datetime(2026, 1, 5, 12, 0, tzinfo=dt.timezone.utc)
     per_class = max(n_val // max(len(classes), 1), 1)
-    return {
-        "name": name,
-        "description": "synthetic sweep for tests and benchmarks",
-        "sweep_file": f"sweeps/{name}.py",
-        "status": status,
-        "started": now.isoformat(timespec="seconds"),
-        "updated": (now + dt.timedelta(minutes=42)).isoformat(timespec="seconds"),
-        "data": {
-            "source": data_source,
-            "description": data_source,
-            "classes": list(classes),
-            "class_counts": {c: {"train": per_class * 4, "val": per_class} for c in classes},
-            "n_train": per_class * 4 * len(classes),
-            "n_val": per_class * len(classes),
-            "image_size": 32,
-            "input_shape": [32, 32, 3],
-        },
-        "model": {"name": "SyntheticCNN", "article": "none", "params": 123456},
-        "space": [f"  {k:<16} tuned" for k in tuned],
-        "defaults": dict(defaults or {}),
-        "tuned": list(tuned),
-        "tuner": "grid",
-        "objective": objective,
-        "objective_mode": "min" if "loss" in objective else "max",
-        "max_trials": None,
-        "planned_trials": planned_trials,
-        "seeds": seeds,
-        "epochs": epochs,
-        "early_stopping": {"monitor": objective, "min_delta": 0.001, "patience": 5},
-        "claims": [],
-        "backend": "tensorflow",
-        "device": "CPU: synthetic",
-        "keras": "3.0",
-        "keras_tuner": "1.4",
-        "fingerprint": {},
-    }
+    return Manifest(
+        name=name,
+        description="synthetic sweep for tests and benchmarks",
+        sweep_file=f"sweeps/{name}.py",
+        status=status,
+        started=start.isoformat(timespec="seconds"),
+        updated=(start + dt.timedelta(minutes=42)).isoformat(timespec="seconds"),
+        data=DataInfo(
+            source=data_source,
+            description=data_source,
+            classes=tuple(classes),
+            class_counts={c: {"train": per_class * 4, "val": per_class} for c in classes},
+            n_train=per_class * 4 * len(classes),
+            n_val=per_class * len(classes),
+            image_size=32,
+            input_shape=(32, 32, 3),
+        ),
+        model=ModelInfo("SyntheticCNN", "none", 123456),
+        space=tuple(f"  {k:<16} tuned" for k in tuned),
+        defaults=dict(defaults or {}),
+        tuned=tuple(tuned),
+        tuner="grid",
+        objective=objective,
+        planned_trials=planned_trials,
+        seeds=SeedPlan.fixed(seeds),
+        rounds=(Round(1, 0, seeds),),
+        rounds_finished=1 if status == "finished" else 0,
+        epochs=epochs,
+        early_stopping={"monitor": objective, "min_delta": 0.001, "patience": 5},
+        claims=tuple(claims),
+        backend="tensorflow",
+        device="CPU: synthetic",
+        keras="3.0",
+        keras_tuner="1.4",
+    )
 
 
 def make_record(trial_id: str, seed: int, hyperparameters: dict[str, Any], score: float | None, *,
@@ -140,9 +142,9 @@ def write_synthetic_run(root: Path, *, n_trials: int = 8, seeds: int = 2, epochs
     defaults = {"pooling_1": "max", "pooling_2": "max", "learning_rate": 1e-3, "dropout": 0.25,
                 "batch_size": 32, "epochs": epochs, "conv_blocks": 2}
     planned = n_trials if planned_trials == "same" else planned_trials
-    directory.write_json("sweep.json", sweep_meta(root.name or "synthetic", classes=classes, tuned=tuned,
-                                                  defaults=defaults, planned_trials=planned, seeds=seeds,
-                                                  epochs=epochs, status=status, n_val=n_val))
+    write_manifest(root, synthetic_manifest(root.name or "synthetic", classes=classes, tuned=tuned, defaults=defaults,
+                                            planned_trials=planned, seeds=seeds, epochs=epochs, status=status,
+                                            n_val=n_val))
     paths = write_images(root / "images", n_val) if with_images else None
     configs = [_config(i, n_trials, rng, defaults) for i in range(n_trials)]
     means = [0.8 + (pooling_effect if c["pooling_1"] == "max" else 0.0) - 0.05 * c["dropout"]
