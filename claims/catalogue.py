@@ -1,4 +1,7 @@
-"""The claims of ARTICLES.md, each with the contrast and measurement it needs.
+"""The five tutorial articles' claims, each with the contrast and measurement it needs.
+
+Each claim cites its article by number (001-005), the numbers the README's
+table of sweep files uses.
 
 A claim has one or more parts; each part compares two sides of a contrast
 on one metric (or reads one value per run) and says which sign of

@@ -11,15 +11,14 @@ and exit status 2, like every user error in this project.
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
-from rundir.errors import SweepError
+from rundir.errors import OneLineParser, SweepError
 
 
 def compare(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="python -m reports compare",
+    parser = OneLineParser(prog="python -m reports compare",
                                      description="One scorecard page of the article claims across studies.")
     parser.add_argument("run_dirs", type=Path, nargs="+", metavar="RUN_DIR", help="a study's run directory")
     parser.add_argument("--out", type=Path, default=Path("scorecard.html"),
@@ -35,7 +34,7 @@ def compare(argv: list[str]) -> int:
         path = write_scorecard(args.run_dirs, args.out, args.label or None)
     except SweepError as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return SweepError.exit_code
+        return exc.exit_code
     except OSError as exc:
         print(f"error: cannot write {args.out}: {exc.strerror or exc}", file=sys.stderr)
         return 1
@@ -47,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["compare"]:
         return compare(argv[1:])
-    parser = argparse.ArgumentParser(prog="python -m reports",
+    parser = OneLineParser(prog="python -m reports",
                                      description="Build report.html for a sweep's run directory.")
     parser.add_argument("run_dir", type=Path, help="the sweep's run directory (holds sweep.json)")
     args = parser.parse_args(argv)
@@ -57,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
         path = write_report(args.run_dir)
     except SweepError as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return SweepError.exit_code
+        return exc.exit_code
     print(path)
     return 0
 

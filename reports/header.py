@@ -8,12 +8,12 @@ stopped without finishing).
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from reports.runs import SweepRuns
+from rundir.durations import between, duration
 from rundir.manifest import DataInfo, Manifest
 from rundir.records import DAMAGED_DIR, RunDirectory, damaged_files, find_damaged
 
@@ -81,7 +81,7 @@ def header_info(runs: SweepRuns) -> HeaderInfo:
         running=manifest.status != "finished",
         started=manifest.started,
         updated=manifest.updated,
-        duration=_duration(manifest.started, manifest.updated),
+        duration=_span(manifest.started, manifest.updated),
         data_source=data.source or data.description or "unknown",
         classes=_classes(data),
         n_train=data.n_train,
@@ -109,6 +109,12 @@ def header_info(runs: SweepRuns) -> HeaderInfo:
         fixed=_fixed(runs),
         damaged=_damaged(runs.run_dir),
     )
+
+
+def _span(started: str, updated: str) -> str:
+    """The sweep's time from start to its last update; "" when unknown."""
+    seconds = between(started, updated)
+    return duration(seconds) if seconds is not None and seconds >= 0 else ""
 
 
 def _damaged(run_dir: Path) -> list[str]:
@@ -158,18 +164,6 @@ def _budget(manifest: Manifest) -> str:
     else:
         parts.append("no early stopping")
     return ", ".join(parts)
-
-
-def _duration(started: str, updated: str) -> str:
-    try:
-        seconds = (dt.datetime.fromisoformat(updated) - dt.datetime.fromisoformat(started)).total_seconds()
-    except (ValueError, TypeError):
-        return ""
-    if seconds < 0:
-        return ""
-    hours, rest = divmod(int(seconds), 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours} h {minutes:02d} min" if hours else f"{minutes} min {secs:02d} s"
 
 
 def _fixed(runs: SweepRuns) -> list[tuple[str, Any]]:

@@ -31,6 +31,7 @@ from reports.samples import SampleGridInfo, sample_grid_info
 from reports.table import TrialsTableInfo, trials_table_info
 from reports.tuning import TuningInfo, tuning_info
 from claims.verdicts import ClaimRow, evaluate, write_claims_csv
+from rundir.durations import duration
 from rundir.files import atomic_write_text
 
 REPORT_NAME = "report.html"
@@ -112,7 +113,7 @@ def environment() -> jinja2.Environment:
     env.filters["num"] = format_number
     env.filters["signed"] = lambda v, digits=4: format_number(v, digits, sign=True)
     env.filters["count"] = lambda v: "–" if v is None else f"{int(v):,}"
-    env.filters["seconds"] = format_seconds
+    env.filters["seconds"] = duration
     env.filters["sortkey"] = sort_key
     env.filters["value"] = format_value
     return env
@@ -148,19 +149,6 @@ def format_number(value: Any, digits: int = 4, sign: bool = False) -> str:
     if not math.isfinite(number):
         return "–"
     return f"{number:+.{digits}f}" if sign else f"{number:.{digits}f}"
-
-
-def format_seconds(value: Any) -> str:
-    if value is None:
-        return "–"
-    seconds = float(value)
-    if not math.isfinite(seconds):
-        return "–"
-    if seconds < 90:
-        return f"{seconds:.1f} s"
-    if seconds < 5400:
-        return f"{seconds / 60:.1f} min"
-    return f"{seconds / 3600:.1f} h"
 
 
 def format_value(value: Any) -> str:

@@ -8,6 +8,8 @@ exits with status 2. Anything else is a bug and keeps its traceback.
 
 from __future__ import annotations
 
+import argparse
+
 
 class SweepError(Exception):
     """A problem with the user's input, worded for the user.
@@ -21,3 +23,11 @@ class SweepError(Exception):
     def __init__(self, message: str, exit_code: int = 2):
         super().__init__(message)
         self.exit_code = exit_code
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """argparse for every command of the project: a bad flag is one `error:` line and exit status 2,
+    like every other mistake in the input, not argparse's usage block."""
+
+    def error(self, message):
+        self.exit(2, f"error: {message} (see --help)\n")

@@ -13,12 +13,11 @@ TensorFlow.
 """
 
 import importlib as _importlib
-import os as _os
 import sys as _sys
 
-# TensorFlow's C++ start-up chatter (CUDA probing, oneDNN notices) buries
-# the progress lines; real errors still surface as Python exceptions.
-_os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+from search.quiet import quiet_native_logs as _quiet_native_logs
+
+_quiet_native_logs()  # before anything here can import TensorFlow
 
 _EXPORTS = {
     "Sweep": "search.sweep.spec", "Range": "search.sweep.spec", "EarlyStopping": "search.sweep.spec",

@@ -40,16 +40,12 @@ def run_sweep(sweep: Union["Sweep", str, Path], out: str | Path | None = None, w
     `retry_failed=True` trains every failed run again (`--retry-failed`); without it
     only the runs the machine failed (out of memory, say) are.
     """
-    import logging
+    from search.quiet import import_backend_quietly, quiet_retracing
 
-    # Each run's model traces its own functions; TensorFlow's "retracing"
-    # warning about that is expected here (as on the command line).
-    logging.getLogger("tensorflow").setLevel(logging.ERROR)
-    from search.quiet import import_backend_quietly
-
+    quiet_retracing()  # as on the command line
     import_backend_quietly()  # no TensorFlow start-up lines if this is what loads it
-    from search.sweep.engine import RunOptions, prepare
-    from search.study import run_study, worker_args
+    from search.sweep.engine import RunOptions
+    from search.study import open_study, run_study, worker_args
     from search.sweep.spec import Sweep, load_sweep_file
 
     sweep_file = ""
@@ -74,11 +70,7 @@ def run_sweep(sweep: Union["Sweep", str, Path], out: str | Path | None = None, w
         from search.sweep.engine import Parallel
 
         parallel = Parallel(workers, worker_args(sweep_file, options), LOOPBACK, 0)
-    run_dir = Path(out) if out is not None else Path("runs") / sweep.name
-    from search.sweep import thread_plan
-
-    thread_plan.settle(run_dir)  # before prepare builds a model: a resume keeps its runs' thread count
-    prepared = prepare(sweep)
+    prepared, run_dir = open_study(sweep, out)
     if not quiet:
         from search.sweep.engine import describe
 

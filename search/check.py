@@ -10,21 +10,17 @@ whether or not there were warnings: they are advice, not failures.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import warnings
 from pathlib import Path
 
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message):  # one line and exit 2, like every other user error
-        self.exit(2, f"error: {message} (see --help)\n")
+from rundir.errors import OneLineParser
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     from search.data.images import RESIZE_MODES
 
-    p = _Parser(prog="python -m search.check", description="Check an image folder for shortcut cues, duplicates, "
+    p = OneLineParser(prog="python -m search.check", description="Check an image folder for shortcut cues, duplicates, "
                 "a too small validation set and class imbalance.")
     p.add_argument("data", help="folder of class sub-folders, or a folder with train/ and test/")
     p.add_argument("--image-size", type=int, default=64, help="decode at N x N pixels, as the sweep will (default 64)")
@@ -57,7 +53,6 @@ def _count_and_print(message, *rest, **kw) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     PRINTED["warnings"] = 0
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     warnings.showwarning = _count_and_print
     from rundir.errors import SweepError
 

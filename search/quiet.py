@@ -70,8 +70,22 @@ def native_startup_filtered() -> Iterator[None]:
                 sys.stderr.flush()
 
 
+def quiet_native_logs() -> None:
+    """TensorFlow's C++ log lines after start-up (CUDA probing, oneDNN notices) off the console; real
+    errors still surface as Python exceptions. The one place the level is set: `search` calls it as it
+    loads, before anything can import TensorFlow. A level the user set is kept."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+
+def quiet_retracing() -> None:
+    """Each run's model traces its own functions; TensorFlow's "retracing" warning about that is expected
+    in a sweep and says nothing the user can act on."""
+    import logging
+
+    logging.getLogger("tensorflow").setLevel(logging.ERROR)
+
+
 def import_backend_quietly() -> None:
     """Import Keras Tuner (and with it Keras and its backend) without the start-up notices."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     with native_startup_filtered():
         import keras_tuner  # noqa: F401

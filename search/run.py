@@ -7,21 +7,16 @@ shows the traceback as well.
 from __future__ import annotations
 
 import argparse
-import logging
 import math
-import os
 import signal
 import sys
 import warnings
 from pathlib import Path
 
+from rundir.errors import OneLineParser
+
 DEFAULT_SWEEP = Path(__file__).resolve().parent.parent / "sweeps" / "digits.py"
 FUSE_FLAG = {"auto": "auto", "on": True, "off": False}  # --fuse-seeds to Sweep(fuse_seeds=...)
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message):  # one line and exit 2, like every other user error
-        self.exit(2, f"error: {message} (see --help)\n")
 
 
 EPILOG = """\
@@ -49,7 +44,7 @@ exit status:
 def build_parser() -> argparse.ArgumentParser:
     """The command line; building it imports nothing heavy, so --help is instant."""
     prog = "cnn-sweep" if Path(sys.argv[0]).name == "cnn-sweep" else "python -m search.run"
-    p = _Parser(prog=prog, description="Run a hyperparameter sweep described by a sweep file.",
+    p = OneLineParser(prog=prog, description="Run a hyperparameter sweep described by a sweep file.",
                 epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("sweep_file", nargs="?", default=None, metavar="SWEEP_FILE",
                    help="a sweep file such as sweeps/sneakers.py (default: the digits demo, sweeps/digits.py)")
@@ -127,10 +122,9 @@ def main(argv: list[str] | None = None) -> int:
 
 def _command(argv: list[str] | None) -> int:
     args = parse_args(argv)
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    # Each run's model gets its own predict function; TensorFlow's "retracing"
-    # warning about that is expected here and says nothing the user can act on.
-    logging.getLogger("tensorflow").setLevel(logging.ERROR)
+    from search.quiet import quiet_retracing
+
+    quiet_retracing()
     warnings.showwarning = _one_line_warnings
     from rundir.errors import SweepError
 
@@ -164,9 +158,8 @@ def _check_run(run_dir: Path) -> int:
 
 
 def _main(args: argparse.Namespace) -> int:
-    from search.sweep import thread_plan
-    from search.sweep.engine import describe, prepare
-    from search.study import run_study
+    from search.sweep.engine import describe
+    from search.study import open_study, run_study
     from search.sweep.spec import load_sweep_file
 
     sweep_file = Path(args.sweep_file) if args.sweep_file else DEFAULT_SWEEP
@@ -175,16 +168,11 @@ def _main(args: argparse.Namespace) -> int:
         folds=args.folds, precision=args.precision, resize=args.resize, fuse_seeds=FUSE_FLAG.get(args.fuse_seeds),
     )
     _check_parallel_flags(args)
-    if args.worker:  # the chief printed the estimate; a worker prints no header
-        from search.sweep.cost import ESTIMATE_ENV
-
-        os.environ[ESTIMATE_ENV] = "1"
     if sweep.tuner == "hyperband" and sweep.max_trials and not args.worker:
         print(f"warning: max_trials={sweep.max_trials} is ignored: Hyperband sets its own number of trials "
               f"from the epochs ({sweep.epochs or 'the article default'}) and its factor 3", file=sys.stderr)
-    out = Path(args.out) if args.out else Path("runs") / sweep.name
-    thread_plan.settle(out)  # before prepare builds a model: a resume keeps its runs' thread count
-    prepared = prepare(sweep, without_data=args.describe)
+    # a worker prints no header: its chief printed the estimate
+    prepared, out = open_study(sweep, args.out, without_data=args.describe, estimate=False if args.worker else None)
     if args.describe or not args.quiet:
         print(describe(prepared), file=sys.stderr if not args.describe else sys.stdout)
     if args.describe:

@@ -12,7 +12,19 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from search.sweep.engine import Parallel, Prepared, RunOptions, SweepResult, train_sweep
+from search.sweep import thread_plan
+from search.sweep.engine import Parallel, Prepared, RunOptions, SweepResult, prepare, train_sweep
+from search.sweep.spec import Sweep
+
+
+def open_study(sweep: Sweep, out: str | Path | None = None, *, without_data: bool = False,
+               estimate: bool | None = None) -> tuple[Prepared, Path]:
+    """The sweep checked and prepared for its run directory (default runs/<name>): what both front ends
+    do before training. The process is pinned first to the thread count a started sweep's runs use
+    (`search.sweep.thread_plan`), before `prepare` builds a model. See `prepare` for the rest."""
+    run_dir = Path(out) if out is not None else Path("runs") / sweep.name
+    thread_plan.settle(run_dir)
+    return prepare(sweep, without_data=without_data, estimate=estimate), run_dir
 
 
 def run_study(prepared: Prepared, out: Path, *, sweep_file: str = "", quiet: bool = False, write_report: bool = True,

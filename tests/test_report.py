@@ -442,6 +442,14 @@ def test_cli_missing_directory_is_one_line_exit_2(tmp_path):
     assert "Traceback" not in result.stderr and result.stdout == ""
 
 
+def test_a_bad_flag_is_one_line_exit_2_like_every_command(tmp_path, capsys):
+    for argv in (["--bogus", str(tmp_path)], ["compare", str(tmp_path), "--label"]):
+        with pytest.raises(SystemExit) as stopped:
+            reports_main(argv)
+        err = capsys.readouterr().err
+        assert stopped.value.code == 2 and err.count("\n") == 1 and err.startswith("error: "), err
+
+
 def test_cli_invalid_directory_and_success(tmp_path, capsys):
     (tmp_path / "empty").mkdir()
     assert reports_main([str(tmp_path / "empty")]) == 2

@@ -4,7 +4,8 @@ As in Keras Tuner's `applications/`, a HyperModel gets the input shape and
 class count in its constructor, and `build(hp)` declares each
 hyperparameter where it is used, its default being the article's choice: a
 HyperModel built with default hyperparameters *is* the article model, to the
-parameter (see ARTICLES.md; the tests check `count_params()`).
+parameter (each class cites its article's layer list; the tests check
+`count_params()` against the articles' model summaries).
 
 The small article CNNs all follow one pattern, conv layer(s) -> pooling ->
 dropout, repeated, then Flatten -> Dense -> output; each class states its

@@ -36,7 +36,13 @@ DEFAULT_EPOCHS = 10
 
 
 def is_article_model(hypermodel: Any) -> bool:
+    """Whether a sweep file's `hypermodel` is one of the article models (a class from search.models.articles)."""
     return isinstance(hypermodel, type) and issubclass(hypermodel, ArticleHyperModel)
+
+
+def is_own(hypermodel: Any) -> bool:
+    """Whether a HyperModel the engine built wraps the user's own model: the one way this is asked."""
+    return isinstance(hypermodel, OwnHyperModel)
 
 
 def check_own_model(hypermodel: Any) -> None:
@@ -58,7 +64,9 @@ def check_own_model(hypermodel: Any) -> None:
 
 
 def model_name(hypermodel: Any) -> str:
-    """What sweep.json, the fingerprint and the report call the model."""
+    """What sweep.json, the fingerprint and the report call the model: the user's name for their own."""
+    if is_own(hypermodel):
+        return hypermodel.model_name
     if isinstance(hypermodel, type):
         return hypermodel.__name__
     if isinstance(hypermodel, keras_tuner.HyperModel):

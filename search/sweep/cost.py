@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
+from rundir.durations import duration
 from search.sweep.seeds import Seeds
 from search.sweep.spec import Sweep
 from search.training.step_time import StepTime
@@ -62,11 +63,11 @@ class Cost:
         if self.epoch_s is None:
             per_1000 = sum(s.epoch_s(1000, 0) for s in self.steps) / len(self.steps)
             out.append(f"estimate   without the data no total: an epoch of 1,000 training images takes about "
-                       f"{_duration(per_1000)} here ({timed})")
+                       f"{duration(per_1000)} here ({timed})")
             return out
         total = self.seconds()
-        out.append(f"estimate   {_duration(self.epoch_s)} per epoch"
-                   + (f", the sweep up to {_span(total, _duration)} (less if early stopping ends runs sooner)"
+        out.append(f"estimate   {duration(self.epoch_s)} per epoch"
+                   + (f", the sweep up to {_span(total, duration)} (less if early stopping ends runs sooner)"
                       if total else "") + f"; {timed}")
         return out
 
@@ -102,9 +103,3 @@ def _span(pair, form=str) -> str:
     return form(low) if low == high else f"{form(low)} to {form(high)}"
 
 
-def _duration(seconds: float) -> str:
-    if seconds < 60:
-        return f"{seconds:.2g} s" if seconds < 10 else f"{seconds:.0f} s"
-    if seconds < 3600:
-        return f"{seconds / 60:.1f} min"
-    return f"{seconds / 3600:.1f} h"

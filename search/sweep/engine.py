@@ -37,7 +37,7 @@ from rundir.errors import SweepError
 from search.training.fusion import sweep_choice
 from search.models.articles import ArticleHyperModel
 from rundir.lock import RunLock
-from search.models.own import OwnHyperModel, check_fits_data, is_article_model, model_name
+from search.models.own import OwnHyperModel, check_fits_data, is_article_model, is_own, model_name
 from search.sweep.progress import Progress
 from rundir.records import RunDirectory, quarantine_damaged, set_aside_failed
 from rundir.manifest import objective_mode
@@ -46,7 +46,7 @@ from rundir.manifest import now as manifest_now
 from search.sweep.rounds import (Round, RoundLog, current_round, describe_plan, first_round, next_round, seed_plan,
                                  open_after, stop_reason)
 from search.sweep.seeds import Seeds
-from search.sweep.space import build_ranges, default_model, describe_space, is_own, search_space
+from search.sweep.space import build_ranges, default_model, describe_space, search_space
 from search.sweep.spec import Range, Sweep
 from search.sweep.oracles import make_oracle
 from search.sweep.result import SweepResult  # noqa: F401  (search.sweep.engine.SweepResult, as before)
@@ -85,9 +85,11 @@ class Prepared:
         return self.folds.k if self.folds is not None else 1
 
 
-def prepare(sweep: Sweep, without_data: bool = False) -> Prepared:
+def prepare(sweep: Sweep, without_data: bool = False, estimate: bool | None = None) -> Prepared:
     """Everything that can fail on bad input, before any training. `without_data` (--describe):
-    a data folder that is not here is described from the sweep file, on stand-in images."""
+    a data folder that is not here is described from the sweep file, on stand-in images.
+    `estimate`: time a few batches for the cost estimate (None: unless SEARCH_NO_ESTIMATE=1, as in
+    the test suite); a worker, whose chief printed it, passes False."""
     try:
         data, data_here = sweep.data.load(sweep.image_size, sweep.resize), True
     except DataNotFound:
@@ -109,13 +111,14 @@ def prepare(sweep: Sweep, without_data: bool = False) -> Prepared:
     impossible = left_out(sweep, hypermodel, values)
     for item in impossible:
         warnings.warn(warning_line(item, sweep.image_size, model_name(hypermodel)), UserWarning, stacklevel=2)
-    if isinstance(hypermodel, OwnHyperModel):
+    if is_own(hypermodel):
         check_fits_data(model, hypermodel.model_name, data.input_shape, data.num_classes)
     check_objective(sweep, model)
     params = int(model.count_params())
     searched = {name: words for name, words in build_ranges(search_space(sweep, hypermodel)).items()
                 if name not in sweep.space} if is_own(hypermodel) else {}
-    steps = first_batches(model, hypermodel, data, batch_sizes(sweep, values), sweep.data.label_mode)
+    timing = estimate_wanted() if estimate is None else estimate
+    steps = first_batches(model, hypermodel, data, batch_sizes(sweep, values), sweep.data.label_mode, timing)
     del model
     keras.backend.clear_session()
     folds = plan_folds(data, sweep.folds) if sweep.folds is not None and data_here else None
@@ -145,11 +148,10 @@ def batch_sizes(sweep: Sweep, values: dict) -> list[int]:
 
 
 def first_batches(model: keras.Model, hypermodel: ArticleHyperModel, data: ImageData, sizes: list[int],
-                  label_mode: str) -> tuple[StepTime, ...]:
+                  label_mode: str, timing: bool) -> tuple[StepTime, ...]:
     """One batch of fit and evaluate on the first configuration (search.training.step_time):
     always for your own model, whose loss may not fit the labels; for an article model (whose
-    loss follows label_mode) only to time the machine for the estimate, at each batch size."""
-    timing = estimate_wanted()
+    loss follows label_mode) only to time the machine for the estimate (`timing`), at each batch size."""
     if not timing and not is_own(hypermodel):
         return ()
     arrays = training_arrays(data, label_mode)
@@ -282,7 +284,7 @@ def _resolution_lines(prepared: Prepared) -> list[str]:
 
 def model_label(hypermodel: ArticleHyperModel) -> str:
     """'DigitsCNN (article demo)' or 'build_model (your own)'."""
-    if isinstance(hypermodel, OwnHyperModel):
+    if is_own(hypermodel):
         return f"{hypermodel.model_name} (your own)"
     return f"{type(hypermodel).__name__} (article {hypermodel.article})"
 
@@ -349,7 +351,7 @@ def sweep_manifest(prepared: Prepared, sweep_file: str, started: str, status: st
             resize=s.resize,
             input_shape=tuple(d.input_shape),
         ),
-        model=ModelInfo(model_name(getattr(prepared.hypermodel, "user", prepared.hypermodel)),
+        model=ModelInfo(model_name(prepared.hypermodel),
                         prepared.hypermodel.article, prepared.params),
         space=tuple(describe_space(s, prepared.values)),
         defaults=dict(prepared.values),

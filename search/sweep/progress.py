@@ -11,16 +11,7 @@ import time
 from dataclasses import dataclass, field
 from typing import TextIO
 
-
-def format_seconds(seconds: float) -> str:
-    seconds = max(0, int(round(seconds)))
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    if hours:
-        return f"{hours}h{minutes:02d}m"
-    if minutes:
-        return f"{minutes}m{secs:02d}s"
-    return f"{secs}s"
+from rundir.durations import clock
 
 
 @dataclass
@@ -51,7 +42,7 @@ class Progress:
         if not self.run_seconds or self.planned_runs is None:
             return "?"
         remaining = max(0, self.planned_runs - self.done_runs)
-        return format_seconds(remaining * sum(self.run_seconds) / len(self.run_seconds) / self.parallel)
+        return clock(remaining * sum(self.run_seconds) / len(self.run_seconds) / self.parallel)
 
     def say(self, message: str) -> None:
         """A whole line: a finished run, or news of the sweep itself (workers starting or dying)."""
@@ -89,9 +80,9 @@ class Progress:
         if reused:
             line += "already done (resumed)"
         elif status == "completed":
-            line += f"{self.objective} {score:.4f} in {format_seconds(seconds)}"
+            line += f"{self.objective} {score:.4f} in {clock(seconds)}"
         else:
-            line += f"FAILED in {format_seconds(seconds)}"
+            line += f"FAILED in {clock(seconds)}"
         self.done_runs += 1
         best = "-" if self.best is None else f"{self.best:.4f}"
         line += f" | best {best} | ETA {self.eta()}"

@@ -23,6 +23,7 @@ import keras_tuner
 
 from rundir.errors import SweepError
 from search.models.articles import POOLING_CHOICES, ArticleCNN, ArticleHyperModel
+from search.models.own import is_own
 from search.sweep.spec import Range, Sweep
 
 POSITIVE_INTEGERS = ("batch_size", "epochs", "decay_steps", "conv_blocks", "dense_units")
@@ -54,10 +55,6 @@ def declare_space(sweep: Sweep) -> keras_tuner.HyperParameters:
     if sweep.epochs is not None and "epochs" not in sweep.space:
         hp.Fixed("epochs", sweep.epochs)
     return hp
-
-
-def is_own(hypermodel: Any) -> bool:
-    return getattr(hypermodel, "article", "") == "own"
 
 
 def search_space(sweep: Sweep, hypermodel: ArticleHyperModel) -> keras_tuner.HyperParameters:

@@ -35,6 +35,7 @@ from search.data.sources import ImageData, one_hot
 from rundir.errors import SweepError
 from search.training.fusion import FusionPolicy
 from search.models.articles import ArticleHyperModel
+from search.models.own import is_own
 from search.sweep.knobs import knob_universe, record_values, used_knobs
 from search.training.members import Member
 from search.sweep.progress import Progress
@@ -520,7 +521,7 @@ class SweepTuner(keras_tuner.Tuner):
     def _knob_universe(self) -> list[str]:
         """The knobs every record holds (search.sweep.knobs): the article family's, or
         for your own model only the ones it declares (no empty article columns)."""
-        if getattr(self.hypermodel, "article", "") == "own":
+        if is_own(self.hypermodel):
             return []
         return knob_universe(self.hypermodel, self.sweep.space)
 

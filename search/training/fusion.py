@@ -78,9 +78,9 @@ def initial_choice(fuse_seeds, backend: str, gpu: bool, median_stopping: bool, o
 def sweep_choice(sweep, hypermodel) -> FusionChoice:
     """`initial_choice` for a sweep on this machine's backend and device."""
     from search.training import device
-    from search.models.own import OwnHyperModel, overrides_fit
+    from search.models.own import is_own, overrides_fit
 
-    own_fit = isinstance(hypermodel, OwnHyperModel) and overrides_fit(hypermodel.user)
+    own_fit = is_own(hypermodel) and overrides_fit(hypermodel.user)
     return initial_choice(sweep.fuse_seeds, keras.backend.backend(), device.gpu_count() > 0,
                           sweep.median_stopping is not None, own_fit)
 
