@@ -169,7 +169,8 @@ def _epoch_split(clocks) -> dict[str, Any]:
 
 def run_ours(sweep, out: Path, verdicts: bool = False) -> dict[str, Any]:
     """Prepare and run the sweep into `out`; claims.csv (when asked) is written after the clock stops."""
-    from search.sweep.engine import prepare, train_sweep
+    from search.sweep.engine import train_sweep
+    from search.sweep.prepare import prepare
     from search.study import judge_and_report
 
     with instrument_sweep_epochs() as timing:
@@ -493,7 +494,7 @@ def k_scaling(sweep, max_k: int, steps: int, gpu: bool, described: str,
     import keras
     import numpy as np
 
-    from search.sweep.engine import prepare
+    from search.sweep.prepare import prepare
     from search.sweep.space import declare_space
     from search.sweep.tuner import training_arrays
 

@@ -118,8 +118,8 @@ def _child(side: str, opts: dict) -> dict:
 
     with tempfile.TemporaryDirectory(prefix="bench_memory_") as tmp:
         if side == "ours":
-            from search.sweep.engine import prepare, train_sweep
-
+            from search.sweep.engine import train_sweep
+            from search.sweep.prepare import prepare
             sweep = bench_sweep(Path(args.data), model=args.model, image_size=args.image_size, trials=args.trials,
                                 epochs=args.epochs, batch_size=args.batch_size,
                                 validation_split=args.validation_split, name="memory")

@@ -31,7 +31,8 @@ def run(args) -> list[Measurement]:
     import keras_tuner as kt
 
     from benchmarks.baseline import bare_fit
-    from search.sweep.engine import prepare, train_sweep
+    from search.sweep.engine import train_sweep
+    from search.sweep.prepare import prepare
     from search.sweep.tuner import training_arrays
 
     data = require_folder("overhead", args.data)

@@ -29,8 +29,8 @@ TARGET = ">= 2"
 
 
 def _full_sweep(args, out: Path) -> Path:
-    from search.sweep.engine import prepare, train_sweep
-
+    from search.sweep.engine import train_sweep
+    from search.sweep.prepare import prepare
     data = require_folder("pruning", args.data)
     sweep = bench_sweep(data, model=args.model, image_size=args.image_size, trials=args.trials, epochs=args.epochs,
                         batch_size=args.batch_size, validation_split=args.validation_split, name="pruning",

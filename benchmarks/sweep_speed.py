@@ -44,7 +44,7 @@ def _trials(records) -> list[dict]:
 
 
 def _ours(args, data: Path, out: Path) -> dict:
-    from search.sweep.engine import prepare
+    from search.sweep.prepare import prepare
     from search.study import run_study
 
     sweep = bench_sweep(data, model=args.model, image_size=args.image_size, trials=args.trials, epochs=args.epochs,

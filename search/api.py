@@ -20,7 +20,7 @@ from rundir.errors import SweepError
 from rundir.records import load_results  # noqa: F401  (search.load_results; needs no TensorFlow)
 
 if TYPE_CHECKING:  # the real imports load TensorFlow, so only when needed
-    from search.sweep.engine import SweepResult
+    from search.sweep.result import SweepResult
     from search.sweep.spec import Sweep
 
 
@@ -44,7 +44,7 @@ def run_sweep(sweep: Union["Sweep", str, Path], out: str | Path | None = None, w
 
     quiet_retracing()  # as on the command line
     import_backend_quietly()  # no TensorFlow start-up lines if this is what loads it
-    from search.sweep.engine import RunOptions
+    from search.sweep.tuner import RunOptions
     from search.study import open_study, run_study, worker_args
     from search.sweep.spec import Sweep, load_sweep_file
 
@@ -67,13 +67,11 @@ def run_sweep(sweep: Union["Sweep", str, Path], out: str | Path | None = None, w
     parallel = None
     if workers:
         from search.sweep.distributed import LOOPBACK
-        from search.sweep.engine import Parallel
-
+        from search.sweep.service import Parallel
         parallel = Parallel(workers, worker_args(sweep_file, options), LOOPBACK, 0)
     prepared, run_dir = open_study(sweep, out)
     if not quiet:
-        from search.sweep.engine import describe
-
+        from search.sweep.header import describe
         print(describe(prepared), file=sys.stderr)
     from search.training.stop import deferred_signals
 

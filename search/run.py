@@ -158,7 +158,7 @@ def _check_run(run_dir: Path) -> int:
 
 
 def _main(args: argparse.Namespace) -> int:
-    from search.sweep.engine import describe
+    from search.sweep.header import describe
     from search.study import open_study, run_study
     from search.sweep.spec import load_sweep_file
 
@@ -178,8 +178,7 @@ def _main(args: argparse.Namespace) -> int:
     if args.describe:
         return 0
     if args.worker:
-        from search.sweep.engine import run_worker
-
+        from search.sweep.service import run_worker
         runs = run_worker(prepared, out, args.worker, args.worker_id, quiet=args.quiet,
                           options=_options(args))
         if not args.quiet:
@@ -220,8 +219,7 @@ def _seconds_or_off(text: str) -> float:
 
 
 def _options(args: argparse.Namespace) -> "RunOptions":
-    from search.sweep.engine import RunOptions
-
+    from search.sweep.tuner import RunOptions
     # --checkpoint-every unset keeps RunOptions' default interval; "off" (infinity) is None, never.
     checkpoint = {} if args.checkpoint_every is None else {
         "checkpoint_every_s": None if math.isinf(args.checkpoint_every) else args.checkpoint_every}
@@ -244,8 +242,7 @@ def _parallel(args: argparse.Namespace, sweep_file: Path):
     """The chief's settings, or None for a plain single-process sweep."""
     from search.study import OVERRIDES, worker_args
     from search.sweep.distributed import LOOPBACK, Address
-    from search.sweep.engine import Parallel
-
+    from search.sweep.service import Parallel
     if not args.workers and not args.chief:
         return None
     overrides = {name: getattr(args, name) for name in OVERRIDES}

@@ -1,6 +1,6 @@
 """One study from start to end: train the sweep, then judge its claims and draw its report.
 
-The one owner of train -> judge -> report. The engine (search.sweep.engine) only
+The one owner of open -> train -> judge -> report. The engine (search.sweep.engine) only
 trains and leaves its records on disk; the verdicts (claims.csv) and the
 report (report.html) are made from those records alone, here, so both
 front ends (the command line, search.run_sweep) end a sweep the same way
@@ -13,7 +13,11 @@ from pathlib import Path
 from typing import Any
 
 from search.sweep import thread_plan
-from search.sweep.engine import Parallel, Prepared, RunOptions, SweepResult, prepare, train_sweep
+from search.sweep.engine import train_sweep
+from search.sweep.prepare import Prepared, prepare
+from search.sweep.result import SweepResult
+from search.sweep.service import Parallel
+from search.sweep.tuner import RunOptions
 from search.sweep.spec import Sweep
 
 

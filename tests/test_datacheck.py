@@ -230,7 +230,7 @@ def test_a_sweep_warns_before_training_and_its_report_shows_the_check(tmp_path, 
 
 
 def test_resize_is_part_of_the_fingerprint_and_old_run_directories_resume(tmp_path):
-    from search.sweep.engine import _check_resumable, fingerprint
+    from search.sweep.manifest import check_resumable, fingerprint
     from rundir.errors import SweepError
     from rundir.records import RunDirectory
     from search.sweep.spec import load_sweep_file
@@ -242,10 +242,10 @@ def test_resize_is_part_of_the_fingerprint_and_old_run_directories_resume(tmp_pa
     old = fingerprint(sweep)
     del old["resize"]  # written before the setting existed
     records.write_json("sweep.json", {"fingerprint": old})
-    _check_resumable(records, sweep.with_overrides(resize="crop"))  # no key: resumes
+    check_resumable(records, sweep.with_overrides(resize="crop"))  # no key: resumes
     records.write_json("sweep.json", {"fingerprint": fingerprint(sweep)})
     with pytest.raises(SweepError, match="changed: resize"):
-        _check_resumable(records, sweep.with_overrides(resize="crop"))
+        check_resumable(records, sweep.with_overrides(resize="crop"))
 
 
 def test_the_datacheck_benchmark_runs_and_reports_one_line_per_size(tmp_path, capsys):

@@ -112,15 +112,14 @@ def test_folds_on_the_command_line_are_checked_in_one_line(image_folder, tmp_pat
 
 
 def test_another_fold_count_does_not_resume_a_run_directory(tmp_path):
-    from search.sweep.engine import _check_resumable, fingerprint
-
+    from search.sweep.manifest import check_resumable, fingerprint
     make_image_folder(tmp_path / "images")
     sweep = Sweep(name="x", data=ImageFolder(str(tmp_path / "images")), hypermodel=DigitsCNN, folds=3)
     records = RunDirectory(tmp_path / "run")
     records.write_json("sweep.json", {"fingerprint": fingerprint(sweep)})
-    _check_resumable(records, sweep)
+    check_resumable(records, sweep)
     with pytest.raises(SweepError, match="folds"):
-        _check_resumable(records, Sweep(name="x", data=sweep.data, hypermodel=DigitsCNN, folds=5))
+        check_resumable(records, Sweep(name="x", data=sweep.data, hypermodel=DigitsCNN, folds=5))
 
 
 def _run(trial: str, seed: int, fold: int, batch: int, accuracy: float, images: int) -> RunRecord:

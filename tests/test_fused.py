@@ -17,7 +17,8 @@ import pytest
 
 from conftest import ROOT, make_image_folder, write_sweep
 from search import DigitsCNN, EarlyStopping, ImageFolder, Sweep
-from search.sweep.engine import prepare, train_sweep
+from search.sweep.engine import train_sweep
+from search.sweep.prepare import prepare
 from rundir.errors import SweepError
 from search.training.fusion import FILE, FusionChoice, FusionPolicy, measured_choice
 from rundir.records import RunDirectory, RunRecord

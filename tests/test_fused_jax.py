@@ -33,7 +33,8 @@ sweep = Sweep(
 SCRIPT = r"""
 import dataclasses, json, sys
 from search.training import fused_jax
-from search.sweep.engine import prepare, train_sweep
+from search.sweep.engine import train_sweep
+from search.sweep.prepare import prepare
 from rundir.records import RunDirectory
 from search.run import main
 from search.sweep.spec import load_sweep_file

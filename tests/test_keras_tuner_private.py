@@ -63,7 +63,6 @@ def test_the_failure_limit_is_read_from_the_oracle_state(tmp_path):
     from keras_tuner.engine.trial import TrialStatus
 
     from search.sweep.engine import longest_failure_streak
-
     hp = keras_tuner.HyperParameters()
     hp.Int("x", 0, 9)
     oracle = keras_tuner.oracles.GridSearchOracle(objective="val_accuracy", hyperparameters=hp,

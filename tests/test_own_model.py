@@ -11,7 +11,8 @@ import pytest
 
 from conftest import ROOT, make_image_folder
 from search import ImageFolder, Sweep
-from search.sweep.engine import prepare, train_sweep
+from search.sweep.engine import train_sweep
+from search.sweep.prepare import prepare
 from rundir.errors import SweepError
 from rundir.records import RunDirectory
 from search.run import main

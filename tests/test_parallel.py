@@ -20,7 +20,7 @@ import pytest
 
 from search.sweep import keras_tuner_private as kt_private
 from search.sweep.distributed import Address, device_share, requeue_trial_of
-from search.sweep.engine import prepare
+from search.sweep.prepare import prepare
 from search.study import run_study as run_sweep
 from rundir.errors import SweepError
 from rundir.records import MACHINE, RunDirectory

@@ -26,7 +26,8 @@ from claims.verdicts import ClaimRow
 from conftest import ROOT, TINY, make_image_folder, write_sweep
 from search.sweep import keras_tuner_private as kt_private
 from search.sweep.distributed import RoundOracle
-from search.sweep.engine import prepare, sweep_manifest
+from search.sweep.manifest import sweep_manifest
+from search.sweep.prepare import prepare
 from rundir.errors import SweepError
 from rundir.records import RunDirectory, RunRecord
 from search.sweep.rounds import (Round, RoundLog, current_round, first_round, next_round, requested_undecided,
