@@ -236,7 +236,7 @@ def run_plain(sweep, out: Path) -> dict[str, Any]:
     from benchmarks.common import clock_callback
     from search.sweep.schedule import schedule_claims
     from search.sweep.space import declare_space
-    from search.sweep.tuner import training_arrays
+    from search.training.one_run import training_arrays
 
     start = time.perf_counter()
     data = sweep.data.load(sweep.image_size, sweep.resize)
@@ -496,7 +496,7 @@ def k_scaling(sweep, max_k: int, steps: int, gpu: bool, described: str,
 
     from search.sweep.prepare import prepare
     from search.sweep.space import declare_space
-    from search.sweep.tuner import training_arrays
+    from search.training.one_run import training_arrays
 
     prepared = prepare(sweep)
     hm = prepared.hypermodel

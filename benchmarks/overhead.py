@@ -33,7 +33,7 @@ def run(args) -> list[Measurement]:
     from benchmarks.baseline import bare_fit
     from search.sweep.engine import train_sweep
     from search.sweep.prepare import prepare
-    from search.sweep.tuner import training_arrays
+    from search.training.one_run import training_arrays
 
     data = require_folder("overhead", args.data)
     epochs = max(args.epochs, 2)  # one steady-state epoch at least

@@ -133,7 +133,7 @@ def test_machine_failures_are_set_aside_and_retried_a_models_own_stay(tmp_path):
 
 
 def test_which_failures_are_the_machines():
-    from search.sweep.tuner import machine_failure
+    from search.training.one_run import machine_failure
 
     assert machine_failure(MemoryError())
     assert machine_failure(AssertionError("Nesting violated for default stack of <class 'FuncGraph'> objects"))

@@ -27,7 +27,7 @@ from search.sweep.feasible import LeftOut, left_out, warning_line
 from search.sweep.schedule import schedule_claims
 from search.sweep.space import build_ranges, default_model, search_space
 from search.sweep.spec import Sweep
-from search.sweep.tuner import training_arrays
+from search.training.one_run import training_arrays
 from search.training import device
 from search.training.step_time import StepTime, dry_run
 

@@ -23,7 +23,8 @@ from rundir.ranking import TrialRank, best_run, rank_trials
 from rundir.records import RunRecord
 from rundir.manifest import objective_mode
 from search.training.callbacks import EpochLog
-from search.sweep.tuner import BEST_MODEL, BEST_MODEL_INFO, training_arrays
+from search.sweep.tuner import BEST_MODEL, BEST_MODEL_INFO
+from search.training import one_run
 
 
 @dataclass
@@ -144,19 +145,10 @@ def train_again(prepared: Any, run: RunRecord) -> keras.Model:
     for name, value in run.hyperparameters.items():
         if value is not None:
             hp.Fixed(name, value)
-    sweep = prepared.sweep
+    sweep, hypermodel = prepared.sweep, prepared.hypermodel
     data = prepared.data if run.fold is None else prepared.folds.fold(run.seed, run.fold)
-    arrays = training_arrays(data, prepared.hypermodel.label_mode)
-    keras.utils.set_random_seed(run.seed)
-    model = prepared.hypermodel.build(hp)
-    log = EpochLog(sweep.objective)
-    callbacks = [log]
-    if sweep.early_stopping is not None:
-        es = sweep.early_stopping
-        callbacks.append(keras.callbacks.EarlyStopping(monitor=es.monitor, min_delta=es.min_delta,
-                                                       patience=es.patience, mode=objective_mode(es.monitor)))
-    prepared.hypermodel.fit(hp, model, arrays.x, arrays.y, validation_data=(arrays.x_val, arrays.y_val),
-                            seed=run.seed, callbacks=callbacks, verbose=0)
-    if log.best_weights is not None:
-        model.set_weights(log.best_weights)
-    return model
+    model = one_run.build(hypermodel, hp, run.seed, sweep.precision)
+    calls = one_run.RunCallbacks(EpochLog(sweep.objective), one_run.early_stopping(sweep.early_stopping))
+    one_run.fit(hypermodel, hp, model, one_run.training_arrays(data, hypermodel.label_mode), run.seed, calls,
+                safe_stop=False)
+    return one_run.best_epoch_weights(model, calls.log)

@@ -16,7 +16,6 @@ import io
 import json
 import math
 import time
-import traceback
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -27,11 +26,12 @@ import numpy as np
 
 from search.training import device, stop, threads
 from search.sweep import keras_tuner_private as kt_private
-from search.training.callbacks import EpochLog, StopAtSafePoint
+from search.training import one_run
+from search.training.callbacks import EpochLog
+from search.training.one_run import TrainingData, training_arrays
 from search.training.checkpoints import DEFAULT_EVERY_S, RunCheckpoint, checkpoint_dir, read_checkpoint, remove_checkpoint
 from search.data.folds import FoldPlan
-from search.data.pipeline import in_order
-from search.data.sources import ImageData, one_hot
+from search.data.sources import ImageData
 from rundir.errors import SweepError
 from search.training.fusion import FusionPolicy
 from search.models.articles import ArticleHyperModel
@@ -45,7 +45,7 @@ from rundir.files import RecordWriteError, atomic_write_text
 from rundir.manifest import objective_mode, objective_sign
 from rundir.records import RunDirectory, RunRecord
 from rundir.verify import ENDED
-from rundir.records import MACHINE, MODEL
+from rundir.records import MACHINE
 from search.training.reuse import TrialModel
 from search.sweep.rounds import Round, first_round
 from search.sweep.spec import Sweep
@@ -67,24 +67,6 @@ class RunOptions:
 
 BEST_MODEL = "best_model.keras"
 BEST_MODEL_INFO = "best_model.json"  # which run best_model.keras is, and its score
-
-
-@dataclass
-class TrainingData:
-    x: np.ndarray
-    y: np.ndarray
-    x_val: np.ndarray
-    y_val: np.ndarray
-
-
-PREDICT_BATCH = 32
-
-
-def training_arrays(data: ImageData, label_mode: str) -> TrainingData:
-    if label_mode == "categorical":
-        return TrainingData(data.x_train, one_hot(data.y_train, data.num_classes),
-                            data.x_val, one_hot(data.y_val, data.num_classes))
-    return TrainingData(data.x_train, data.y_train, data.x_val, data.y_val)
 
 
 Unit = tuple[int, "int | None"]  # one run of a trial: (seed, fold), fold None on a fixed split
@@ -275,12 +257,12 @@ class SweepTuner(keras_tuner.Tuner):
 
     def _conclude(self, record: RunRecord, model, log: EpochLog, stopper, pruner=None) -> list[dict] | None:
         """Score a trained run from its epoch log; a completed one's predictions (and the best model)."""
-        self._score(record, log, stopper)
+        one_run.score(record, log, stopper)
         if pruner is not None and pruner.stopped_epoch and record.status == "completed":
             record.stopped_epoch, record.pruned = pruner.stopped_epoch, True
         if record.status != "completed":
             return None
-        predictions = self._predictions(model, log, self._run_data(record.seed, record.fold)[0])  # best weights stay
+        predictions = one_run.predictions(model, log, self._run_data(record.seed, record.fold)[0])  # best weights stay
         if self.options.save_best_model:
             self._hold_if_best(record, model)
         return predictions
@@ -290,48 +272,35 @@ class SweepTuner(keras_tuner.Tuner):
         stop.check()  # a safe point: no run is opened once a stop was asked
         record = self._open_runs(trial_id, hp, [unit])[unit]
         start = time.perf_counter()
-        log = EpochLog(self.sweep.objective, on_epoch=self._epoch_progress(trial_id, seed, hp, fold))
+        calls = one_run.RunCallbacks(EpochLog(self.sweep.objective,
+                                              on_epoch=self._epoch_progress(trial_id, seed, hp, fold)))
         predictions = None
-        checkpoint = None
         try:
-            with device.precision(self.sweep.precision), used_knobs(hp) as used:
-                keras.utils.set_random_seed(seed)
-                model = self.hypermodel.build(hp)
+            with used_knobs(hp) as used:
+                model = one_run.build(self.hypermodel, hp, seed, self.sweep.precision)
             stop.check()  # a signal during the build was only recorded: stop here, the model whole
             self._describe_model(record, hp, used, model)
             model = kept.take(model)  # the trial's traced model, in this seed's initial state
-            callbacks = [log]
-            stopper = self._early_stopping()
-            if stopper is not None:
-                callbacks.append(stopper)
-            pruner = self._median_stopping()
-            if pruner is not None:
-                callbacks.append(pruner)
-            checkpoint = self._checkpoint(record, log, stopper, pruner)
-            resume = {}
-            if checkpoint is not None:
-                callbacks.append(checkpoint)  # after the others: it saves and restores their state
-                if checkpoint.resume is not None:
-                    resume = {"initial_epoch": checkpoint.resume.epoch}
-                    self.progress.say(f"trial {trial_id} {record.name.replace('_', ' ')}: resumed after epoch "
-                                      f"{checkpoint.resume.epoch}")
-            callbacks.append(StopAtSafePoint())  # last: an epoch's checkpoint is saved before it stops
-            a = self._run_data(seed, fold)[1]
-            self.hypermodel.fit(hp, model, a.x, a.y, validation_data=(a.x_val, a.y_val), seed=seed,
-                                callbacks=callbacks, verbose=0, **resume)
-            predictions = self._conclude(record, model, log, stopper, pruner)
+            calls.stopper = one_run.early_stopping(self.sweep.early_stopping)
+            calls.pruner = self._median_stopping()
+            calls.checkpoint = self._checkpoint(record, calls.log, calls.stopper, calls.pruner)
+            if calls.initial_epoch:
+                self.progress.say(f"trial {trial_id} {record.name.replace('_', ' ')}: resumed after epoch "
+                                  f"{calls.initial_epoch}")
+            one_run.fit(self.hypermodel, hp, model, self._run_data(seed, fold)[1], seed, calls)
+            predictions = self._conclude(record, model, calls.log, calls.stopper, calls.pruner)
         except RecordWriteError:  # the disk, not the run: stop the sweep, record nothing as failed
             raise
         except Exception as exc:  # a failing trial must never end the sweep
             stop.raise_if_pending(exc)  # ... but one that fails while a stop is pending was stopped, not failed
-            _fail(record, exc)
+            one_run.fail(record, exc)
         finally:
             if record.status != "completed":
                 kept.forget()  # a failed run's model may be in any state
             model = None
             gc.collect()
-        earlier = checkpoint.earlier_wall_s if checkpoint is not None else 0.0
-        self._close(record, log, earlier + time.perf_counter() - start, predictions)
+        earlier = calls.checkpoint.earlier_wall_s if calls.checkpoint is not None else 0.0
+        self._close(record, calls.log, earlier + time.perf_counter() - start, predictions)
         self._watch_machine(record)
         return record
 
@@ -403,26 +372,27 @@ class SweepTuner(keras_tuner.Tuner):
         try:
             batch_size, epochs = self.hypermodel.batch_and_epochs(hp)
             trains, vals = [], []
-            with device.precision(self.sweep.precision), used_knobs(hp) as used:
+            with used_knobs(hp) as used:
                 for seed, fold in units:
                     # A fold's arrays are its own; seeds on one split share the split's (vals then
                     # holds one object, which the program keeps once).
                     a = self.arrays if fold is None else training_arrays(self.folds.fold(seed, fold),
                                                                          self.hypermodel.label_mode)
-                    keras.utils.set_random_seed(seed)  # the model's initial weights and dropout seeds, and
-                    model = self.hypermodel.build(hp)  # on TensorFlow the data order: as a lone run has them
+                    model = one_run.build(self.hypermodel, hp, seed, self.sweep.precision)  # as a lone run has it
                     trains.append(fit_inputs(a.x, a.y, a.x_val, a.y_val, batch_size, seed, keras.backend.backend()).x)
                     vals.append(self._val_arrays(a))
                     log = EpochLog(self.sweep.objective, on_epoch=self._epoch_progress(trial_id, seed, hp, fold))
-                    members.append(Member(seed, model, log, self._early_stopping(), fold=fold))
-                program = fused.fused_program(members, trains, vals, batch_size, self.sweep.objective)
+                    members.append(Member(seed, model, log, one_run.early_stopping(self.sweep.early_stopping),
+                                          fold=fold))
+                with device.precision(self.sweep.precision):
+                    program = fused.fused_program(members, trains, vals, batch_size, self.sweep.objective)
             program.fit(epochs)
         except RecordWriteError:
             raise
         except SweepError as exc:  # the configuration itself is wrong: every run fails alike
             stop.raise_if_pending(exc)
             for record in records.values():
-                _fail(record, exc)
+                one_run.fail(record, exc)
                 self._close(record, None, (time.perf_counter() - start) / len(units), None)
             return records
         except Exception as exc:
@@ -430,7 +400,7 @@ class SweepTuner(keras_tuner.Tuner):
             self.fusion.shrink(len(units))
             half = self.fusion.max_members or 1
             self.progress.say(f"warning: trial {trial_id}: {len(units)} {'runs' if self.folds else 'seeds'} as "
-                              f"one program failed ({_describe_failure(exc)}); from now on at most {half} per program")
+                              f"one program failed ({one_run.describe_failure(exc)}); from now on at most {half} per program")
             members = program = trains = vals = None
             gc.collect()
             return self._train_seeds(trial_id, hp, units)
@@ -503,8 +473,7 @@ class SweepTuner(keras_tuner.Tuner):
                 return
             path, tmp = root / BEST_MODEL, root / f".{BEST_MODEL}.tmp.keras"
             try:
-                with device.precision(self.sweep.precision):
-                    model = self.hypermodel.build(hp)
+                model = one_run.build(self.hypermodel, hp, record.seed, self.sweep.precision)
                 model.set_weights(weights)
                 if getattr(model, "optimizer", None) is not None and not model.optimizer.built:
                     model.optimizer.build(model.trainable_variables)  # so loading finds its variables (fresh ones)
@@ -512,7 +481,7 @@ class SweepTuner(keras_tuner.Tuner):
                 tmp.replace(path)
             except Exception as exc:  # a model Keras cannot serialise (or a full disk) must not fail the run
                 tmp.unlink(missing_ok=True)  # never leave a half-written model behind
-                self.progress.say(f"warning: could not save the best model: {_describe_failure(exc)}")
+                self.progress.say(f"warning: could not save the best model: {one_run.describe_failure(exc)}")
                 return
             atomic_write_text(root / BEST_MODEL_INFO, json.dumps(
                 {"trial_id": record.trial_id, "seed": record.seed, "fold": record.fold, "score": record.score,
@@ -525,13 +494,6 @@ class SweepTuner(keras_tuner.Tuner):
             return []
         return knob_universe(self.hypermodel, self.sweep.space)
 
-    def _early_stopping(self):
-        es = self.sweep.early_stopping
-        if es is None:
-            return None
-        return keras.callbacks.EarlyStopping(monitor=es.monitor, min_delta=es.min_delta, patience=es.patience,
-                                             mode=objective_mode(es.monitor))
-
     def _median_stopping(self) -> MedianStoppingCallback | None:
         """The median-stopping callback, against the runs finished so far."""
         rule = self.sweep.median_stopping
@@ -540,41 +502,6 @@ class SweepTuner(keras_tuner.Tuner):
         sign = objective_sign(self.sweep.objective)
         curve = median_curve(self.records.read_runs(), self.sweep.objective, sign)
         return MedianStoppingCallback(rule, curve, self.sweep.objective, sign)
-
-    def _score(self, record: RunRecord, log: EpochLog, stopper) -> None:
-        rows = log.rows
-        losses = [r["loss"] for r in rows]
-        if not rows or any(not math.isfinite(v) for v in losses) or log.best_value is None:
-            bad = next((r["epoch"] for r in rows if not math.isfinite(r["loss"])), None)
-            record.status, record.failure = "failed", MODEL
-            record.error = f"loss became NaN or infinite at epoch {bad}" if bad else "no finite objective value"
-            return
-        record.status = "completed"
-        record.score = log.best_value
-        record.best_epoch = log.best_epoch
-        best = rows[log.best_epoch - 1]
-        record.best_val_accuracy = max(r["val_accuracy"] for r in rows)
-        record.final_val_accuracy = rows[-1]["val_accuracy"]
-        record.final_train_accuracy = rows[-1]["accuracy"]
-        record.train_val_gap = best["accuracy"] - best["val_accuracy"]
-        if stopper is not None and getattr(stopper, "stopped_epoch", 0):
-            record.stopped_epoch = int(stopper.stopped_epoch) + 1
-
-    def _predictions(self, model, log: EpochLog, data: ImageData) -> list[dict]:
-        """Validation predictions with the best epoch's weights, for the report. `index` is the
-        image's place in the validation set, or with folds among all the images: one id per image."""
-        if log.best_weights is not None:
-            model.set_weights(log.best_weights)
-        # Batches of 32: a batch's activations, not the images, bound this memory (256 images at 128 px held
-        # 280 MB of HollywoodCNN's activations at once, twice what the 3,000 images themselves take).
-        probs = model.predict(in_order(data.x_val, data.y_val, PREDICT_BATCH, keras.backend.backend()), verbose=0)
-        predicted = np.argmax(probs, axis=-1)
-        paths = data.val_paths or [""] * len(predicted)
-        ids = data.val_index or range(len(predicted))
-        return [
-            {"index": ids[i], "path": paths[i], "true": int(t), "predicted": int(p)}
-            for i, (t, p) in enumerate(zip(data.y_val, predicted))
-        ]
 
     def _epoch_progress(self, trial_id: str, seed: int, hp, fold: int | None = None):
         epochs = hp.values.get("tuner/epochs", hp.values.get("epochs", 0))
@@ -599,46 +526,9 @@ def _same_config(record: RunRecord, hp) -> bool:
     return all(record.hyperparameters[k] == _display_value(hp.values[k]) for k in shared if not k.startswith("tuner/"))
 
 
-# Failures no model causes: the machine's memory, or TensorFlow's state broken in this process (a signal
-# that once landed inside a trace leaves "Nesting violated" and "could not be lifted out of a tf.function"
-# for every later run). Such a run is retried; a model's own errors are not.
-MACHINE_ERRORS = (MemoryError, SystemError, OSError)
-MACHINE_MARKERS = ("resourceexhausted", "nesting violated", "could not be lifted out of a tf.function",
-                   "returned a result with an exception set", "failed to allocate", "cannot allocate memory")
 BROKEN_STREAK = 3  # machine failures in a row, one error: the process is broken, stop it
-
-
-def machine_failure(exc: BaseException) -> bool:
-    """Whether the machine, not the model, failed this run (see MACHINE_MARKERS)."""
-    text = f"{type(exc).__name__}: {exc}".lower()
-    return isinstance(exc, MACHINE_ERRORS) or _out_of_memory(exc) or any(m in text for m in MACHINE_MARKERS)
-
-
-def _out_of_memory(exc: BaseException) -> bool:
-    """The one test for memory running out: a run's error line says so, and it is the machine's failure."""
-    return ("ResourceExhausted" in type(exc).__name__ or "out of memory" in str(exc).lower()
-            or isinstance(exc, MemoryError))
 
 
 class BrokenProcess(SweepError, keras_tuner.errors.FatalError):
     """Several runs in a row failed with one machine error: stop the sweep (Keras Tuner re-raises a
     FatalError); a rerun of the same command, a fresh process, trains them again."""
-
-
-def _fail(record: RunRecord, exc: BaseException) -> None:
-    """A run's failure in its record: the one-line reason, its cause, and the traceback for anything unexpected."""
-    record.status = "failed"
-    record.failure = MACHINE if machine_failure(exc) else MODEL
-    if isinstance(exc, SweepError):
-        record.error = str(exc)
-        return
-    record.error = _describe_failure(exc)
-    record.traceback = "".join(traceback.format_exception(exc))[-4000:]
-
-
-def _describe_failure(exc: BaseException) -> str:
-    text = f"{type(exc).__name__}: {exc}".strip()
-    if _out_of_memory(exc):
-        text = f"out of memory: {text}"
-    lines = text.splitlines()
-    return lines[0][:500] if lines else type(exc).__name__
