@@ -23,7 +23,7 @@ from rundir.ranking import TrialRank, best_run, rank_trials
 from rundir.records import RunRecord
 from rundir.manifest import objective_mode
 from search.training.callbacks import EpochLog
-from search.sweep.tuner import BEST_MODEL, BEST_MODEL_INFO
+from search.sweep.best_model import BEST_MODEL, BEST_MODEL_INFO
 from search.training import one_run
 
 

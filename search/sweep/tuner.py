@@ -40,7 +40,6 @@ from search.sweep.knobs import knob_universe, record_values, used_knobs
 from search.training.members import Member
 from search.sweep.progress import Progress
 from search.training.pruning import MedianStoppingCallback, median_curve
-from rundir.ranking import best_run, rank_trials
 from rundir.files import RecordWriteError, atomic_write_text
 from rundir.manifest import objective_mode, objective_sign
 from rundir.records import RunDirectory, RunRecord
@@ -48,6 +47,7 @@ from rundir.verify import ENDED
 from rundir.records import MACHINE
 from search.training.reuse import TrialModel
 from search.sweep.rounds import Round, first_round
+from search.sweep.best_model import BestModel
 from search.sweep.spec import Sweep
 from search.sweep.feasible import LeftOut
 
@@ -65,8 +65,6 @@ class RunOptions:
     retry_failed: bool = False  # --retry-failed: every failed run is trained again, not only the machine's
 
 
-BEST_MODEL = "best_model.keras"
-BEST_MODEL_INFO = "best_model.json"  # which run best_model.keras is, and its score
 
 
 Unit = tuple[int, "int | None"]  # one run of a trial: (seed, fold), fold None on a fixed split
@@ -118,9 +116,7 @@ class SweepTuner(keras_tuner.Tuner):
         self.current_round: Callable[[], Round] = lambda: first_round(sweep.seeds)
         self.seed_count = first_round(sweep.seeds).seeds  # of the trial being run, for the progress lines
         self.fusion = FusionPolicy.for_sweep(sweep, hypermodel, records.root)
-        # With save_best_model: per trial being trained, its best run so far and that run's
-        # best-epoch weights, until the trial's mean is known (`_save_if_best`).
-        self._held: dict[str, tuple[RunRecord, list]] = {}
+        self.best_model = BestModel(records, sweep.objective, hypermodel, sweep.precision, progress.say)
         self._machine_failures: list[str] = []  # the errors of the machine failures in a row (`_watch_machine`)
 
     def save(self):
@@ -184,7 +180,7 @@ class SweepTuner(keras_tuner.Tuner):
                                            record.wall_time_s, reused=True, fold=fold)
         done.update(self._train_seeds(trial_id, hp, [u for u in units if u not in done]))
         if self.options.save_best_model:
-            self._save_if_best(trial_id, hp)
+            self.best_model.save_if_best(trial_id, hp)
         gc.collect()
         scores = [r.score for _, r in sorted(done.items()) if r.status == "completed"]
         errors = [r.error or "failed" for _, r in sorted(done.items()) if r.status != "completed"]
@@ -264,7 +260,7 @@ class SweepTuner(keras_tuner.Tuner):
             return None
         predictions = one_run.predictions(model, log, self._run_data(record.seed, record.fold)[0])  # best weights stay
         if self.options.save_best_model:
-            self._hold_if_best(record, model)
+            self.best_model.hold(record, model)
         return predictions
 
     def _train(self, trial_id: str, hp, unit: Unit, kept: TrialModel) -> RunRecord:
@@ -439,53 +435,6 @@ class SweepTuner(keras_tuner.Tuner):
             tensorboard_log.write_run(self.records.root, record)
         self.progress.run_done(record.trial_id, record.seed, self.seed_count, record.status, record.score,
                                record.wall_time_s, fold=record.fold)
-
-    def _hold_if_best(self, record: RunRecord, model) -> None:
-        """Keep this run's best-epoch weights if it is the best run of its trial so far (a tie
-        keeps the lower seed and fold, as `rundir.ranking.best_run` does)."""
-        held = self._held.get(record.trial_id)
-        sign = objective_sign(self.sweep.objective)
-        if held is None or (-sign * record.score, record.key) < (-sign * held[0].score, held[0].key):
-            self._held[record.trial_id] = (record, [w.copy() for w in model.get_weights()])
-
-    def _save_if_best(self, trial_id: str, hp) -> None:
-        """Once a trial's runs are all done, save its best run as best_model.keras if the trial is
-        now the best configuration (`rundir.ranking`): the best model is the best configuration's
-        best run, so it agrees with `best_hyperparameters`.
-
-        Trials with a run still running (another worker's) are not compared: their mean is not
-        known yet. A file lock keeps two workers from both deciding they are best. The trial's
-        best run may be one trained in an earlier session or round, whose weights are not here:
-        then nothing is saved, and `SweepResult.saved_run_is_best` says so.
-        """
-        from filelock import FileLock
-
-        held = self._held.pop(trial_id, None)
-        if held is None:
-            return
-        record, weights = held
-        root = self.records.root
-        with FileLock(str(root / ".best_model.lock")):
-            runs = self.records.read_runs()
-            ranks = rank_trials(runs, self.sweep.objective, complete_only=True)
-            best = best_run(runs, trial_id, self.sweep.objective)
-            if not ranks or ranks[0].trial_id != trial_id or best is None or best.key != record.key:
-                return
-            path, tmp = root / BEST_MODEL, root / f".{BEST_MODEL}.tmp.keras"
-            try:
-                model = one_run.build(self.hypermodel, hp, record.seed, self.sweep.precision)
-                model.set_weights(weights)
-                if getattr(model, "optimizer", None) is not None and not model.optimizer.built:
-                    model.optimizer.build(model.trainable_variables)  # so loading finds its variables (fresh ones)
-                model.save(tmp)
-                tmp.replace(path)
-            except Exception as exc:  # a model Keras cannot serialise (or a full disk) must not fail the run
-                tmp.unlink(missing_ok=True)  # never leave a half-written model behind
-                self.progress.say(f"warning: could not save the best model: {one_run.describe_failure(exc)}")
-                return
-            atomic_write_text(root / BEST_MODEL_INFO, json.dumps(
-                {"trial_id": record.trial_id, "seed": record.seed, "fold": record.fold, "score": record.score,
-                 "trial_mean": ranks[0].mean, "objective": self.sweep.objective}, indent=2))
 
     def _knob_universe(self) -> list[str]:
         """The knobs every record holds (search.sweep.knobs): the article family's, or

@@ -52,11 +52,21 @@ def pin(threads: int) -> int:
     elif backend == "torch":
         import torch
         torch.set_num_threads(threads)
-    elif backend == "jax":
-        from jax._src import xla_bridge
-        if not xla_bridge.backends_are_initialized():
-            os.environ["XLA_FLAGS"] = environment(threads)["XLA_FLAGS"]
+    elif backend == "jax" and not _jax_started():
+        os.environ["XLA_FLAGS"] = environment(threads)["XLA_FLAGS"]  # read once, when JAX starts its backend
     return in_use()
+
+
+def _jax_started() -> bool:
+    """Whether JAX has started its backends (its flags are read then, and no longer). JAX has no public
+    question for it: a JAX without the private one is taken as not started, and setting the flags then
+    is harmless; `in_use` still reports the count JAX runs with."""
+    try:
+        from jax._src import xla_bridge
+    except ImportError:
+        return False
+    started = getattr(xla_bridge, "backends_are_initialized", None)
+    return bool(started()) if callable(started) else False
 
 
 def in_use() -> int:
