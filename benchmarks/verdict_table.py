@@ -99,7 +99,7 @@ def machine() -> str:
 def study_rows(study: Study, run_dir: Path) -> list[dict]:
     """The study's requested claims, judged again from its run folder, as scorecard.csv rows."""
     runs = load_runs(run_dir)
-    info = scorecard_info([run_dir], [study.label])
+    info = scorecard_info([run_dir], [study.label], loaded=[runs])
     data = runs.manifest.data
     done = [r for r in runs.records if r.status in ("completed", "failed")]
     date = max((r.finished for r in done if r.finished), default="")[:10]

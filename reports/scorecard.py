@@ -24,7 +24,7 @@ from claims.catalogue import BY_ID
 from claims.stats import CONTRADICTED, NOT_MEASURABLE, NOT_REQUESTED, NOT_TESTED, SUPPORTED
 from claims.verdicts import ClaimRow, evaluate
 from reports.header import header_info
-from reports.runs import load_runs
+from reports.runs import SweepRuns, load_runs
 from rundir.files import atomic_write_text, to_csv
 
 PAGE_NAME = "scorecard.html"
@@ -156,18 +156,20 @@ def _cell(study: str, row: ClaimRow) -> ScoreCell:
                      size=row.size, headline=row.headline)
 
 
-def scorecard_info(run_dirs: list[Path], labels: list[str] | None = None) -> ScorecardInfo:
+def scorecard_info(run_dirs: list[Path], labels: list[str] | None = None,
+                   loaded: list[SweepRuns] | None = None) -> ScorecardInfo:
     """Judge every study's claims from its records and line them up by claim.
 
     A claim becomes a row if at least one study requested it; a study that
     did not request it shows "not requested" there. Raises SweepError when
     a path is not a run directory. A study is named by its sweep's `name`;
     two studies of one name (the same sweep file on two data sets, say) are
-    told apart by their folders, and failing that by a number."""
+    told apart by their folders, and failing that by a number. `loaded`: the run directories already
+    read (`reports.runs.load_runs`), in the same order, so a caller that read them does not read them again."""
     labels = labels or [""] * len(run_dirs)
     studies, verdicts = [], []
-    for path, label in zip(run_dirs, labels):
-        runs = load_runs(path)
+    for i, (path, label) in enumerate(zip(run_dirs, labels)):
+        runs = loaded[i] if loaded is not None else load_runs(path)
         studies.append(study_info(Path(path), runs, label))
         verdicts.append({row.claim: row for row in evaluate(runs.records, runs.manifest)})
     studies = _unique(studies)
