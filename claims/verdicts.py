@@ -475,6 +475,9 @@ def _part_note(r: PartResult) -> str:
                     + (" (narrowly: a few seeds more or fewer could change it)"
                        if r.adjusted in DEFINITIVE and r.evidence[0] > r.evidence[1] / 2 else "")
                     if r.evidence else "") + ")")
+        if i.n > 1 and i.sd == 0 and METRICS[p.metric].scale is not None:
+            head += (f"; every seed gave the same value ({_fmt(i.mean)}), so the interval has no width: that is "
+                     "no certainty, only no spread seen in these seeds")
     head += f"; margin {p.margin:g}: {p.why}"
     return head + "".join(f"; {d}" for d in r.details)
 

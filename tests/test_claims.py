@@ -348,6 +348,18 @@ def test_diverged_runs_count_as_not_converged_in_the_learning_rate_claim():
     assert "not tested" in row.note and "may get stuck" in row.note  # the untested sub-sentence is listed
 
 
+def test_a_part_whose_seeds_all_agree_says_its_interval_has_no_width():
+    """No run diverges on either side: every seed's difference is 0, and a t interval over equal values is
+    [0, 0]. The note says that is no certainty; a deterministic measurement (the logged rate) does not."""
+    runs = [_curve_run(side, seed, [0.5 + (0.1 + 0.01 * seed if side == "b" else 0.0), 0.8], learning_rate=rate)
+            for seed in range(6) for side, rate in (("s", 1e-4), ("b", 1e-2))]
+    fails = next(n for n in _judge("learning-rate", runs).note.split(" | ") if n.startswith("a larger rate fails"))
+    assert "95% CI [+0, +0]" in fails and "every seed gave the same value (+0)" in fails, fails
+    assert "no certainty" in fails
+    faster = next(n for n in _judge("learning-rate", runs).note.split(" | ") if n.startswith("a larger rate learns"))
+    assert "no width" not in faster  # the seeds' first-epoch differences spread
+
+
 def test_more_epochs_hurt_compares_epoch_10_with_epoch_100():
     def hundred(seed: int, stopped: int | None = None) -> RunRecord:
         curve = [0.5] * 9 + [0.70] + [0.68] * 89 + [0.65 + 0.001 * seed]
