@@ -20,8 +20,10 @@ NAME is one of
              saves, on thousands of synthetic sweeps fed through the claims
              code; the tuned comparison (each side at its best settings) on
              worlds where it and the averaged answer differ, beside the naive
-             best-of-both; with --runs DIR also how often a finished sweep's decided
-             claims keep their verdict when its seeds are resampled (>= 9/10)
+             best-of-both; claims a user states (Compare) on a numeric knob,
+             a categorical one and a model's own metric; with --runs DIR
+             also how often a finished sweep's decided claims keep their
+             verdict when its seeds are resampled (>= 9/10)
   datacheck  what the data check adds to decoding the folder: the
              check's CPU time vs decoding's (target <= 10%), at 224 and
              64 px, with plain decoding (no file properties) beside it
@@ -120,6 +122,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--tuned-sweeps", type=int, default=1000,
                    help="calibration: synthetic sweeps per world and fixed design of the tuned comparison "
                         "(each side at its best settings; default 1000, 0 skips it)")
+    p.add_argument("--stated-sweeps", type=int, default=1000,
+                   help="calibration: synthetic sweeps per true effect and fixed design of claims a user states "
+                        "(Compare: a numeric knob, a categorical one and a model's own metric; default 1000, 0 "
+                        "skips it)")
     p.add_argument("--sd", type=float, default=0.03, help="calibration: spread of one paired difference (default 0.03)")
     p.add_argument("--correlations", default="0,0.2,0.4,0.6,0.8",
                    help="calibration: within-seed correlations of the paired differences (default 0,0.2,0.4,0.6,0.8)")
@@ -278,12 +284,15 @@ def main(argv: list[str] | None = None) -> int:
     print(summary_table(lines))
     if "calibration" in names:
         from benchmarks.calibration import table
+        from benchmarks.stated_calibration import table as stated_table
         from benchmarks.tuned_calibration import table as tuned_table
 
         print()
         print(table(lines))
         print()
         print(tuned_table(lines))
+        print()
+        print(stated_table(lines))
     if "stability" in names:
         from benchmarks.stability import table as stability_table
 

@@ -65,11 +65,11 @@ from typing import Any
 import numpy as np
 
 from benchmarks.common import Measurement, Skip, text_table
+from benchmarks.false_answers import EFFECTS, direction_false, is_false, size_false  # noqa: F401  (tests read them here)
 
 CLAIM_IDS = ("pooling-texture", "mixed-pooling", "depth-overfit")
 MARGIN = 0.02
 CORRELATIONS = (0.0, 0.2, 0.4, 0.6, 0.8)
-EFFECTS = {"zero": 0.0, "half the margin": 0.5, "margin": 1.0, "twice the margin": 2.0}  # in margins
 AGREE_TARGET = 0.9  # a decided answer agrees with an independent replication of the same world
 FIXED_SEEDS = 5
 AUTO = (3, 20)
@@ -231,38 +231,6 @@ def part_outcomes(records, looks: tuple[int, ...], rounds: list[dict[str, Any]] 
     judge(results, look_plan(records, meta))
     return [(r.adjusted, r.verdict, r.interval.low if r.interval else math.nan,
              r.interval.high if r.interval else math.nan, r.answer) for r in results]
-
-
-def direction_false(verdict: str, effect_in_margins: float) -> bool:
-    """A definitive direction the true effect (of the claimed sign, or zero) does not have."""
-    from claims.stats import CONTRADICTED, SUPPORTED
-
-    if effect_in_margins == 0:
-        return verdict in (SUPPORTED, CONTRADICTED)
-    return verdict == CONTRADICTED
-
-
-def size_false(size: str, effect_in_margins: float) -> bool:
-    """A definitive size the true effect does not have: "at least the margin" below it, "smaller than the
-    margin" above it, either exactly at it (both nulls hold there)."""
-    from claims.stats import BEYOND, WITHIN
-
-    if effect_in_margins < 1:
-        return size == BEYOND
-    if effect_in_margins == 1:
-        return size in (BEYOND, WITHIN)
-    return size == WITHIN
-
-
-def is_false(verdict: str, effect_in_margins: float, size: str = "") -> bool:
-    """Any false definitive answer of one part: its direction or its size. The one-word verdict alone
-    (unadjusted readings, the old rule) is false as a direction, or as "no meaningful difference" at or
-    above the margin."""
-    from claims.stats import NO_DIFFERENCE
-
-    if verdict == NO_DIFFERENCE and not size:
-        return effect_in_margins >= 1
-    return direction_false(verdict, effect_in_margins) or size_false(size, effect_in_margins)
 
 
 PREVIOUS_LOOKS = (3, 5, 8, 12, 18, 20)  # Seeds(3, 20).looks() before the exact sequential rule
@@ -606,9 +574,10 @@ def replay(folder: Path, resamples: int, rng: np.random.Generator) -> list[Measu
 def run(args) -> list[Measurement]:
     rng = np.random.default_rng(args.calibration_seed)
     sweeps = args.sweeps
-    if sweeps < 1 or args.auto_sweeps < 1 or args.resamples < 1 or not args.sd > 0 or args.tuned_sweeps < 0:
-        raise Skip("--sweeps, --auto-sweeps and --resamples must be at least 1, --tuned-sweeps at least 0 and "
-                   "--sd above 0")
+    if sweeps < 1 or args.auto_sweeps < 1 or args.resamples < 1 or not args.sd > 0 or args.tuned_sweeps < 0 \
+            or getattr(args, "stated_sweeps", 0) < 0:
+        raise Skip("--sweeps, --auto-sweeps and --resamples must be at least 1, --tuned-sweeps and --stated-sweeps "
+                   "at least 0 and --sd above 0")
     sd = args.sd
     out: list[Measurement] = []
     try:  # "" runs no synthetic sweeps (a replay of --runs only)
@@ -659,6 +628,10 @@ def run(args) -> list[Measurement]:
         from benchmarks.tuned_calibration import measurements
 
         out += measurements(args.tuned_sweeps, min(args.auto_sweeps, args.tuned_sweeps), rng)
+    if getattr(args, "stated_sweeps", 0) > 0:
+        from benchmarks.stated_calibration import measurements as stated_measurements
+
+        out += stated_measurements(args.stated_sweeps, min(args.auto_sweeps, args.stated_sweeps), rng)
     if args.runs is not None:
         try:
             out += replay(args.runs, args.resamples, rng)
@@ -676,8 +649,8 @@ def table(lines: list[str]) -> str:
     for line in lines:
         m = json.loads(line)
         d = m.get("details") or {}
-        if m.get("name") != "calibration" or "false_per_sweep" not in d:
-            continue
+        if m.get("name") != "calibration" or "false_per_sweep" not in d or d.get("stated"):
+            continue  # the stated claims' lines have a table of their own (benchmarks.stated_calibration)
         old = m.get("baseline")
         agreement = d.get("agreement")
         rows.append((f"{d['rho']:g}", f"{d.get('partition') or 0:g}", d["effect"], d["design"], f"{d['false_per_part_mean']:.3f}",

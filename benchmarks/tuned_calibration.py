@@ -143,7 +143,7 @@ class TunedTally:
     averaged: dict[str, int] = field(default_factory=dict)
 
     def add(self, row, naive_outcome, truth_label: str, truth: float, seeds: int) -> None:
-        from benchmarks.calibration import EFFECTS, size_false
+        from benchmarks.false_answers import EFFECTS, size_false
         from claims.stats import CONTRADICTED, SUPPORTED
 
         # False: any definitive difference when the truth is zero; "contradicted" when max truly wins; and a

@@ -86,6 +86,7 @@ class Part:
     margin: float  # smallest effect of interest, in metric units (for sign 0: the tolerance around the reference)
     why: str  # the reason for the margin, in words
     accuracy_units: bool = True  # the margin is a difference of accuracies (so the data's resolution applies)
+    reference: float | None = None  # sign 0: the value expected (else the claim's); for a contrast, of the difference
 
 
 @dataclass(frozen=True)
@@ -106,6 +107,7 @@ class Claim:
     at_article_defaults: bool = False
     image_size: int | None = None
     confounded_with_size: bool = False  # say both sides' parameter counts in the note
+    stated: bool = False  # the user's own claim (`claims.stated`), not an article's
 
 
 CLAIMS: tuple[Claim, ...] = (

@@ -22,6 +22,7 @@ once from every run's hyperparameters.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -150,7 +151,46 @@ class ModelChoice:
         return ()
 
 
-Contrast = PoolingType | Extremes | ExtraPooling | ModelChoice
+def same_value(a: Any, b: Any) -> bool:
+    """Whether a run's knob value is a stated one: numbers by value (0.5 == 0.5 however JSON wrote
+    it, 1e-3 within float rounding), words and booleans exactly."""
+    if isinstance(a, bool) or isinstance(b, bool):
+        return isinstance(a, bool) and isinstance(b, bool) and a == b
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return math.isclose(a, b, rel_tol=1e-9)
+    return a == b
+
+
+@dataclass(frozen=True)
+class Values:
+    """One knob at two stated values (a user's claim, `claims.stated`): `treatment` vs `baseline`."""
+
+    knob: str
+    treatment: Any
+    baseline: Any
+
+    def context(self, present: list[dict[str, Any]]) -> None:
+        return None
+
+    def names(self) -> tuple[str, str]:
+        return f"{self.knob}={self.treatment!r}", f"{self.knob}={self.baseline!r}"
+
+    def side(self, hps: dict[str, Any], context: None) -> str | None:
+        value = hps.get(self.knob)
+        if value is None:
+            return None
+        if same_value(value, self.treatment):
+            return TREATMENT
+        return BASELINE if same_value(value, self.baseline) else None
+
+    def varies(self, hps: dict[str, Any], context: None) -> frozenset[str]:
+        return frozenset({self.knob})
+
+    def extra_key(self, hps: dict[str, Any], context: None) -> tuple:
+        return ()
+
+
+Contrast = PoolingType | Extremes | ExtraPooling | ModelChoice | Values
 
 
 @dataclass(frozen=True)

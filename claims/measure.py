@@ -18,7 +18,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from rundir.manifest import Manifest
+from rundir.manifest import Manifest, objective_mode
 from rundir.records import RunRecord
 
 TARGET_SHARE = 0.95  # "converged": 95% of a good run's best validation accuracy
@@ -159,9 +159,12 @@ def _no_context(runs: list[RunRecord], manifest: Manifest) -> None:
 class Metric:
     name: str
     value: Callable[[RunRecord, Manifest, Any], float | None]
-    scale: str | None = "val"  # the accuracy it rests on: "val", "train" or None (time, learning rate)
+    scale: str | None = "val"  # the accuracy it rests on: "val", "train" or None (time, learning rate, AUC)
     context: Callable[[list[RunRecord], Manifest], Any] = _no_context
     takes_diverged: bool = False  # diverged runs count (as runs that did not converge)
+    needs: tuple[str, ...] = ("val_accuracy",)  # what each epoch must log for it to have a value
+    exact: bool = False  # a deterministic reading (the logged rate): equal values across seeds are no chance
+    points: bool = True  # in accuracy points (an accuracy or a difference of two), which the data's resolution limits
 
     def values(self, runs: list[RunRecord], manifest: Manifest) -> list[tuple[RunRecord, float]]:
         """(run, value) for every run with a finite value, the shared context computed once."""
@@ -177,12 +180,48 @@ class Metric:
 METRICS: dict[str, Metric] = {m.name: m for m in (
     Metric("best_val_accuracy", _field("best_val_accuracy")),
     Metric("final_val_accuracy", final_val_accuracy),
-    Metric("train_val_gap", _field("train_val_gap")),
-    Metric("final_train_accuracy", _field("final_train_accuracy"), scale="train"),
-    Metric("epochs_to_target", epochs_to_target, context=common_target),
+    Metric("train_val_gap", _field("train_val_gap"), needs=("accuracy", "val_accuracy")),
+    Metric("final_train_accuracy", _field("final_train_accuracy"), scale="train", needs=("accuracy",)),
+    Metric("epochs_to_target", epochs_to_target, context=common_target, points=False),
     Metric("first_epoch_val_accuracy", first_epoch_val_accuracy),
-    Metric("did_not_converge", did_not_converge, takes_diverged=True),
-    Metric("log_seconds_per_epoch", log_seconds_per_epoch, scale=None),
-    Metric("lr_start_drop", lr_start_drop, scale=None),
+    Metric("did_not_converge", did_not_converge, takes_diverged=True, points=False),
+    Metric("seconds_per_epoch", _field("seconds_per_epoch"), scale=None, needs=(), points=False),
+    Metric("log_seconds_per_epoch", log_seconds_per_epoch, scale=None, needs=(), points=False),
+    Metric("lr_start_drop", lr_start_drop, scale=None, needs=(), exact=True, points=False),
     Metric("epoch_100_minus_10", epoch_100_minus_10),
 )}
+
+
+# -- any metric the model logs ---------------------------------------------
+
+EPOCHS = {"best_": "best", "final_": "final", "first_epoch_": "first"}  # which epoch of a logged metric
+
+
+def _epoch_value(key: str, which: str) -> Callable[[RunRecord, Manifest, Any], float | None]:
+    """The logged `key` at the run's best epoch for it (its own direction, `objective_mode`), its last or its first."""
+    def value(record: RunRecord, manifest: Manifest, context: Any) -> float | None:
+        seen = [v for v in history(record, key) if math.isfinite(v)]
+        if not seen:
+            return None
+        if which == "best":
+            return min(seen) if objective_mode(key) == "min" else max(seen)
+        return seen[-1] if which == "final" else seen[0]
+    return value
+
+
+def logged_metric(name: str) -> Metric:
+    """A metric the user's model logs each epoch, as a claim reads it: `val_auc` or `best_val_auc` (its best
+    epoch), `final_val_auc` (the last), `first_epoch_val_auc` (the first). One ending in "accuracy" is in
+    accuracy units (the data's resolution and the ceiling apply); any other is in its own."""
+    which, key = "best", name
+    for prefix, epoch in EPOCHS.items():
+        if name.startswith(prefix) and len(name) > len(prefix):
+            which, key = epoch, name[len(prefix):]
+            break
+    scale = ("val" if key.startswith("val_") else "train") if key.endswith("accuracy") else None
+    return Metric(name, _epoch_value(key, which), scale=scale, needs=(key,), points=scale is not None)
+
+
+def metric_named(name: str) -> Metric:
+    """The built-in metric of that name, or else the logged one it names (`logged_metric`)."""
+    return METRICS.get(name) or logged_metric(name)

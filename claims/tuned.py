@@ -62,7 +62,7 @@ import numpy as np
 
 from claims.catalogue import Part
 from claims.contrasts import BASELINE, TREATMENT, Pairing, pairing
-from claims.measure import METRICS, seed_weight, weighted_mean
+from claims.measure import metric_named, seed_weight, weighted_mean
 from claims.stats import ALPHA, INCONCLUSIVE, UNDECIDED, UNRESOLVED, Answer, Interval, PValues
 from rundir.manifest import Manifest
 from rundir.records import RunRecord
@@ -107,7 +107,7 @@ def table_seeds(table: Table) -> list[int]:
 def side_table(part: Part, runs: list[RunRecord], manifest: Manifest) -> tuple[Table, Pairing]:
     """Each side's configurations with, per seed, the mean validation accuracy that chooses the best
     configuration and the part's metric that measures it (folds weighted by their validation images)."""
-    metric = METRICS[part.metric]
+    metric = metric_named(part.metric)
     plan = pairing(part.contrast, [r.hyperparameters for r in runs])
     cells: dict[tuple[str, Config, int], list[tuple[float, float, float]]] = defaultdict(list)
     for run, value in metric.values([r for r in runs if plan.side(r.hyperparameters) is not None], manifest):

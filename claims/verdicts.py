@@ -30,11 +30,12 @@ import math
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
-from claims.catalogue import BY_ID, CLAIMS, Claim, Part
+from claims.catalogue import CLAIMS, Claim, Part
 from claims.contrasts import BASELINE, TREATMENT, pairing
-from claims.measure import METRICS, censored, chance_rate, common_target, diverged, seed_weight, weighted_mean
+from claims.stated import claim_of
+from claims.measure import censored, chance_rate, common_target, diverged, metric_named, seed_weight, weighted_mean
 from claims.stats import (
     ALPHA, CONTRADICTED, DEFAULT_MIN_SEEDS, DEFINITIVE, INCONCLUSIVE, NO_DIFFERENCE, NOT_MEASURABLE, NOT_REQUESTED,
     NOT_TESTED, SUPPORTED, UNDECIDED, UNRESOLVED, WITHIN, BEYOND, Answer, Interval, PValues, answer_of, decide, holm_levels,
@@ -171,7 +172,7 @@ def per_seed_differences(part: Part, runs: list[RunRecord], manifest: Manifest) 
     the seed is the unit. With folds a pair weighs as many as the images its
     fold validated, so a seed's value is the difference over all its images.
     """
-    metric = METRICS[part.metric]
+    metric = metric_named(part.metric)
     plan = pairing(part.contrast, [r.hyperparameters for r in runs])
     sided = [r for r in runs if plan.side(r.hyperparameters) is not None]
     sides: dict[tuple, dict[str, list[tuple[RunRecord, float]]]] = defaultdict(lambda: {TREATMENT: [], BASELINE: []})
@@ -200,7 +201,7 @@ def per_seed_values(part: Part, runs: list[RunRecord], manifest: Manifest, refer
     with folds weighted by the images each validated."""
     by_seed: dict[int, list[tuple[float, float]]] = defaultdict(list)
     used = []
-    for run, value in METRICS[part.metric].values(runs, manifest):
+    for run, value in metric_named(part.metric).values(runs, manifest):
         by_seed[run.seed].append((value - (reference if part.sign == 0 else 0.0), seed_weight(run)))
         used.append(run)
     return {seed: weighted_mean(v) for seed, v in by_seed.items()}, used
@@ -225,19 +226,19 @@ def below_resolution(part: Part, n_val: int) -> bool:
 
     The one rule for this: verdicts apply it to the records, the sweep's
     header to the split before training (`unresolvable`)."""
-    return bool(METRICS[part.metric].scale == "val" and part.accuracy_units and n_val
+    return bool(metric_named(part.metric).scale == "val" and part.accuracy_units and n_val
                 and part.margin < RESOLUTION_IMAGES / n_val)
 
 
-def unresolvable(claim_ids: list[str] | tuple[str, ...], n_val: int) -> list[tuple[str, Part]]:
-    """(claim id, part) of each requested catalogue claim's part that `n_val` validation images cannot measure."""
-    return [(cid, part) for cid in claim_ids if cid in BY_ID for part in BY_ID[cid].parts
+def unresolvable(claims: Sequence[Claim], n_val: int) -> list[tuple[str, Part]]:
+    """(claim id, part) of each claim's part that `n_val` validation images cannot measure."""
+    return [(claim.id, part) for claim in claims for part in claim.parts
             if below_resolution(part, n_val)]
 
 
 def not_measurable(part: Part, used: list[RunRecord], manifest: Manifest) -> Unmeasurable | None:
     """Why the data cannot decide this part, in plain words (None when it can)."""
-    metric = METRICS[part.metric]
+    metric = metric_named(part.metric)
     n_val, n_train = manifest.data.n_val or 0, manifest.data.n_train or 0
     if below_resolution(part, n_val):
         return Unmeasurable(
@@ -283,7 +284,7 @@ def _all_right(n: int) -> float:
 
 def measure_part(claim: Claim, part: Part, runs: list[RunRecord], manifest: Manifest) -> PartResult:
     """One value per seed for the part, or why it cannot be tested or measured."""
-    metric = METRICS[part.metric]
+    metric = metric_named(part.metric)
     runs = runs if metric.takes_diverged else [r for r in runs if r.status == "completed"]
     per_seed, used = _per_seed(claim, part, runs, manifest)
     trials = frozenset(r.trial_id for r in used)
@@ -304,9 +305,13 @@ def measure_part(claim: Claim, part: Part, runs: list[RunRecord], manifest: Mani
 
 
 def _per_seed(claim: Claim, part: Part, runs: list[RunRecord], manifest: Manifest) -> PerSeed:
+    reference = part.reference if part.reference is not None else claim.reference or 0.0
     if part.contrast is None:
-        return per_seed_values(part, runs, manifest, claim.reference or 0.0)
-    return per_seed_differences(part, runs, manifest)
+        return per_seed_values(part, runs, manifest, reference)
+    per_seed, used = per_seed_differences(part, runs, manifest)
+    if part.sign == 0:  # a stated "equal": the difference against the one expected
+        per_seed = {seed: value - reference for seed, value in per_seed.items()}
+    return per_seed, used
 
 
 def targeted_limit(trials: frozenset[str], manifest: Manifest) -> int | None:
@@ -475,7 +480,7 @@ def _part_note(r: PartResult) -> str:
                     + (" (narrowly: a few seeds more or fewer could change it)"
                        if r.adjusted in DEFINITIVE and r.evidence[0] > r.evidence[1] / 2 else "")
                     if r.evidence else "") + ")")
-        if i.n > 1 and i.sd == 0 and METRICS[p.metric].scale is not None:
+        if i.n > 1 and i.sd == 0 and not metric_named(p.metric).exact:
             head += (f"; every seed gave the same value ({_fmt(i.mean)}), so the interval has no width: that is "
                      "no certainty, only no spread seen in these seeds")
     head += f"; margin {p.margin:g}: {p.why}"
@@ -578,8 +583,14 @@ def _finite(x: float) -> float | None:
     return x if math.isfinite(x) else None
 
 
+def claims_of(manifest: Manifest) -> tuple[Claim, ...]:
+    """Every claim a sweep's rows cover: the catalogue's, then the user's own (sweep.json's stated claims),
+    each rebuilt as the catalogue's type (`claims.stated.claim_of`)."""
+    return CLAIMS + tuple(claim_of(c) for c in manifest.stated)
+
+
 def requested(manifest: Manifest) -> set[str]:
-    """The claims the sweep asked for (sweep.json's `claims`); every claim when the key is absent."""
+    """The claims the sweep asked for (sweep.json's `claims`); every article claim when the key is absent."""
     if manifest.claims is None:
         return {c.id for c in CLAIMS}
     return set(manifest.claims)
@@ -592,7 +603,7 @@ def evaluate(records: list[RunRecord], manifest: Manifest, min_pairs: int | None
     wanted = requested(manifest)
     measured, plan = _judged(records, manifest)
     rows = []
-    for claim in CLAIMS:
+    for claim in claims_of(manifest):
         if claim.id not in wanted:
             rows.append(ClaimRow(claim.id, NOT_REQUESTED, None, None, None, None, claim.parts[0].metric,
                                  "not in the sweep's claims=", claim.source, claim.sentence, [],
@@ -615,7 +626,7 @@ def _judged(records: list[RunRecord], manifest: Manifest) -> tuple[dict[str, lis
     # seed's average would mix different sets of settings: they stay out.
     runs = [r for r in usable(records) if not plan.looks or r.seed < plan.looks[-1]]
     measured: dict[str, list[PartResult]] = {}
-    for claim in CLAIMS:
+    for claim in claims_of(manifest):
         if claim.id in wanted:
             claim_runs = _runs_for(claim, runs, manifest)
             measured[claim.id] = [measure_part(claim, part, claim_runs, manifest) for part in claim.parts]
@@ -630,7 +641,7 @@ def trials_feeding_undecided(records: list[RunRecord], manifest: Manifest) -> tu
     decided by one of its parts, needs no further seed.
     """
     measured, _ = _judged(records, manifest)
-    rows = {claim.id: claim_row(claim, measured[claim.id]) for claim in CLAIMS if claim.id in measured}
+    rows = {claim.id: claim_row(claim, measured[claim.id]) for claim in claims_of(manifest) if claim.id in measured}
     open_claims = undecided([rows[c] for c in requested(manifest) if c in rows])
     trials = {t for c in open_claims for r in measured[c] if r.tested and not r.answer.settled for t in r.trials}
     return open_claims, trials

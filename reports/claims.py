@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 
 import math
 
-from claims.catalogue import BY_ID
+from claims.catalogue import BY_ID, CLAIMS, Claim
+from claims.stated import STATED_SOURCE
 from claims.stats import (
     BEYOND, CONTRADICTED, INCONCLUSIVE, NO_DIFFERENCE, NOT_MEASURABLE, NOT_REQUESTED, NOT_TESTED, SUPPORTED, UNRESOLVED,
     WITHIN,
@@ -33,19 +34,28 @@ class ClaimsInfo:
     not_requested: list[str] = field(default_factory=list)  # ids of the claims the sweep did not ask for
     plain: dict[str, str] = field(default_factory=dict)  # claim id -> one sentence a reader can act on
     tuned: dict[str, str] = field(default_factory=dict)  # claim id -> the tuned answer in a sentence (where it has one)
+    yours: list[str] = field(default_factory=list)  # ids of the claims the user stated
 
 
-def claims_info(claims: list[ClaimRow] | None) -> ClaimsInfo | None:
-    """The report's claim rows for the template, or None when there are none (the section is omitted)."""
+def claims_info(claims: list[ClaimRow] | None, known: tuple[Claim, ...] = CLAIMS) -> ClaimsInfo | None:
+    """The report's claim rows for the template, or None when there are none (the section is omitted).
+    `known`: the claims the rows are of (`claims.verdicts.claims_of`: the catalogue's and the user's)."""
     if claims is None:
         return None
+    by_id = {c.id: c for c in known}
     judged = [c for c in claims if c.verdict != NOT_REQUESTED]
     skipped = [c.claim for c in claims if c.verdict == NOT_REQUESTED]
     if claims and not judged:
         return ClaimsInfo(note=NONE_REQUESTED, not_requested=skipped)
     return ClaimsInfo(judged, any(c.sentence for c in judged), not_requested=skipped,
-                      plain={c.claim: plain_sentence(c, len(judged)) for c in judged},
-                      tuned={c.claim: tuned_sentence(c, len(judged)) for c in judged if c.tuned_verdict})
+                      plain={c.claim: plain_sentence(c, len(judged), by_id.get(c.claim)) for c in judged},
+                      tuned={c.claim: tuned_sentence(c, len(judged)) for c in judged if c.tuned_verdict},
+                      yours=[c.claim for c in judged if is_stated(c)])
+
+
+def is_stated(row: ClaimRow) -> bool:
+    """Whether the row is a claim the user stated (`claims.stated`), not an article's."""
+    return row.source == STATED_SOURCE
 
 
 def _amount(value: float, metric: str) -> str:
@@ -59,7 +69,7 @@ def _amount(value: float, metric: str) -> str:
     return f"{value:+.3g}"
 
 
-def plain_sentence(row: ClaimRow, judged: int) -> str:
+def plain_sentence(row: ClaimRow, judged: int, claim: Claim | None = None) -> str:
     """One sentence on what the claim's deciding part measured and what to make of it, e.g. "On this
     data, all-max beats all-average pooling: +2.0 points (95% interval +0.1 to +3.9 points) over 3
     seeds; the 95% interval alone says supported, but with 3 claims judged at once that is not enough
@@ -69,12 +79,15 @@ def plain_sentence(row: ClaimRow, judged: int) -> str:
         if row.note.startswith("needs "):
             return f"Not tested: the claim {row.note}, which this sweep did not run."
         return "Not tested; see the details."
+    claim = claim or BY_ID.get(row.claim)
     part = row.decided_by if row.decided_by and row.decided_by != "every part" else \
-        (BY_ID[row.claim].parts[0].label if row.claim in BY_ID else row.claim)
+        (claim.parts[0].label if claim is not None else row.claim)
     if final == NOT_MEASURABLE or row.effect is None:
         return f"{part[:1].upper()}{part[1:]}: {final}; see the details."
-    sign_zero = row.claim in BY_ID and any(p.sign == 0 and p.label == part for p in BY_ID[row.claim].parts)
-    measured = _amount(row.effect, row.metric) + (" from the article's value" if sign_zero else "")
+    whose = "your" if is_stated(row) else "the article's"
+    sign_zero = claim is not None and any(p.sign == 0 and p.label == part for p in claim.parts)
+    measured = _amount(row.effect, row.metric) + (
+        (" from the difference you expected" if is_stated(row) else " from the article's value") if sign_zero else "")
     if row.ci_low is not None and row.ci_high is not None:
         measured += f" (95% interval {_amount(row.ci_low, row.metric)} to {_amount(row.ci_high, row.metric)})"
     head = f"On this data, {part}: {measured} over {row.seeds} seeds"
@@ -82,8 +95,8 @@ def plain_sentence(row: ClaimRow, judged: int) -> str:
     margin = f"the margin of {_amount(row.margin, row.metric).lstrip('+')} that would matter" \
         if row.margin is not None else "the margin"
     if final in (SUPPORTED, CONTRADICTED):
-        tail = ("the article's claim holds here, beyond seed-to-seed noise" if final == SUPPORTED else
-                "the opposite of the article's claim, beyond seed-to-seed noise")
+        tail = (f"{whose} claim holds here, beyond seed-to-seed noise" if final == SUPPORTED else
+                f"the opposite of {whose} claim, beyond seed-to-seed noise")
         if row.size == BEYOND:
             tail += f", and by at least {margin}"
         elif row.size == WITHIN:

@@ -30,7 +30,7 @@ from reports.runs import SweepRuns, best_run, load_runs
 from reports.samples import SampleGridInfo, sample_grid_info
 from reports.table import TrialsTableInfo, trials_table_info
 from reports.tuning import TuningInfo, tuning_info
-from claims.verdicts import ClaimRow, evaluate, write_claims_csv
+from claims.verdicts import ClaimRow, claims_of, evaluate, write_claims_csv
 from rundir.durations import duration
 from rundir.files import atomic_write_text
 
@@ -79,7 +79,7 @@ def build_context(runs: SweepRuns, verdicts: list[ClaimRow] | None = None) -> Re
     best = best_run(runs)
     curves = curves_info(runs)
     pooling = pooling_info(runs, verdicts)
-    claims = claims_info(verdicts)
+    claims = claims_info(verdicts, claims_of(runs.manifest))
     tuning = tuning_info(runs, verdicts)
     return ReportContext(
         header=header_info(runs),

@@ -20,9 +20,9 @@ import datetime as dt
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from claims.catalogue import BY_ID
+from claims.catalogue import Claim
 from claims.stats import CONTRADICTED, NOT_MEASURABLE, NOT_REQUESTED, NOT_TESTED, SUPPORTED
-from claims.verdicts import ClaimRow, evaluate
+from claims.verdicts import ClaimRow, claims_of, evaluate
 from reports.header import header_info
 from reports.runs import SweepRuns, load_runs
 from rundir.files import atomic_write_text, to_csv
@@ -168,16 +168,19 @@ def scorecard_info(run_dirs: list[Path], labels: list[str] | None = None,
     read (`reports.runs.load_runs`), in the same order, so a caller that read them does not read them again."""
     labels = labels or [""] * len(run_dirs)
     studies, verdicts = [], []
+    known: dict[str, Claim] = {}  # the article claims, then each study's own (one row per id across studies)
     for i, (path, label) in enumerate(zip(run_dirs, labels)):
         runs = loaded[i] if loaded is not None else load_runs(path)
         studies.append(study_info(Path(path), runs, label))
         verdicts.append({row.claim: row for row in evaluate(runs.records, runs.manifest)})
+        for claim in claims_of(runs.manifest):
+            known.setdefault(claim.id, claim)
     studies = _unique(studies)
-    requested = [c.id for c in BY_ID.values()
+    requested = [c.id for c in known.values()
                  if any(v.get(c.id) is not None and v[c.id].verdict != NOT_REQUESTED for v in verdicts)]
     claims = []
     for claim_id in requested:
-        claim = BY_ID[claim_id]
+        claim = known[claim_id]
         cells = []
         for study, rows in zip(studies, verdicts):
             row = rows.get(claim_id)

@@ -28,9 +28,14 @@ MANIFEST = "sweep.json"
 VERSION = 2  # 1: before the key existed (the same keys, read by hand)
 
 
+LOWER_IS_BETTER = ("loss", "error", "mae", "mse", "mape", "msle", "rmse", "crossentropy", "hinge", "divergence",
+                   "poisson", "logcosh")  # the endings of Keras' losses and error metrics
+
+
 def objective_mode(objective: str) -> str:
-    """Which way a sweep's objective is better: a loss lower, anything else higher. Decided here alone."""
-    return "min" if objective.endswith("loss") else "max"
+    """Which way a logged metric is better: a loss or an error lower, anything else (accuracy, AUC, precision)
+    higher. Decided here alone: the sweep's objective and a claim's "best" of a logged metric both ask it."""
+    return "min" if objective.lower().endswith(LOWER_IS_BETTER) else "max"
 
 
 def objective_sign(objective: str) -> float:
@@ -152,6 +157,51 @@ class DataInfo:
 
 
 @dataclass(frozen=True)
+class StatedPart:
+    """One expectation of a user's claim (`claims.stated.Compare`): the sign of treatment - baseline on a metric."""
+
+    expect: str  # "higher", "lower" or "equal" (to `reference`)
+    metric: str  # a name `claims.measure.metric_named` knows: built in, or one the model logs
+    margin: float  # the smallest effect that matters, in the metric's units
+    why: str  # the margin's reason, in the user's words
+    reference: float | None = None  # "equal": the difference expected (0: the same)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"expect": self.expect, "metric": self.metric, "margin": self.margin, "why": self.why,
+                "reference": self.reference}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> StatedPart:
+        reference = data.get("reference")
+        return cls(str(data["expect"]), str(data["metric"]), float(data["margin"]), str(data.get("why") or ""),
+                   None if reference is None else float(reference))
+
+
+@dataclass(frozen=True)
+class StatedClaim:
+    """A claim the user stated: one knob at two values, and what they expect of the difference.
+
+    Kept in sweep.json whole, so the verdicts and the report rebuild it from
+    the run directory alone, as they rebuild an article claim from its id."""
+
+    id: str
+    knob: str
+    treatment: Any  # a JSON value: a number, a word or a boolean
+    baseline: Any
+    parts: tuple[StatedPart, ...]
+    says: str = ""  # the claim in the user's words ("" : said from the parts)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "knob": self.knob, "treatment": self.treatment, "baseline": self.baseline,
+                "says": self.says, "parts": [p.to_json() for p in self.parts]}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> StatedClaim:
+        return cls(str(data["id"]), str(data["knob"]), data["treatment"], data["baseline"],
+                   tuple(StatedPart.from_json(p) for p in data["parts"]), str(data.get("says") or ""))
+
+
+@dataclass(frozen=True)
 class ModelInfo:
     name: str = ""
     article: str = ""
@@ -189,6 +239,7 @@ class Manifest:
     median_stopping: dict[str, Any] | None = None
     precision: str | None = None
     claims: tuple[str, ...] | None = None  # None: not recorded, every claim is requested
+    stated: tuple[StatedClaim, ...] = ()  # the user's own claims, whose ids `claims` lists with the articles'
     claim_min_pairs: int | None = None
     backend: str = ""
     device: str = ""
@@ -288,6 +339,8 @@ class Manifest:
             "keras": self.keras,
             "keras_tuner": self.keras_tuner,
             "fingerprint": dict(self.fingerprint),
+            # only where there are some: a sweep without them writes the keys it always wrote
+            **({"stated_claims": [c.to_json() for c in self.stated]} if self.stated else {}),
         }
 
     @classmethod
@@ -319,8 +372,7 @@ class Manifest:
             started=text("started"),
             updated=text("updated"),
             data=read("data", _data, DataInfo()),
-            model=read("model", lambda v: ModelInfo(str(v.get("name") or ""), str(v.get("article") or ""),
-                                                    _int(v.get("params"))), ModelInfo()),
+            model=read("model", _model, ModelInfo()),
             space=read("space", lambda v: tuple(str(line) for line in v), ()),
             defaults=read("defaults", dict, {}),
             article_defaults=read("article_defaults", dict, {}),
@@ -332,9 +384,7 @@ class Manifest:
             left_out=read("left_out", lambda v: tuple(dict(c) for c in v), ()),
             seeds=read("seeds", lambda v: SeedPlan.from_json(v, raw.get("seed_looks")),
                        SeedPlan.from_json(None, raw.get("seed_looks"))),
-            folds=read("folds", lambda v: FoldInfo(int(v["k"]), int(v.get("images") or 0),
-                                                   int(v.get("duplicate_groups") or 0),
-                                                   int(v.get("images_in_groups") or 0))),
+            folds=read("folds", _folds),
             rounds=read("rounds", lambda v: tuple(Round.from_json(r) for r in listed), ()),
             rounds_finished=sum(1 for r in listed if r.get("status", "finished") == "finished"),
             seed_stop=text("seed_stop"),
@@ -343,6 +393,7 @@ class Manifest:
             median_stopping=read("median_stopping", dict),
             precision=read("precision", str),
             claims=read("claims", lambda v: tuple(str(c) for c in v)),
+            stated=read("stated_claims", lambda v: tuple(StatedClaim.from_json(c) for c in v), ()),
             claim_min_pairs=read("claim_min_pairs", _int),
             backend=text("backend"),
             device=text("device"),
@@ -369,6 +420,15 @@ def _data(raw: Mapping[str, Any]) -> DataInfo:
         resize=raw.get("resize"),
         input_shape=tuple(int(n) for n in shape) if isinstance(shape, (list, tuple)) else None,
     )
+
+
+def _model(raw: Mapping[str, Any]) -> ModelInfo:
+    return ModelInfo(str(raw.get("name") or ""), str(raw.get("article") or ""), _int(raw.get("params")))
+
+
+def _folds(raw: Mapping[str, Any]) -> FoldInfo:
+    return FoldInfo(int(raw["k"]), int(raw.get("images") or 0), int(raw.get("duplicate_groups") or 0),
+                    int(raw.get("images_in_groups") or 0))
 
 
 def _int(value: Any) -> int | None:

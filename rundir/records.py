@@ -158,7 +158,9 @@ class RunDirectory:
         marked completed always has its companions on disk."""
         path = self.run_path(record.trial_id, record.seed, record.fold)
         if record.history:
-            atomic_write_text(path.with_name(f"{record.name}_history.csv"), to_csv(record.history, HISTORY_COLUMNS))
+            own = [k for row in record.history for k in row if k not in HISTORY_COLUMNS]  # the model's own metrics
+            atomic_write_text(path.with_name(f"{record.name}_history.csv"),
+                              to_csv(record.history, HISTORY_COLUMNS + list(dict.fromkeys(own))))
         if predictions is not None:
             atomic_write_text(self.predictions_path(record.trial_id, record.seed, record.fold), to_csv(predictions))
         atomic_write_text(path, json.dumps(clean(asdict(record)), indent=2, default=str))

@@ -5,7 +5,9 @@ A sweep file imports what it needs from here:
     from search import Sweep, ImageFolder, SneakersCNN
 
 and Python code runs a sweep and reads its results with
-`search.run_sweep(sweep)` (search.api) and `search.load_results(run_dir)` (rundir.records).
+`search.run_sweep(sweep)` (search.api), `search.load_results(run_dir)` (rundir.records)
+and `search.load_claims(run_dir)` (claims.frame). A claim of your own is a
+`search.Compare(...)` in the sweep's `claims` (claims.stated).
 
 The names load on first use (PEP 562), so a command that never touches a
 model (`--help`, the run lock, the data check) does not pay for importing
@@ -28,10 +30,12 @@ _EXPORTS = {
     "SneakersCNN": "search.models.articles", "HollywoodCNN": "search.models.articles", "Cifar10CNN": "search.models.articles",
     "BreastCancerCNN": "search.models.articles", "DigitsCNN": "search.models.articles", "VGG16": "search.models.articles",
     "run_sweep": "search.api", "load_results": "rundir.records", "SweepResult": "search.sweep.result",
+    "Compare": "claims.stated", "load_claims": "claims.frame",
 }
 
 # Modules that load without Keras (no start-up lines to filter).
-_NO_BACKEND = {"search.sweep.seeds", "rundir.errors", "search.api", "rundir.records"}
+_NO_BACKEND = {"search.sweep.seeds", "rundir.errors", "search.api", "rundir.records", "claims.stated",
+               "claims.frame"}
 
 __all__ = list(_EXPORTS)
 

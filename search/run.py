@@ -13,6 +13,7 @@ import sys
 import warnings
 from pathlib import Path
 
+from claims.stated import EXAMPLE as CLAIM_EXAMPLE
 from rundir.errors import OneLineParser
 
 DEFAULT_SWEEP = Path(__file__).resolve().parent.parent / "sweeps" / "digits.py"
@@ -26,6 +27,8 @@ examples:
   python -m search.run SWEEP_FILE --describe              space, model size, runs, estimated time; trains nothing
   python -m search.run SWEEP_FILE --epochs 2 --max-trials 3 --out runs/try
   python -m search.run SWEEP_FILE --workers 2             two trials at once on this machine
+  python -m search.run SWEEP_FILE --claim "dropout: 0.5 > 0.25 on best_val_accuracy by 0.02, because 2 points matter"
+                                                          judge a claim of your own too (> higher, < lower, = the same)
   python -m search.run SWEEP_FILE --tensorboard           then: tensorboard --logdir runs/NAME/tensorboard
   python -m search.run --check-run runs/NAME               is a run directory whole? trains nothing
 
@@ -65,6 +68,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="train each trial's seeds as one program: on, off, or auto (measured on the first trial)")
     p.add_argument("--resize", choices=("stretch", "crop", "pad"),
                    help="how non-square images become square: stretch (the articles'), crop the centre, or pad")
+    p.add_argument("--claim", action="append", default=[], metavar="CLAIM",
+                   help="judge a claim of your own too, beside the sweep file's (repeatable): "
+                        f"\"{CLAIM_EXAMPLE}\"; > higher, < lower, = the same; the two values join the space")
     p.add_argument("--workers", type=int, default=0, metavar="N",
                    help="train N trials at once in N worker processes on this machine")
     p.add_argument("--chief", metavar="HOST:PORT",
@@ -167,6 +173,12 @@ def _main(args: argparse.Namespace) -> int:
         data=args.data, max_trials=args.max_trials, epochs=args.epochs, image_size=args.image_size, seeds=args.seeds,
         folds=args.folds, precision=args.precision, resize=args.resize, fuse_seeds=FUSE_FLAG.get(args.fuse_seeds),
     )
+    if args.claim:
+        from dataclasses import replace
+
+        from claims.stated import parse_claim
+
+        sweep = replace(sweep, claims=(*sweep.claims, *(parse_claim(line) for line in args.claim)))
     _check_parallel_flags(args)
     if sweep.tuner == "hyperband" and sweep.max_trials and not args.worker:
         print(f"warning: max_trials={sweep.max_trials} is ignored: Hyperband sets its own number of trials "
@@ -247,7 +259,8 @@ def _parallel(args: argparse.Namespace, sweep_file: Path):
         return None
     overrides = {name: getattr(args, name) for name in OVERRIDES}
     where = Address.parse(args.chief, "--chief") if args.chief else Address(LOOPBACK, 0)
-    return Parallel(args.workers, worker_args(sweep_file, _options(args), overrides, debug=args.debug),
+    return Parallel(args.workers, worker_args(sweep_file, _options(args), overrides, debug=args.debug,
+                                              claims=args.claim),
                     where.host, where.port, remote=bool(args.chief))
 
 

@@ -52,11 +52,11 @@ OVERRIDES = ("data", "max_trials", "epochs", "image_size", "seeds", "folds", "pr
 
 
 def worker_args(sweep_file: str | Path, options: RunOptions, overrides: dict[str, Any] | None = None,
-                debug: bool = False) -> list[str]:
+                debug: bool = False, claims: list[str] | tuple[str, ...] = ()) -> list[str]:
     """The `python -m search.run` arguments of a worker process: the chief's sweep, overrides and options.
 
     Workers load the sweep from its file and take the rest from these
-    flags, so whichever front end started the chief (the command line or
+    flags (a `--claim` too, whose values join the space), so whichever front end started the chief (the command line or
     `search.run_sweep`), its workers train exactly the chief's sweep.
     """
     args = [str(Path(sweep_file).resolve())]
@@ -64,6 +64,8 @@ def worker_args(sweep_file: str | Path, options: RunOptions, overrides: dict[str
         value = (overrides or {}).get(name)
         if value is not None:
             args += [f"--{name.replace('_', '-')}", str(value)]
+    for line in claims:  # --claim adds its values to the space, which a worker must find the same
+        args += ["--claim", line]
     every = options.checkpoint_every_s
     args += ["--checkpoint-every", "off" if every is None else str(every)]
     args += [flag for flag, on in (("--debug", debug), ("--tensorboard", options.tensorboard),

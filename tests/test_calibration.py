@@ -32,7 +32,7 @@ def _clear_sweep(root) -> None:
 
 
 def test_calibration_at_toy_size_reports_rates_coverage_power_and_seeds(capsys):
-    assert main(["calibration", "--sweeps", "6", "--auto-sweeps", "3", "--correlations", "0.4",
+    assert main(["calibration", "--stated-sweeps", "0", "--sweeps", "6", "--auto-sweeps", "3", "--correlations", "0.4",
                  "--schedules", "3,5;3,4,5", "--partitions", "", "--tuned-sweeps", "0"]) == 0
     lines = _lines(capsys)
     schedules = [m for m in lines if m.get("details", {}).get("design", "").startswith("looks ")]
@@ -63,7 +63,7 @@ def test_calibration_at_toy_size_reports_rates_coverage_power_and_seeds(capsys):
 def test_fold_sweeps_with_a_partition_effect_compare_fresh_and_shared_partitions(capsys):
     """A large partition effect: one partition for every seed biases each verdict, a fresh one per seed
     does not. At toy size the rates are noisy, so only a gap this large is asserted."""
-    assert main(["calibration", "--sweeps", "40", "--auto-sweeps", "2", "--correlations", "",
+    assert main(["calibration", "--stated-sweeps", "0", "--sweeps", "40", "--auto-sweeps", "2", "--correlations", "",
                  "--partitions", "3", "--tuned-sweeps", "0", "--effects", "zero"]) == 0
     folds = [m for m in _lines(capsys) if m.get("details", {}).get("layout")]
     assert {(m["details"]["layout"], m["details"]["design"].rsplit(", ", 1)[-1]) for m in folds} >= {
@@ -79,7 +79,7 @@ def test_fold_sweeps_with_a_partition_effect_compare_fresh_and_shared_partitions
 def test_tuned_comparison_is_calibrated_beside_the_naive_best_of_both(capsys):
     """The tuned worlds at toy size: every world x design is measured, with the naive baseline beside it,
     and where max wins only at its own best rate the averaged answer contradicts what the tuned one finds."""
-    assert main(["calibration", "--sweeps", "1", "--auto-sweeps", "2", "--correlations", "", "--partitions", "",
+    assert main(["calibration", "--stated-sweeps", "0", "--sweeps", "1", "--auto-sweeps", "2", "--correlations", "", "--partitions", "",
                  "--tuned-sweeps", "30"]) == 0
     tuned = [m["details"] for m in _lines(capsys) if "tuned_world" in m.get("details", {})]
     assert {(d["tuned_world"], d["effect"], d["design"]) for d in tuned} == {
@@ -98,7 +98,7 @@ def test_tuned_comparison_is_calibrated_beside_the_naive_best_of_both(capsys):
 
 def test_replay_resamples_a_finished_sweeps_seeds(tmp_path, capsys):
     _clear_sweep(tmp_path / "run")
-    assert main(["calibration", "--sweeps", "2", "--auto-sweeps", "1", "--correlations", "0", "--partitions", "",
+    assert main(["calibration", "--stated-sweeps", "0", "--sweeps", "2", "--auto-sweeps", "1", "--correlations", "0", "--partitions", "",
                  "--effects", "zero", "--runs", str(tmp_path / "run"), "--resamples", "10", "--tuned-sweeps", "0"]) == 0
     lines = _lines(capsys)
     replays = [m for m in lines if m.get("details", {}).get("claim") == "pooling-texture"]
@@ -107,21 +107,21 @@ def test_replay_resamples_a_finished_sweeps_seeds(tmp_path, capsys):
 
 
 def test_calibration_says_when_there_is_nothing_to_replay(tmp_path, capsys):
-    assert main(["calibration", "--sweeps", "1", "--auto-sweeps", "1", "--correlations", "0", "--partitions", "",
+    assert main(["calibration", "--stated-sweeps", "0", "--sweeps", "1", "--auto-sweeps", "1", "--correlations", "0", "--partitions", "",
                  "--tuned-sweeps", "0", "--effects", "zero"]) == 0
     assert "calibration: replay skipped: no --runs DIR given" in capsys.readouterr().err
     (tmp_path / "empty").mkdir()
-    assert main(["calibration", "--sweeps", "1", "--auto-sweeps", "1", "--correlations", "0", "--effects", "zero",
+    assert main(["calibration", "--stated-sweeps", "0", "--sweeps", "1", "--auto-sweeps", "1", "--correlations", "0", "--effects", "zero",
                  "--runs", str(tmp_path / "empty"), "--partitions", "", "--tuned-sweeps", "0"]) == 0
     assert "calibration: replay skipped:" in capsys.readouterr().err
 
 
 def test_bad_calibration_options_are_one_line(capsys):
-    assert main(["calibration", "--sweeps", "0"]) == 0
+    assert main(["calibration", "--stated-sweeps", "0", "--sweeps", "0"]) == 0
     assert "calibration: skipped: --sweeps" in capsys.readouterr().err
-    assert main(["calibration", "--correlations", "0.4,x"]) == 0
+    assert main(["calibration", "--stated-sweeps", "0", "--correlations", "0.4,x"]) == 0
     assert "--correlations must be comma-separated numbers" in capsys.readouterr().err
-    assert main(["calibration", "--schedules", "5,3"]) == 0
+    assert main(["calibration", "--stated-sweeps", "0", "--schedules", "5,3"]) == 0
     assert "--schedules must be ';'-separated lists of growing seed counts" in capsys.readouterr().err
 
 
@@ -181,3 +181,19 @@ def test_stability_counts_agreeing_pairs_of_draws_under_both_rules(tmp_path):
     assert agreement([j[DIRECTION] for j in judged], "pooling-texture") == (3, 3)
     assert agreement([j[SIZE] for j in judged], "pooling-texture") == (1, 3)
     assert agreement([{"c": "undecided"}, {"c": "supported"}, {"c": "size not yet resolved"}], "c") == (0, 0)
+
+
+def test_stated_claims_are_calibrated_on_a_numeric_knob_a_categorical_one_and_an_own_metric(capsys):
+    """Claims a user states (Compare), judged together as a sweep file's would be: every true effect x design
+    is measured, with the false rate, each claim's coverage and power, and the table prints them."""
+    assert main(["calibration", "--sweeps", "1", "--auto-sweeps", "2", "--correlations", "", "--partitions", "",
+                 "--tuned-sweeps", "0", "--stated-sweeps", "6"]) == 0
+    out = capsys.readouterr().out
+    stated = [json.loads(line) for line in out.splitlines() if line.startswith("{") and '"stated": true' in line]
+    assert {(m["details"]["effect"], m["details"]["design"]) for m in stated} == {
+        (e, d) for e in ("zero", "margin", "twice the margin") for d in ("5 seeds", "Seeds(3, 20)")}
+    for m in stated:
+        d = m["details"]
+        assert 0 <= d["false_per_sweep"] <= 1 and len(d["coverage_per_claim"]) == len(d["power_per_claim"]) == 3
+        assert d["mean_seeds"] == 5 if d["design"] == "5 seeds" else 3 <= d["mean_seeds"] <= 20
+    assert "coverage (dropout, optimizer, val_auc)" in out  # the stated claims' own table

@@ -10,6 +10,9 @@ validate every image once per seed, at K times the runs.
 
 from __future__ import annotations
 
+from typing import Sequence
+
+from claims.catalogue import Claim
 from claims.verdicts import RESOLUTION_IMAGES, unresolvable
 
 SUGGESTED_FOLDS = 5
@@ -24,7 +27,7 @@ def _margins(parts) -> str:
     return " and ".join(f"{m:g}" for m in margins) + "-point margin" + ("s" if len(margins) > 1 else "")
 
 
-def resolution_line(claims: tuple[str, ...], n_val: int, n_all: int, folds: int | None,
+def resolution_line(claims: Sequence[Claim], n_val: int, n_all: int, folds: int | None,
                     runs_per_seed: int | None) -> str | None:
     """The header's line when a requested claim's margin is below the split's resolution; None when every one fits.
 
@@ -39,7 +42,7 @@ def resolution_line(claims: tuple[str, ...], n_val: int, n_all: int, folds: int 
     head = (f"claims     {_names(ids)} cannot be decided on this data: the {_margins(parts)} "
             f"{'is' if len({p.margin for _, p in parts}) == 1 else 'are'} under {RESOLUTION_IMAGES} of {images} "
             f"({100 / n_val:.3g} points each), so the verdict would read \"not measurable on this data\"")
-    if folds or unresolvable(ids, n_all):
+    if folds or unresolvable(claims, n_all):
         return head + (f"; even folds, validating all {n_all} images, would not ({RESOLUTION_IMAGES * 100 / n_all:.3g} "
                        "points for two images): a larger data set is needed")
     cost = (f" ({runs_per_seed * SUGGESTED_FOLDS} runs per seed instead of {runs_per_seed})"

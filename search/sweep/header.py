@@ -41,6 +41,7 @@ def describe(prepared: Prepared) -> str:
            else f", early stopping on {s.early_stopping.monitor} (patience {s.early_stopping.patience})"
            if s.early_stopping else ", no early stopping")
         + (f", median stopping from epoch {s.median_stopping.after_epochs}" if s.median_stopping else ""),
+        *_claims_lines(prepared),
         f"backend    {device.backend()} on {device.describe_device()}",
         *([f"seeds      {sweep_choice(s, prepared.hypermodel).line()}"] if first_round(s.seeds).seeds > 1 else []),
         *(prepared.cost.lines() if prepared.cost is not None else []),
@@ -52,13 +53,25 @@ def describe(prepared: Prepared) -> str:
     return "\n".join(lines)
 
 
+def _claims_lines(prepared: Prepared) -> list[str]:
+    """The claims the sweep judges (yours marked), and the values they added to its space."""
+    s = prepared.sweep
+    if not s.claims:
+        return []
+    stated = {c.id for c in s.stated_claims}
+    named = ", ".join(f"{c} (yours)" if c in stated else c for c in s.claim_ids)
+    added = "; ".join(f"{k} {', '.join(repr(v) for v in vs)}" for k, vs in prepared.claim_values.items())
+    return [f"judging    {named}: " + (f"added to the space for them: {added}" if added else
+                                       "the space already has every value they compare")]
+
+
 def _resolution_lines(prepared: Prepared) -> list[str]:
     """The header's word on claims the split cannot measure (`search.sweep.decidable`), with the data here."""
     if not prepared.data_here:
         return []
     d, folds = prepared.data, prepared.folds
     n_all = len(d.y_train) + len(d.y_val)
-    line = resolution_line(tuple(prepared.sweep.claims), folds.n if folds else len(d.y_val), n_all,
+    line = resolution_line(prepared.sweep.claim_list(), folds.n if folds else len(d.y_val), n_all,
                            folds.k if folds else None, prepared.planned_trials)
     return [line] if line else []
 

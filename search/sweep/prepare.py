@@ -14,7 +14,6 @@ import warnings
 from dataclasses import dataclass, field, replace
 
 import keras
-import keras_tuner
 import numpy as np
 
 from rundir.errors import SweepError
@@ -25,10 +24,11 @@ from search.models.own import OwnHyperModel, check_fits_data, is_article_model, 
 from search.sweep.cost import Cost, estimate_wanted, sweep_counts
 from search.sweep.feasible import LeftOut, left_out, warning_line
 from search.sweep.schedule import schedule_claims
+from search.sweep.probe import Probe, logged_metrics, probe_model
 from search.sweep.space import build_ranges, default_model, search_space
+from search.sweep.stated import check_stated_claims
 from search.sweep.spec import Sweep
 from search.training.one_run import training_arrays
-from search.training import device
 from search.training.step_time import StepTime, dry_run
 
 
@@ -46,6 +46,7 @@ class Prepared:
     data_here: bool = True  # False: --describe without the data (stand-in images)
     cost: Cost | None = None
     left_out: list[LeftOut] = field(default_factory=list)  # grid configurations the image size cannot hold
+    claim_values: dict[str, list] = field(default_factory=dict)  # values the claims added to the space, by knob
 
     @property
     def planned_trials(self) -> int | None:
@@ -73,14 +74,19 @@ def prepare(sweep: Sweep, without_data: bool = False, estimate: bool | None = No
     except MemoryError:  # the machine's, before any run: one line, and nothing was recorded
         raise SweepError(f"out of memory while loading the images of {sweep.data.describe()} at {sweep.image_size} "
                          "px: lower image_size, use fewer images, or free memory") from None
+    given = sweep
     if is_article_model(sweep.hypermodel):
-        sweep = schedule_claims(sweep)
         hypermodel = sweep.hypermodel(data.input_shape, data.num_classes, label_mode=sweep.data.label_mode,
                                       **sweep.hypermodel_args)
+        check_stated_claims(sweep, hypermodel, probe_model(hypermodel, sweep.precision) if sweep.stated_claims
+                            else None)
+        sweep = schedule_claims(sweep)
     else:
         hypermodel = OwnHyperModel(sweep.hypermodel, data.input_shape, data.num_classes, sweep.data.label_mode,
                                    sweep.hypermodel_args)
-        sweep = schedule_own_claims(sweep, hypermodel)
+        probe = probe_model(hypermodel, sweep.precision) if sweep.claims else None
+        check_stated_claims(sweep, hypermodel, probe)
+        sweep = schedule_own_claims(sweep, probe)
     model, values, article_defaults = default_model(hypermodel, sweep)
     impossible = left_out(sweep, hypermodel, values)
     for item in impossible:
@@ -97,12 +103,22 @@ def prepare(sweep: Sweep, without_data: bool = False, estimate: bool | None = No
     keras.backend.clear_session()
     folds = plan_folds(data, sweep.folds) if sweep.folds is not None and data_here else None
     prepared = Prepared(sweep, data, hypermodel, values, article_defaults, params, int(values["epochs"]), folds,
-                        searched=searched, data_here=data_here, left_out=impossible)
+                        searched=searched, data_here=data_here, left_out=impossible,
+                        claim_values=added_values(given.space, sweep.space))
     runs, epochs = sweep_counts(sweep, prepared.epochs, sweep.folds or 1, prepared.planned_trials)
     n_train, n_val = ((folds.n - folds.n // folds.k, folds.n // folds.k) if folds is not None
                       else (len(data.y_train), len(data.y_val)))
     prepared.cost = Cost(runs, epochs, steps, n_train if data_here else None, n_val if data_here else None)
     return prepared
+
+
+def added_values(given: dict, scheduled: dict) -> dict[str, list]:
+    """The values the claims' schedules added to each knob of the sweep's own space (the header says them)."""
+    def listed(value) -> list:
+        return list(value) if isinstance(value, (list, tuple)) else [] if value is None else [value]
+
+    added = {k: [v for v in listed(scheduled[k]) if v not in listed(given.get(k))] for k in scheduled}
+    return {k: v for k, v in added.items() if v}
 
 
 def stand_in_data(sweep: Sweep) -> ImageData:
@@ -145,7 +161,7 @@ def first_batches(model: keras.Model, hypermodel: ArticleHyperModel, data: Image
     return tuple(steps) if timing else ()
 
 
-def schedule_own_claims(sweep: Sweep, hypermodel: OwnHyperModel) -> Sweep:
+def schedule_own_claims(sweep: Sweep, probe: Probe | None) -> Sweep:
     """The claims' contrasts, for your own model: only on knobs it declares.
 
     A claim about the article's knobs (pooling, depth, learning rate) cannot
@@ -153,14 +169,10 @@ def schedule_own_claims(sweep: Sweep, hypermodel: OwnHyperModel) -> Sweep:
     and its verdict reads "not tested: needs ...". batch-size can be tested,
     since the engine's fit declares `batch_size` for every model.
     """
-    if not sweep.claims:
+    if probe is None:
         return sweep
-    probe = keras_tuner.HyperParameters()
-    with device.precision(sweep.precision):
-        hypermodel.build(probe)
-    keras.backend.clear_session()
-    declared = set(probe.values)
-    stand_in = replace(sweep, hypermodel=type(hypermodel))
+    declared = probe.knobs
+    stand_in = replace(sweep, hypermodel=OwnHyperModel)
     scheduled = schedule_claims(stand_in).space
     space = dict(sweep.space)
     space.update({k: v for k, v in scheduled.items() if k in declared})
@@ -181,26 +193,3 @@ def check_objective(sweep: Sweep, model: keras.Model) -> None:
         close = difflib.get_close_matches(name, logged, n=1)
         raise SweepError(f"unknown {label} {name!r}; " + (f"did you mean {close[0]!r}? " if close else "")
                          + f"each epoch logs {', '.join(logged)}")
-
-
-def logged_metrics(model: keras.Model) -> list[str]:
-    """The names `fit` logs each epoch for this compiled model: loss, its metrics, and their val_ twins."""
-    names = ["loss"]
-    config = model.get_compile_config() or {}
-    metrics = config.get("metrics") or []
-    if isinstance(metrics, dict):  # per output: {output: [metrics]}
-        metrics = [m for ms in metrics.values() for m in (ms if isinstance(ms, list) else [ms])]
-    for metric in metrics if isinstance(metrics, list) else [metrics]:
-        name = _metric_name(metric)
-        if name and name not in names:
-            names.append(name)
-    return names + [f"val_{n}" for n in names]
-
-
-def _metric_name(metric) -> str:
-    if isinstance(metric, str):
-        return {"acc": "accuracy"}.get(metric, metric)
-    if isinstance(metric, dict):
-        inner = metric.get("config") or {}
-        return str(inner.get("name") or metric.get("class_name") or "")
-    return str(getattr(metric, "name", "") or "")

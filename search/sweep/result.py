@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -27,15 +27,66 @@ from search.sweep.best_model import BEST_MODEL, BEST_MODEL_INFO
 from search.training import one_run
 
 
-@dataclass
+@dataclass(repr=False)
 class SweepResult:
-    """What a finished sweep left: its run directory, every run record, the report."""
+    """What a finished sweep left: its run directory, every run record, the report.
+
+    In a notebook a result shows itself (`_repr_html_`) as the claims' verdicts
+    and the best configuration, as pandas and Keras Tuner objects do; `repr` is
+    one line."""
 
     run_dir: Path
     records: list[RunRecord]
     report: Path | None = None  # None with --no-report
     objective: str = "val_accuracy"
     prepared: Any = None  # the engine's Prepared: lets get_best_models train a run again
+    _claims: Any = field(default=None, init=False)  # the verdicts' frame, judged once (the records are final)
+
+    def claims(self):
+        """The verdicts on the sweep's claims, article and yours alike, as a pandas DataFrame
+        (`search.load_claims`): one row per requested claim, with the averaged and tuned answers."""
+        if self._claims is None:
+            from claims.frame import load_claims
+
+            self._claims = load_claims(self.run_dir)
+        return self._claims.copy()
+
+    def __repr__(self) -> str:
+        done = sum(r.status == "completed" for r in self.records)
+        failed = sum(r.status == "failed" for r in self.records)
+        best = self.ranking()[:1]
+        text = f"SweepResult({str(self.run_dir)!r}: {len(self.records)} runs ({done} completed, {failed} failed)"
+        if best:
+            text += f"; best trial {best[0].trial_id}, {self.objective} {best[0].mean:.4f} over its seeds"
+        frame = self.claims()
+        if len(frame):
+            counts = frame["verdict"].value_counts()
+            text += "; claims: " + ", ".join(f"{n} {verdict}" for verdict, n in counts.items())
+        return text + ")"
+
+    def _repr_html_(self) -> str:
+        """The claims table and the best configuration, for a notebook cell."""
+        from html import escape
+
+        frame = self.claims()
+        parts = [f"<p><b>Sweep</b> <code>{escape(str(self.run_dir))}</code>: {len(self.records)} runs"
+                 + (f"; report <code>{escape(str(self.report))}</code>" if self.report else "") + "</p>"]
+        if len(frame):
+            shown = frame[["claim", "yours", "headline", "effect", "ci_low", "ci_high", "metric", "margin", "seeds",
+                           "tuned_verdict"]].fillna({"tuned_verdict": "–"})
+            signed = lambda x: "–" if x is None or x != x else f"{x:+.4g}"  # noqa: E731  (NaN: not measured)
+            parts.append("<p><b>Claims</b> (the adjusted verdict: act on this)</p>"
+                         + shown.to_html(index=False, na_rep="–", formatters={
+                             "effect": signed, "ci_low": signed, "ci_high": signed,
+                             "margin": lambda x: "–" if x != x else f"{x:g}"}))
+        ranks = self.ranking()
+        if ranks:
+            best = ranks[0]
+            rows = "".join(f"<tr><td>{escape(k)}</td><td>{escape(repr(v))}</td></tr>"
+                           for k, v in best.hyperparameters.items())
+            parts.append(f"<p><b>Best configuration</b>: trial {escape(best.trial_id)}, {escape(self.objective)} "
+                         f"{best.mean:.4f} (mean over {best.runs} runs)</p><table>{rows}</table>")
+        return "\n".join(parts)
 
     @property
     def all_failed(self) -> bool:

@@ -104,7 +104,7 @@ class SeedRounds:
             undecided, trials = open_after(done, self.records.read_runs(), read_manifest(self.records.root))
         following = next_round(sweep.seeds, done, undecided, trials)
         if following is None:
-            self.log.stop = stop_reason(sweep.seeds, done, undecided, sweep.claims)
+            self.log.stop = stop_reason(sweep.seeds, done, undecided, sweep.claim_ids)
             self.save_manifest("running")
             if isinstance(sweep.seeds, Seeds):
                 self.progress.say(f"seeds: {self.log.stop}")

@@ -116,7 +116,7 @@ def check_values(sweep: Sweep, hypermodel: Any, declared: keras_tuner.HyperParam
     training began. The model's own declarations say what kind of value each
     knob takes: a Choice of words its words (pooling, model, weights), an Int
     whole numbers, a Float numbers; sizes and counts must be positive, and a
-    few rates have limits of their own (`_value_problem`).
+    few rates have limits of their own (`value_problem`).
     """
     by_name = {p.name: p for p in declared.space}
     model = getattr(hypermodel, "model_name", None) or type(hypermodel).__name__
@@ -124,7 +124,7 @@ def check_values(sweep: Sweep, hypermodel: Any, declared: keras_tuner.HyperParam
         values = [spec.low, spec.high] if isinstance(spec, Range) else list(spec) if isinstance(spec, (list, tuple)) \
             else [spec]
         for value in values:
-            problem = _value_problem(name, value, by_name.get(name))
+            problem = value_problem(name, value, by_name.get(name))
             if problem:
                 raise SweepError(f"space[{name!r}] = {value!r} is not a value {model} accepts: {problem}")
 
@@ -136,7 +136,7 @@ LIMITS = {  # numeric knobs whose values Keras itself would refuse, or that mean
 }
 
 
-def _value_problem(name: str, value: Any, declared: Any) -> str:
+def value_problem(name: str, value: Any, declared: Any) -> str:
     """What is wrong with one value of a knob ("" when nothing). `declared` is the model's own
     hyperparameter of that name (a Keras Tuner Choice, Int, Float or Boolean), or None.
 

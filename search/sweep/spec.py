@@ -15,10 +15,12 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Union
 
+from claims.catalogue import BY_ID, Claim
+from claims.stated import Compare, claim_of
+from rundir.manifest import StatedClaim
 from search.data.sources import DataSource
 from search.training.device import PRECISIONS
 from rundir.errors import SweepError
-from search.models.articles import ArticleHyperModel
 from search.data.images import RESIZE_MODES
 from search.training.pruning import MedianStopping
 from search.sweep.seeds import Seeds
@@ -90,7 +92,7 @@ class Sweep:
     precision: str = "float32"  # or "mixed_bfloat16": bf16 compute, float32 weights (opt-in)
     fuse_seeds: bool | str = "auto"  # train a trial's seeds as one program (search.training.fused); "auto": if measured faster
     resize: str = "stretch"  # or "crop" / "pad": keep the aspect ratio, as Keras' crop_/pad_to_aspect_ratio
-    claims: tuple[str, ...] = ()  # article claims to test, ids from claims.catalogue
+    claims: tuple[str | Compare, ...] = ()  # claims to test: article ids (claims.catalogue) and your own Compare(...)
     claim_min_pairs: int = 5  # least seeds a claim verdict needs is min(this, 3); 2 lowers it to 2
     description: str = ""
     max_consecutive_failures: int = 10
@@ -118,13 +120,7 @@ class Sweep:
         if isinstance(self.seeds, Seeds) and self.tuner != "grid":
             raise SweepError(f"seeds={self.seeds} adds rounds of seeds to the same configurations, which only a grid "
                              f"search repeats; use tuner=\"grid\" or a fixed seed count with tuner={self.tuner!r}")
-        from claims.catalogue import BY_ID
-
-        for claim in self.claims:
-            if claim not in BY_ID:
-                close = difflib.get_close_matches(claim, list(BY_ID), n=1)
-                raise SweepError(f"unknown claim {claim!r}" + (f" (did you mean {close[0]!r}?)" if close else
-                                                              f"; known: {', '.join(BY_ID)}"))
+        self._check_claims()
         if self.precision not in PRECISIONS:
             close = difflib.get_close_matches(str(self.precision), PRECISIONS, n=1)
             raise SweepError(f"unknown precision {self.precision!r}; "
@@ -152,6 +148,43 @@ class Sweep:
                 raise SweepError(f"search space for {name!r} is empty; give at least one value")
             if self.tuner == "grid" and isinstance(value, Range) and value.step is None:
                 raise SweepError(f"grid search needs a step for Range {name!r} (or list the values)")
+
+    def _check_claims(self) -> None:
+        """Article ids the catalogue knows and Compare(...) claims, each named once."""
+        if isinstance(self.claims, (str, Compare)):
+            object.__setattr__(self, "claims", (self.claims,))
+        object.__setattr__(self, "claims", tuple(self.claims))
+        for claim in self.claims:
+            if isinstance(claim, Compare):
+                if claim.id in BY_ID:
+                    raise SweepError(f"claim {claim.id!r}: the name is an article claim's; give Compare(name=...) "
+                                     "another")
+            elif not isinstance(claim, str):
+                raise SweepError(f"claims lists {claim!r}; give article claim ids (\"pooling-texture\") or "
+                                 "Compare(...) claims of your own")
+            elif claim not in BY_ID:
+                close = difflib.get_close_matches(claim, list(BY_ID), n=1)
+                raise SweepError(f"unknown claim {claim!r}" + (f" (did you mean {close[0]!r}?)" if close else
+                                                              f"; known: {', '.join(BY_ID)}"))
+        ids = self.claim_ids
+        twice = sorted({c for c in ids if ids.count(c) > 1})
+        if twice:
+            raise SweepError(f"claims lists {', '.join(repr(c) for c in twice)} more than once; give each "
+                             "Compare(...) its own name=")
+
+    @property
+    def claim_ids(self) -> tuple[str, ...]:
+        """Every requested claim's id, article and stated alike, in the sweep's order."""
+        return tuple(c.id if isinstance(c, Compare) else c for c in self.claims)
+
+    @property
+    def stated_claims(self) -> tuple[StatedClaim, ...]:
+        """The claims the user stated, as sweep.json keeps them."""
+        return tuple(c.record for c in self.claims if isinstance(c, Compare))
+
+    def claim_list(self) -> tuple[Claim, ...]:
+        """Every requested claim as the catalogue's type: an article's, or the user's (`claims.stated.claim_of`)."""
+        return tuple(claim_of(c.record) if isinstance(c, Compare) else BY_ID[c] for c in self.claims)
 
     def _check_folds(self) -> None:
         """What folds cannot go with: each is refused as claims refuse it, before any training."""

@@ -53,6 +53,12 @@ class EpochLog(keras.callbacks.Callback):
         row = {"epoch": epoch + 1}
         for key in ("loss", "accuracy", "val_loss", "val_accuracy"):
             row[key] = float(logs[key]) if key in logs else math.nan
+        for key, value in logs.items():  # the model's own metrics (val_auc, ...), which a stated claim may read
+            if key not in row and key != "learning_rate":
+                try:
+                    row[key] = float(value)
+                except (TypeError, ValueError):
+                    pass  # not a number: nothing a claim could read
         row["learning_rate"] = current_learning_rate(self.model.optimizer)
         row["lr_epoch_start"] = self._lr_start
         row["seconds"] = time.perf_counter() - self._t0
