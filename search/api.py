@@ -27,7 +27,7 @@ if TYPE_CHECKING:  # the real imports load TensorFlow, so only when needed
 def run_sweep(sweep: Union["Sweep", str, Path], out: str | Path | None = None, workers: int = 0, quiet: bool = False,
               *, save_best_model: bool = False, tensorboard: bool = False, report: bool = True,
               checkpoint_every: float | None = 60.0, retry_failed: bool = False) -> "SweepResult":
-    """Run `sweep` (a Sweep, or a sweep file's path) into `out` (default runs/<name>) and return its result.
+    """Run `sweep` (a Sweep, or a sweep file's path) into `out` (default `runs/NAME`) and return its result.
 
     `workers=N` trains N trials at once in N processes; they load the sweep
     from its file, so pass a path then. `save_best_model=True` writes the

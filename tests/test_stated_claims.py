@@ -213,15 +213,15 @@ def test_a_claim_on_an_own_models_knob_and_logged_metric_reaches_claims_csv_the_
     assert "units 32 vs 4" in page and "Best configuration" in page
 
 
-def test_the_readmes_example_is_a_sweep_with_a_two_part_claim_of_your_own():
+def test_the_guides_example_is_a_sweep_with_a_two_part_claim_of_your_own():
     import re
 
     from conftest import ROOT
 
-    readme = (ROOT / "README.md").read_text()
-    block = re.search(r"### Your own claims\n.*?```python\n(.*?)```", readme, re.S).group(1)
+    guide = (ROOT / "docs" / "guides" / "own-claims.md").read_text()
+    block = re.search(r"```python\n(.*?)```", guide, re.S).group(1)
     namespace: dict = {}
-    exec(compile(block, "README.md (Your own claims)", "exec"), namespace)
+    exec(compile(block, "docs/guides/own-claims.md", "exec"), namespace)
     sweep = namespace["sweep"]
     assert sweep.claim_ids == ("dropout 0.5 vs 0.25",)
     assert [p.metric for p in sweep.stated_claims[0].parts] == ["best_val_accuracy", "train_val_gap"]
