@@ -1,6 +1,6 @@
 """`python -m benchmarks.epoch_time`: seconds per epoch of each article model at its article size.
 
-Not a ratio: the cost table the README quotes, so a user can price a sweep
+Not a ratio: the cost table docs/guides/performance.md quotes, so a user can price a sweep
 before starting it. Each model is built with its article defaults (batch
 size, image size, classes), then `search.training.step_time.dry_run` times a
 few batches on random images (the step's cost does not depend on the
