@@ -1,4 +1,4 @@
-"""The README's Python API example runs as written (on a smaller budget), and its set-up
+"""The Python API guide's example runs as written (on a smaller budget), and the README's set-up
 commands are what CI runs."""
 
 from __future__ import annotations
@@ -29,9 +29,9 @@ def test_the_python_api_example_runs(tmp_path, monkeypatch, capsys):
     small = sweeps.own_model.sweep.with_overrides(epochs=1, seeds=1, max_trials=2)
     monkeypatch.setattr(sweeps.own_model, "sweep", small)
     monkeypatch.chdir(tmp_path)
-    example = python_blocks(section("Python API"))[0]
+    example = python_blocks((ROOT / "docs" / "guides" / "python-api.md").read_text())[0]
     namespace: dict = {}
-    exec(compile(example, "README.md (Python API)", "exec"), namespace)
+    exec(compile(example, "docs/guides/python-api.md", "exec"), namespace)
     result, runs = namespace["result"], namespace["runs"]
     assert result.run_dir.resolve() == (tmp_path / "runs" / "own_model").resolve()
     assert len(runs) == 2 and set(runs["status"]) == {"completed"}
