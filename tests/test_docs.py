@@ -41,7 +41,7 @@ def site(tmp_path_factory) -> Path:
 
 def test_the_site_builds_with_strict_and_has_every_page(site):
     for page in ("index.html", "guides/own-claims/index.html", "method/index.html",
-                 "guides/data-check/index.html", "guides/own-model/index.html",
+                 "guides/data-check/index.html", "guides/own-model/index.html", "guides/sweep-files/index.html",
                  "guides/python-api/index.html", "guides/report/index.html", "reference/run-directory/index.html", "guides/parallel/index.html", "guides/performance/index.html", "reference/cli/index.html",
                  "reference/python/index.html", "reference/claims/index.html"):
         assert (site / page).is_file(), page
@@ -61,3 +61,25 @@ def test_every_internal_link_of_the_site_leads_to_a_page(site):
             if not target.exists():
                 broken.append(f"{page.relative_to(site)} -> {href}")
     assert not broken, broken
+
+
+def test_every_relative_link_of_the_readme_leads_to_a_file():
+    readme = (ROOT / "README.md").read_text()
+    links = re.findall(r"\]\(((?!https?:|#)[^)#]+)", readme)
+    assert links and all((ROOT / link).exists() for link in links), [l for l in links if not (ROOT / l).exists()]
+
+
+def test_the_guides_sweep_files_run_as_written():
+    """Every guide's Python block that assigns `sweep` builds a Sweep (no data is loaded, nothing trains)."""
+    from search.sweep.spec import Sweep
+
+    checked = 0
+    for page in sorted((ROOT / "docs").rglob("*.md")):
+        for block in re.findall(r"```python\n(.*?)```", page.read_text(), re.S):
+            if "sweep = Sweep(" not in block or "..." in block:
+                continue
+            namespace: dict = {}
+            exec(compile(block, str(page.relative_to(ROOT)), "exec"), namespace)
+            assert isinstance(namespace["sweep"], Sweep), page
+            checked += 1
+    assert checked >= 2

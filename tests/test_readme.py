@@ -50,7 +50,16 @@ def test_ci_runs_the_readme_test_command():
 def test_the_synopsis_lists_every_flag():
     from search.run import build_parser
 
-    synopsis = re.search(r"```\npython -m search.run SWEEP_FILE(.*?)```", README, re.S).group(1)
+    guide = (ROOT / "docs" / "guides" / "sweep-files.md").read_text()
+    synopsis = re.search(r"```\npython -m search.run SWEEP_FILE(.*?)```", guide, re.S).group(1)
     flags = [o for action in build_parser()._actions for o in action.option_strings if o.startswith("--")]
     missing = [f for f in flags if f != "--help" and f not in synopsis]
-    assert not missing, f"README's synopsis lacks {missing}"
+    assert not missing, f"the sweep-files guide's synopsis lacks {missing}"
+
+
+def test_the_readmes_sweep_file_is_a_sweep():
+    """The README's 10-line sweep file, as printed: a Sweep with an article claim and one of your own."""
+    namespace: dict = {}
+    exec(compile(python_blocks(section("Sweep files"))[0], "README.md (Sweep files)", "exec"), namespace)
+    sweep = namespace["sweep"]
+    assert sweep.claim_ids == ("pooling-texture", "batch_size 16 vs 64") and sweep.seeds.max == 20
