@@ -1,4 +1,4 @@
-"""Run every reproduction study, keep their verdicts in `benchmarks/scorecard.csv`, and draw the README's table from it.
+"""Run every reproduction study, keep their verdicts in `benchmarks/scorecard.csv`, and draw the results page's table from it.
 
     python -m benchmarks.verdict_table                       # every study: train what is missing, then the table
     python -m benchmarks.verdict_table --only fashion,eyes-structure
@@ -15,8 +15,8 @@ claim and study, with the study's command, data, size, seeds, folds, cost
 (the runs' summed wall time, on the machine named) and date. A study whose
 run folder is here gets its rows judged again from disk; the rows of one
 that is not (measured in an earlier session, on another machine) are kept
-as they are. The README's verdict table is generated from that file
-(`--readme` rewrites it in place; `tests/test_scorecard.py` checks that the
+as they are. The verdict table of the docs' results page (docs/results.md) is generated from that file
+(`--page` rewrites it in place; `tests/test_scorecard.py` checks that the
 two agree).
 """
 
@@ -42,8 +42,8 @@ from rundir.files import atomic_write_text, to_csv
 ROOT = Path(__file__).resolve().parent.parent
 DATASETS = ROOT.parent / "shared" / "datasets"
 SCORECARD = ROOT / "benchmarks" / "scorecard.csv"
-README = ROOT / "README.md"
-BEGIN, END = "<!-- verdict-table: begin (python -m benchmarks.verdict_table --readme) -->", "<!-- verdict-table: end -->"
+RESULTS = ROOT / "docs" / "results.md"
+BEGIN, END = "<!-- verdict-table: begin (python -m benchmarks.verdict_table --page) -->", "<!-- verdict-table: end -->"
 
 
 @dataclass(frozen=True)
@@ -186,8 +186,8 @@ def markdown(rows: list[dict]) -> str:
     return "\n".join([HEADER, *table_rows(rows)])
 
 
-def rewrite_readme(table: str, readme: Path = README) -> None:
-    """Put `table` between the README's verdict-table markers."""
+def rewrite_page(table: str, readme: Path = RESULTS) -> None:
+    """Put `table` between the results page's verdict-table markers."""
     text = readme.read_text(encoding="utf-8")
     head, rest = text.split(BEGIN, 1)
     _, tail = rest.split(END, 1)
@@ -204,7 +204,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--table-only", action="store_true", help="train nothing: judge the run folders there are")
     p.add_argument("--run-args", default="", help="extra search.run flags for every study run, e.g. '--image-size 64'")
     p.add_argument("--scorecard", type=Path, default=SCORECARD, help=f"the scorecard file (default {SCORECARD})")
-    p.add_argument("--readme", action="store_true", help="also rewrite the README's verdict table from the scorecard")
+    p.add_argument("--page", "--readme", dest="page", action="store_true",
+                   help="also rewrite the verdict table of docs/results.md from the scorecard (--readme: the old name)")
     args = p.parse_args(argv)
     names = [n for n in args.only.split(",") if n] or list(BY_NAME)
     unknown = [n for n in names if n not in BY_NAME]
@@ -221,8 +222,8 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{study.name}: search.run exited with {code}", file=sys.stderr)
     rows = update_scorecard(studies, args.runs, args.scorecard)
     table = markdown(rows)
-    if args.readme:
-        rewrite_readme(table)
+    if args.page:
+        rewrite_page(table)
     print(table)
     print(f"{args.scorecard} ({len(rows)} rows, {dt.date.today()})", file=sys.stderr)
     return 0

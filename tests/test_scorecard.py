@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from benchmarks.verdict_table import (
-    BEGIN, BY_NAME, COLUMNS, END, README, SCORECARD, markdown, read_scorecard, table_rows, update_scorecard,
+    BEGIN, BY_NAME, COLUMNS, END, RESULTS, SCORECARD, markdown, read_scorecard, table_rows, update_scorecard,
 )
 from claims.catalogue import BY_ID
 from claims.stats import CONTRADICTED, NOT_MEASURABLE, NOT_REQUESTED, SUPPORTED
@@ -104,12 +104,12 @@ def test_scorecard_csv_judges_present_studies_again_and_keeps_the_others(tmp_pat
     assert any(r.startswith("| fit-rule | (no study yet) |") for r in table)  # a hole is shown, not hidden
 
 
-def test_the_readme_verdict_table_is_the_committed_scorecard():
-    """The README's table is generated from benchmarks/scorecard.csv (`--readme`): the two must agree."""
-    text = README.read_text(encoding="utf-8")
+def test_the_results_pages_verdict_table_is_the_committed_scorecard():
+    """The results page's table is generated from benchmarks/scorecard.csv (`--page`): the two must agree."""
+    text = RESULTS.read_text(encoding="utf-8")
     assert BEGIN in text and END in text
     shown = text.split(BEGIN, 1)[1].split(END, 1)[0].strip()
-    assert shown == markdown(read_scorecard(SCORECARD)), "run python -m benchmarks.verdict_table --table-only --readme"
+    assert shown == markdown(read_scorecard(SCORECARD)), "run python -m benchmarks.verdict_table --table-only --page"
 
 
 def test_studies_are_labelled_by_sweep_name_and_told_apart(tmp_path):
