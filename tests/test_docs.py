@@ -40,7 +40,7 @@ def site(tmp_path_factory) -> Path:
 
 
 def test_the_site_builds_with_strict_and_has_every_page(site):
-    for page in ("index.html", "guides/own-claims/index.html", "method/index.html", "results/index.html", "architecture/index.html", "contributing/index.html",
+    for page in ("index.html", "getting-started/index.html", "guides/own-claims/index.html", "method/index.html", "results/index.html", "articles/index.html", "architecture/index.html", "contributing/index.html",
                  "guides/data-check/index.html", "guides/own-model/index.html", "guides/sweep-files/index.html",
                  "guides/python-api/index.html", "guides/report/index.html", "reference/run-directory/index.html", "guides/parallel/index.html", "guides/performance/index.html", "reference/cli/index.html",
                  "reference/python/index.html", "reference/claims/index.html"):
