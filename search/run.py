@@ -168,17 +168,15 @@ def _main(args: argparse.Namespace) -> int:
     from search.study import open_study, run_study
     from search.sweep.spec import load_sweep_file
 
+    from claims.stated import parse_claim
+
     sweep_file = Path(args.sweep_file) if args.sweep_file else DEFAULT_SWEEP
-    sweep = load_sweep_file(sweep_file).with_overrides(
+    loaded = load_sweep_file(sweep_file)
+    sweep = loaded.with_overrides(
         data=args.data, max_trials=args.max_trials, epochs=args.epochs, image_size=args.image_size, seeds=args.seeds,
         folds=args.folds, precision=args.precision, resize=args.resize, fuse_seeds=FUSE_FLAG.get(args.fuse_seeds),
+        claims=(*loaded.claims, *(parse_claim(line) for line in args.claim)) if args.claim else None,
     )
-    if args.claim:
-        from dataclasses import replace
-
-        from claims.stated import parse_claim
-
-        sweep = replace(sweep, claims=(*sweep.claims, *(parse_claim(line) for line in args.claim)))
     _check_parallel_flags(args)
     if sweep.tuner == "hyperband" and sweep.max_trials and not args.worker:
         print(f"warning: max_trials={sweep.max_trials} is ignored: Hyperband sets its own number of trials "

@@ -45,10 +45,12 @@ class SweepResult:
     def claims(self):
         """The verdicts on the sweep's claims, article and yours alike, as a pandas DataFrame
         (`search.load_claims`): one row per requested claim, with the averaged and tuned answers."""
-        if self._claims is None:
-            from claims.frame import load_claims
+        if self._claims is None:  # judged from the records already in memory, not read from disk again
+            from claims.frame import claims_frame
+            from claims.verdicts import evaluate
+            from rundir.manifest import read_manifest
 
-            self._claims = load_claims(self.run_dir)
+            self._claims = claims_frame(evaluate(self.records, read_manifest(self.run_dir)))
         return self._claims.copy()
 
     def __repr__(self) -> str:

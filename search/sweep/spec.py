@@ -151,9 +151,8 @@ class Sweep:
 
     def _check_claims(self) -> None:
         """Article ids the catalogue knows and Compare(...) claims, each named once."""
-        if isinstance(self.claims, (str, Compare)):
-            object.__setattr__(self, "claims", (self.claims,))
-        object.__setattr__(self, "claims", tuple(self.claims))
+        object.__setattr__(self, "claims", (self.claims,) if isinstance(self.claims, (str, Compare))
+                           else tuple(self.claims))
         for claim in self.claims:
             if isinstance(claim, Compare):
                 if claim.id in BY_ID:
