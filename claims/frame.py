@@ -1,8 +1,9 @@
 """The verdicts as a pandas DataFrame, for a notebook: `search.load_claims(run_dir)` and `SweepResult.claims()`.
 
 Judged again from the records on disk, as the report judges them
-(`claims.verdicts.evaluate`), so the frame is current also while a sweep
-runs and needs no TensorFlow. One row per requested claim, article and
+(`claims.verdicts.evaluate`) at the look a report may show
+(`claims.looks`), so it needs no TensorFlow and never peeks at a round
+half done. One row per requested claim, article and
 stated alike (`yours` tells them apart), with the answer to act on (the
 adjusted verdict, its direction and size), the averaged effect and its
 interval, and the tuned answer where the sweep varies other knobs.
@@ -14,7 +15,8 @@ from pathlib import Path
 
 from claims.stats import NOT_REQUESTED
 from claims.stated import STATED_SOURCE
-from claims.verdicts import ClaimRow, evaluate
+from claims.looks import shown_verdicts
+from claims.verdicts import ClaimRow
 from rundir.errors import SweepError
 from rundir.manifest import has_manifest, read_manifest
 from rundir.records import RunDirectory
@@ -39,8 +41,11 @@ def claims_frame(rows: list[ClaimRow]):
 
 
 def load_claims(run_dir: str | Path):
-    """The verdicts of a run directory's claims as a DataFrame, judged from its records (`claims_frame`)."""
+    """The verdicts of a run directory's claims as a DataFrame, judged from its records (`claims_frame`).
+    A sweep still running is judged at its last planned look (`claims.looks`); before its first, the frame is
+    empty."""
     root = Path(run_dir)
     if not has_manifest(root):
         raise SweepError(f"{root} is not a sweep's run directory (it has no sweep.json)")
-    return claims_frame(evaluate(RunDirectory(root).read_runs(), read_manifest(root)))
+    _, rows = shown_verdicts(RunDirectory(root).read_runs(), read_manifest(root))
+    return claims_frame(rows or [])

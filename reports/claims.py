@@ -35,6 +35,8 @@ class ClaimsInfo:
     plain: dict[str, str] = field(default_factory=dict)  # claim id -> one sentence a reader can act on
     tuned: dict[str, str] = field(default_factory=dict)  # claim id -> the tuned answer in a sentence (where it has one)
     yours: list[str] = field(default_factory=list)  # ids of the claims the user stated
+    look: str = ""  # the planned look the rows are of, while the sweep runs: "after round 1 of the plan (seeds 0-2)"
+    next_look: str = ""  # while the sweep runs: when the claims are judged next, in words
 
 
 def claims_info(claims: list[ClaimRow] | None, known: tuple[Claim, ...] = CLAIMS) -> ClaimsInfo | None:

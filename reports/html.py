@@ -24,15 +24,18 @@ from reports.curves import CurvesInfo, curves_info
 from reports.datacheck import DataCheckInfo, datacheck_info
 from reports.effects import HyperparameterEffectInfo, effects_info
 from reports.header import HeaderInfo, header_info
+from reports.live import LiveInfo, live_info, next_look
 from reports.plots import claims_png, curves_png, effect_png, pooling_png, tuning_png
 from reports.pooling import PoolingComparisonInfo, pooling_info
 from reports.runs import SweepRuns, best_run, load_runs
 from reports.samples import SampleGridInfo, sample_grid_info
 from reports.table import TrialsTableInfo, trials_table_info
 from reports.tuning import TuningInfo, tuning_info
-from claims.verdicts import ClaimRow, claims_of, evaluate, write_claims_csv
+from claims.looks import Look, shown_look, shown_verdicts
+from claims.verdicts import ClaimRow, claims_of, requested, write_claims_csv
 from rundir.durations import duration
 from rundir.files import atomic_write_text
+from rundir.progress import read_progress
 
 REPORT_NAME = "report.html"
 TEMPLATE = "report.html.j2"
@@ -64,6 +67,7 @@ class ReportContext:
     datacheck: DataCheckInfo | None = None  # None: the sweep saved no data_check.json (older run directories)
     tuning: TuningInfo | None = None
     tuning_image: str | None = None
+    live: LiveInfo | None = None  # the progress banner while the sweep runs (or was stopped); None once finished
 
 
 def build_context(runs: SweepRuns, verdicts: list[ClaimRow] | None = None) -> ReportContext:
@@ -72,14 +76,17 @@ def build_context(runs: SweepRuns, verdicts: list[ClaimRow] | None = None) -> Re
     `verdicts` are the claims' rows, judged once (`write_report` passes the
     rows it writes to claims.csv); every section that speaks of a claim
     reads these, so no two sections can decide the same contrast apart.
-    None judges them here.
+    None judges them here, at the look the page may show (`claims.looks`):
+    while a sweep runs, the last planned look it finished, or none yet.
     """
+    look = shown_look(runs.manifest)
     if verdicts is None:
-        verdicts = evaluate(runs.records, runs.manifest)
+        look, verdicts = shown_verdicts(runs.records, runs.manifest)
     best = best_run(runs)
     curves = curves_info(runs)
-    pooling = pooling_info(runs, verdicts)
-    claims = claims_info(verdicts, claims_of(runs.manifest))
+    pooling = pooling_info(runs, verdicts or [])
+    claims = claims_info(verdicts, claims_of(runs.manifest)) if verdicts is not None else None
+    claims = _at_look(claims, runs, look)
     tuning = tuning_info(runs, verdicts)
     return ReportContext(
         header=header_info(runs),
@@ -98,7 +105,22 @@ def build_context(runs: SweepRuns, verdicts: list[ClaimRow] | None = None) -> Re
         datacheck=datacheck_info(runs.run_dir),
         tuning=tuning,
         tuning_image=tuning_png(tuning),
+        live=live_info(runs, look),
     )
+
+
+def _at_look(claims: ClaimsInfo | None, runs: SweepRuns, look: Look | None) -> ClaimsInfo | None:
+    """The claims section says which planned look it shows and when the next comes; before the first
+    look it says only that (a sweep that requested claims has the section from its first page)."""
+    if claims is None:
+        if look is not None or not requested(runs.manifest):
+            return None
+        claims = ClaimsInfo(note="No verdict yet: the claims are judged only at the looks the sweep's design plans, "
+                                 "so that watching this page cannot change their error rates.")
+    if look is not None:
+        claims.look = look.label()
+    claims.next_look = next_look(runs.manifest, read_progress(runs.run_dir))
+    return claims
 
 
 def environment() -> jinja2.Environment:
@@ -128,11 +150,15 @@ def write_report(run_dir: str | Path) -> Path:
 
     Raises SweepError when `run_dir` is not a run directory. The file is
     written atomically, so a browser refreshing during a sweep never sees
-    half a page.
+    half a page. A running sweep calls this as it goes (`search.sweep.live`).
     """
     runs = load_runs(run_dir)
-    verdicts = evaluate(runs.records, runs.manifest)  # once: claims.csv and every section read these rows
-    write_claims_csv(runs.run_dir, verdicts)
+    # once: claims.csv and every section read these rows, judged at the last planned look
+    _, verdicts = shown_verdicts(runs.records, runs.manifest)
+    if verdicts is not None:
+        write_claims_csv(runs.run_dir, verdicts)
+    else:  # before the first look there is no verdict, and an earlier session's would not be this one's
+        (runs.run_dir / "claims.csv").unlink(missing_ok=True)
     html = render(build_context(runs, verdicts))
     path = runs.run_dir / REPORT_NAME
     atomic_write_text(path, html)

@@ -6,7 +6,8 @@ model, image size, seeds and folds. A cell is that study's adjusted verdict
 (the one to act on, see `claims.verdicts`) with its effect and interval.
 The claims are judged again from the records on disk (`claims.verdicts.evaluate`),
 as a report does, so every study is read with today's statistics whatever
-version trained it.
+version trained it; a study still running is read at its last planned look
+(`claims.looks`), and one that has reached none yet says so.
 
 `scorecard_info` is the typed record the tests assert on; `reports.plots.forest_png`
 draws a claim's forest plot from it, and `write_scorecard` renders the page
@@ -22,14 +23,16 @@ from pathlib import Path
 
 from claims.catalogue import Claim
 from claims.stats import CONTRADICTED, NOT_MEASURABLE, NOT_REQUESTED, NOT_TESTED, SUPPORTED
-from claims.verdicts import ClaimRow, claims_of, evaluate
+from claims.looks import shown_verdicts
+from claims.verdicts import ClaimRow, claims_of, requested
 from reports.header import header_info
 from reports.runs import SweepRuns, load_runs
 from rundir.files import atomic_write_text, to_csv
 
 PAGE_NAME = "scorecard.html"
 CSV_NAME = "scorecard.csv"
-UNTESTED = (NOT_TESTED, NOT_MEASURABLE, NOT_REQUESTED)
+NO_LOOK_YET = "no verdict yet"  # a study still running, before its first planned look
+UNTESTED = (NOT_TESTED, NOT_MEASURABLE, NOT_REQUESTED, NO_LOOK_YET)
 
 
 @dataclass(frozen=True)
@@ -147,6 +150,10 @@ def _unique(studies: list[StudyInfo]) -> list[StudyInfo]:
     return out
 
 
+def _verdict(row: ClaimRow | str) -> str:
+    return row.verdict if isinstance(row, ClaimRow) else row
+
+
 def _cell(study: str, row: ClaimRow) -> ScoreCell:
     return ScoreCell(study=study, verdict=row.final, unadjusted=row.verdict, effect=row.effect, ci_low=row.ci_low,
                      ci_high=row.ci_high, metric=row.metric, margin=row.margin, seeds=row.seeds, runs=row.runs,
@@ -172,21 +179,23 @@ def scorecard_info(run_dirs: list[Path], labels: list[str] | None = None,
     for i, (path, label) in enumerate(zip(run_dirs, labels)):
         runs = loaded[i] if loaded is not None else load_runs(path)
         studies.append(study_info(Path(path), runs, label))
-        verdicts.append({row.claim: row for row in evaluate(runs.records, runs.manifest)})
+        _, rows = shown_verdicts(runs.records, runs.manifest)
+        verdicts.append({row.claim: row for row in rows} if rows is not None else
+                        {claim: NO_LOOK_YET for claim in requested(runs.manifest)})
         for claim in claims_of(runs.manifest):
             known.setdefault(claim.id, claim)
     studies = _unique(studies)
-    requested = [c.id for c in known.values()
-                 if any(v.get(c.id) is not None and v[c.id].verdict != NOT_REQUESTED for v in verdicts)]
+    asked = [c.id for c in known.values()
+             if any(v.get(c.id) is not None and _verdict(v[c.id]) != NOT_REQUESTED for v in verdicts)]
     claims = []
-    for claim_id in requested:
+    for claim_id in asked:
         claim = known[claim_id]
         cells = []
         for study, rows in zip(studies, verdicts):
             row = rows.get(claim_id)
-            cells.append(_cell(study.name, row) if row is not None else
-                         ScoreCell(study.name, NOT_REQUESTED, NOT_REQUESTED, None, None, None, "", None, None, None,
-                                   None, "", ""))
+            cells.append(_cell(study.name, row) if isinstance(row, ClaimRow) else
+                         ScoreCell(study.name, row or NOT_REQUESTED, row or NOT_REQUESTED, None, None, None, "", None,
+                                   None, None, None, "", ""))
         score = ClaimScore(claim_id, claim.sentence, claim.source, claim.reference, cells)
         score.holds = sum(c.verdict == SUPPORTED for c in cells)
         score.fails = sum(c.verdict == CONTRADICTED for c in cells)

@@ -93,7 +93,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--check-run", type=Path, metavar="RUN_DIR",
                    help="verify a run directory without training: every record parses, every completed run has "
                         "its files, Keras Tuner's state agrees with the records (exit 1 on a problem)")
-    p.add_argument("--no-report", action="store_true", help="do not write the HTML report")
+    p.add_argument("--no-report", action="store_true",
+                   help="do not write the HTML report (neither while the sweep runs nor at its end)")
     p.add_argument("--quiet", action="store_true", help="no description or progress lines: only errors and the report path")
     p.add_argument("--debug", action="store_true", help="show tracebacks of errors")
     return p

@@ -33,8 +33,10 @@ def open_study(sweep: Sweep, out: str | Path | None = None, *, without_data: boo
 
 def run_study(prepared: Prepared, out: Path, *, sweep_file: str = "", quiet: bool = False, write_report: bool = True,
               parallel: Parallel | None = None, options: RunOptions | None = None) -> SweepResult:
-    """Train `prepared` into `out` (resuming what is there), then judge and report unless `write_report` is off."""
-    result = train_sweep(prepared, out, sweep_file=sweep_file, quiet=quiet, parallel=parallel, options=options)
+    """Train `prepared` into `out` (resuming what is there), then judge and report unless `write_report` is off.
+    With the report on, the sweep also rewrites it while it runs (`search.sweep.live`)."""
+    result = train_sweep(prepared, out, sweep_file=sweep_file, quiet=quiet, parallel=parallel, options=options,
+                         draw=judge_and_report if write_report else None)
     if write_report:
         result.report = judge_and_report(result.run_dir)
     return result

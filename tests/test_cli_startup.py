@@ -78,6 +78,9 @@ def test_ctrl_c_marks_sweep_json_interrupted(tmp_path, data, capsys, monkeypatch
     assert main([str(sweep), "--out", str(out), "--quiet"]) == 130
     assert json.loads((out / "sweep.json").read_text())["status"] == "interrupted"
     assert "interrupted: finished runs and running runs' last checkpoints are saved" in capsys.readouterr().err
+    page = (out / "report.html").read_text(encoding="utf-8")  # drawn at the start, and again at the stop
+    assert "Sweep stopped (status “interrupted”)" in page and "http-equiv" not in page
+    assert json.loads((out / "progress.json").read_text())["event"] == "stop"
 
 
 NOISE = ("absl", "cudart", "cpu_feature_guard", "oneDNN", "rebuild TensorFlow", "cuda drivers", "I0000", "W0000")

@@ -97,7 +97,7 @@ def test_partial_run_says_running_and_counts_missing(tmp_path):
     header = header_info(load_runs(root))
     assert header.running and header.n_expected == 24 and header.n_missing == 24 - 10
     html = write_report(root).read_text(encoding="utf-8")
-    assert "Sweep still running" in html and "14</strong> missing" in html
+    assert "Sweep running" in html and "14</strong> missing" in html and 'http-equiv="refresh"' in html
 
 
 def test_unknown_planned_trials_say_unknown(tmp_path):

@@ -22,7 +22,7 @@ from pathlib import Path
 import keras_tuner
 import pytest
 
-from claims.verdicts import ClaimRow
+from claims.verdicts import ClaimRow, read_claims_csv
 from conftest import ROOT, TINY, make_image_folder, write_sweep
 from search.sweep import keras_tuner_private as kt_private
 from search.sweep.distributed import RoundOracle
@@ -243,9 +243,11 @@ def _check_rounds_on_disk(out: Path) -> list[RunRecord]:
 
 
 def test_a_sweep_killed_in_round_2_resumes_without_training_a_run_twice(rounds_sweep, tmp_path):
+    """Also the report it rewrites while it runs (search.sweep.live): killed halfway, it is there, with the
+    progress banner and the verdicts of round 1 only, and it renders in Chromium at 800 and 1400 px."""
     out = tmp_path / "run"
     records = RunDirectory(out)
-    command = [sys.executable, "-m", "search.run", str(rounds_sweep), "--out", str(out), "--no-report"]
+    command = [sys.executable, "-m", "search.run", str(rounds_sweep), "--out", str(out)]
     proc = subprocess.Popen(command, cwd=ROOT, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 240
@@ -264,6 +266,8 @@ def test_a_sweep_killed_in_round_2_resumes_without_training_a_run_twice(rounds_s
     assert "round 2: seed 2, because learning-rate is undecided" in first_err
     before = {(r.trial_id, r.seed): r.finished for r in records.read_runs() if r.status == "completed"}
     assert len([k for k in before if k[1] < 2]) == 2 * CONFIGS and any(k[1] == 2 for k in before)
+    assert f"report: {out / 'report.html'} (rewritten while the sweep runs)" in first_err  # said at the start
+    _check_live_page(out, tmp_path)
 
     again = subprocess.run(command, cwd=ROOT, env=ENV, capture_output=True, text=True, timeout=240)
     assert again.returncode == 0, again.stderr[-3000:]
@@ -273,6 +277,35 @@ def test_a_sweep_killed_in_round_2_resumes_without_training_a_run_twice(rounds_s
     assert "round 1 run" not in again.stderr  # round 1 was whole on disk: nothing of it ran again
     assert "round 2: seed 2, because learning-rate is undecided" in again.stderr
     assert again.stderr.count("round 2 run") <= CONFIGS - 1  # the round-2 runs finished before the kill stay done
+    final = (out / "report.html").read_text(encoding="utf-8")
+    assert 'id="progress"' not in final and "http-equiv" not in final  # the final report, as ever
+    assert {r.claim: r.seeds for r in read_claims_csv(out / "claims.csv")}["learning-rate"] == 3
+
+
+def _check_live_page(out: Path, tmp_path: Path) -> None:
+    """The page a sweep killed in round 2 left: the banner, round 1's verdicts (seeds 0-1) though a seed-2
+    run is on disk, and a render in headless Chromium at both widths."""
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert 'id="progress"' in page and "Sweep running" in page and 'http-equiv="refresh"' in page
+    assert "Verdicts after round 1 of the plan (seeds 0-1)" in page
+    assert {r.claim: r.seeds for r in read_claims_csv(out / "claims.csv")}["learning-rate"] == 2
+    from test_report_browser import CHROMIUM, chromium
+
+    if CHROMIUM is None:
+        return
+    from PIL import Image
+
+    for width in (800, 1400):
+        shot = tmp_path / f"live_{width}.png"
+        result = chromium(tmp_path, f"--screenshot={shot}", f"--window-size={width},1400", "--hide-scrollbars",
+                          (out / "report.html").as_uri())
+        assert shot.exists(), result.stderr[-2000:]
+        assert "net::ERR_" not in result.stderr
+        with Image.open(shot) as image:
+            colours = image.convert("RGB").resize((64, 100)).getcolors(64 * 100)
+        assert colours is not None and len(colours) > 20, f"the live page at {width} px looks blank"
+    dom = chromium(tmp_path, "--dump-dom", "--virtual-time-budget=3000", (out / "report.html").as_uri()).stdout
+    assert 'data-ready="1"' in dom and 'id="progress"' in dom
 
 
 def test_workers_train_each_rounds_seeds(rounds_sweep, tmp_path):

@@ -14,6 +14,7 @@ import contextlib
 import sys
 from collections import Counter
 from pathlib import Path
+from typing import Callable
 
 from rundir.errors import SweepError
 from rundir.lock import RunLock
@@ -21,6 +22,7 @@ from rundir.manifest import has_manifest, now as manifest_now, objective_mode, r
 from rundir.records import RunDirectory, quarantine_damaged, set_aside_failed
 from search.sweep import thread_plan
 from search.sweep.manifest import check_resumable, sweep_manifest
+from search.sweep.live import LivePage
 from search.sweep.prepare import Prepared
 from search.sweep.progress import Progress
 from search.sweep.result import SweepResult
@@ -32,20 +34,24 @@ from search.training import device
 
 
 def train_sweep(prepared: Prepared, out: Path, sweep_file: str = "", quiet: bool = False,
-                parallel: "Parallel | None" = None, options: RunOptions | None = None) -> SweepResult:
+                parallel: "Parallel | None" = None, options: RunOptions | None = None,
+                draw: Callable[[Path], object] | None = None) -> SweepResult:
     """Train the sweep in this process, or as the chief of `parallel` workers; its records are the result.
 
     Judging and the report come after, from the records (search.study,
     which both front ends call); `search.run_sweep` is the entry for users.
+    `draw(run_dir)`, when given, writes the report: the sweep then keeps it
+    current while it runs (`search.sweep.live`).
     """
     records = RunDirectory(out)
     records.prepare()
     with RunLock(records.root):
-        return _run_locked(prepared, records, sweep_file, quiet, parallel, options or RunOptions())
+        return _run_locked(prepared, records, sweep_file, quiet, parallel, options or RunOptions(), draw)
 
 
 def _run_locked(prepared: Prepared, records: RunDirectory, sweep_file: str, quiet: bool,
-                parallel: Parallel | None, options: RunOptions) -> SweepResult:
+                parallel: Parallel | None, options: RunOptions,
+                draw: Callable[[Path], object] | None = None) -> SweepResult:
     sweep = prepared.sweep
     check_resumable(records, sweep, prepared.searched)
     records.remove_temp_files()
@@ -76,7 +82,10 @@ def _run_locked(prepared: Prepared, records: RunDirectory, sweep_file: str, quie
     if options.tensorboard:
         from search.sweep import tensorboard_log
         tensorboard_log.write_experiment(records.root, list(prepared.values), sweep.objective)
-    rounds = SeedRounds(prepared, records, progress, log, save_manifest, options)
+    page = LivePage(records.root, draw, progress) if draw is not None else None
+    if page is not None:
+        page.start()
+    rounds = SeedRounds(prepared, records, progress, log, save_manifest, options, page)
     try:
         lost = _search(rounds, parallel, records, progress)
     except BaseException:
@@ -85,10 +94,14 @@ def _run_locked(prepared: Prepared, records: RunDirectory, sweep_file: str, quie
             records.write_summary()
         with contextlib.suppress(SweepError):
             save_manifest("interrupted")  # Ctrl-C, SIGTERM, a full disk: finished runs are kept, a rerun resumes
+            if page is not None:
+                page.stopped()
         raise
     records.write_summary()
     if lost:
         save_manifest("interrupted")
+        if page is not None:
+            page.stopped()
         raise SweepError(f"{lost}; finished runs are saved: rerun the same command to resume", exit_code=1)
     save_manifest("finished")
     return SweepResult(records.root, records.read_runs(), objective=sweep.objective, prepared=prepared)

@@ -1,7 +1,10 @@
 """The live progress line: trial i/N, seed, epoch, best so far, ETA.
 
 On a terminal the line is redrawn in place every epoch; in a log file (CI,
-nohup) one line is printed per finished run, so logs stay short.
+nohup) one line is printed per finished run, so logs stay short. The same
+counts go to the report that a sweep rewrites while it runs
+(`search.sweep.live`): `snapshot` is what its banner shows, and
+`on_run_done` hears of every run that ends.
 """
 
 from __future__ import annotations
@@ -9,9 +12,11 @@ from __future__ import annotations
 import sys
 import time
 from dataclasses import dataclass, field
-from typing import TextIO
+from typing import Callable, TextIO
 
 from rundir.durations import clock
+from rundir.manifest import now
+from rundir.progress import SweepProgress
 
 
 @dataclass
@@ -24,6 +29,8 @@ class Progress:
     parallel: int = 1  # runs trained at the same time (workers), for the ETA
     done_runs: int = 0
     round_label: str = ""  # "round 2" in a sweep with seed rounds, else ""
+    round_number: int = 1
+    on_run_done: Callable[[], None] | None = None  # told after every run that trained here ends (not resumed ones)
     run_seconds: list[float] = field(default_factory=list)
     best: float | None = None
     _live: bool = False
@@ -38,11 +45,23 @@ class Progress:
         if self.best is None or (value > self.best if self.mode == "max" else value < self.best):
             self.best = value
 
-    def eta(self) -> str:
+    def eta_seconds(self) -> float | None:
+        """The rest of the round at the mean run time so far; None before a run ended or without a plan."""
         if not self.run_seconds or self.planned_runs is None:
-            return "?"
+            return None
         remaining = max(0, self.planned_runs - self.done_runs)
-        return clock(remaining * sum(self.run_seconds) / len(self.run_seconds) / self.parallel)
+        return remaining * sum(self.run_seconds) / len(self.run_seconds) / self.parallel
+
+    def eta(self) -> str:
+        seconds = self.eta_seconds()
+        return "?" if seconds is None else clock(seconds)
+
+    def snapshot(self, event: str) -> SweepProgress:
+        """Where the sweep stands now, for progress.json."""
+        eta = self.eta_seconds()
+        return SweepProgress(now(), round(time.perf_counter() - self._started, 1), self.round_number,
+                             self.planned_runs, self.done_runs, None if eta is None else round(eta, 1),
+                             self.parallel, event)
 
     def say(self, message: str) -> None:
         """A whole line: a finished run, or news of the sweep itself (workers starting or dying)."""
@@ -50,9 +69,10 @@ class Progress:
             self.stream.write(("\r\033[K" if self._live else "") + message + "\n")
             self.stream.flush()
 
-    def start_round(self, label: str, planned_runs: int | None, done_runs: int) -> None:
+    def start_round(self, label: str, planned_runs: int | None, done_runs: int, number: int = 1) -> None:
         """A new round of seeds: its own run count and ETA, its name on every line."""
         self.round_label, self.planned_runs, self.done_runs = label, planned_runs, done_runs
+        self.round_number = number
 
     def _prefix(self, trial_id: str, seed: int, seeds: int, fold: int | None = None) -> str:
         total = "?" if self.planned_runs is None else str(self.planned_runs)
@@ -87,3 +107,5 @@ class Progress:
         best = "-" if self.best is None else f"{self.best:.4f}"
         line += f" | best {best} | ETA {self.eta()}"
         self.say(line)
+        if not reused and self.on_run_done is not None:
+            self.on_run_done()

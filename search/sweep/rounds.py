@@ -19,11 +19,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
+from claims.looks import runs_of_look
 from rundir.manifest import Manifest, Round, SeedPlan
 from rundir.records import RunRecord
 from search.sweep.seeds import Seeds, seed_looks
 
-__all__ = ["Round", "RoundLog", "first_round", "next_round", "open_after", "seed_plan"]
+__all__ = ["Round", "RoundLog", "first_round", "next_round", "open_after", "runs_of_look", "seed_plan"]
 
 
 def first_round(plan: int | Seeds) -> Round:
@@ -51,11 +52,6 @@ def stop_reason(plan: int | Seeds, done: Round, undecided: Sequence[str], claims
         return f"reached the maximum of {done.seeds} seeds with {', '.join(undecided)} still undecided"
     return (f"after {done.seeds} seeds no requested claim is left that more seeds could decide "
             "(each is decided, not measurable on this data, or not tested)")
-
-
-def runs_of_look(records: Iterable[RunRecord], seeds: int) -> list[RunRecord]:
-    """The runs a look at `seeds` seeds may use: seeds 0..seeds-1 only."""
-    return [r for r in records if r.seed < seeds]
 
 
 def requested_undecided(rows: list, claims: Sequence[str]) -> list[str]:

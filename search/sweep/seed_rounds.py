@@ -14,6 +14,7 @@ from typing import Callable
 from rundir.manifest import read_manifest
 from rundir.records import RunDirectory
 from search.models.own import is_own
+from search.sweep.live import LivePage
 from search.sweep.oracles import make_oracle
 from search.sweep.prepare import Prepared
 from search.sweep.progress import Progress
@@ -59,6 +60,7 @@ class SeedRounds:
     log: RoundLog
     save_manifest: Callable[[str], None]
     options: RunOptions = RunOptions()
+    page: LivePage | None = None  # the report kept current while the sweep runs, redrawn at each planned look
 
     @property
     def current(self) -> Round:
@@ -82,7 +84,7 @@ class SeedRounds:
         planned = self.prepared.planned_trials
         rounds = isinstance(sweep.seeds, Seeds)
         expected = rnd.runs(planned, self.prepared.runs_per_seed) if planned or rnd.trials else None
-        self.progress.start_round(f"round {rnd.number}" if rounds else "", expected or None, done_runs)
+        self.progress.start_round(f"round {rnd.number}" if rounds else "", expected or None, done_runs, rnd.number)
         if rounds:
             self.progress.say(rnd.label())
 
@@ -111,4 +113,6 @@ class SeedRounds:
             return False
         self.log.rounds.append(following)
         self.save_manifest("running")
+        if self.page is not None:
+            self.page.round_ended()
         return True

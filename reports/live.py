@@ -1,0 +1,103 @@
+"""The report of a sweep that is still running: its progress banner, and what the claims wait for.
+
+A sweep rewrites its report while it runs (`search.sweep.live`). This
+section says where it stands (runs done, failed and planned, the round, the
+elapsed time and ETA, the worker count, from the records, sweep.json and
+progress.json), refreshes the page in the browser, and says which planned
+look the claims show (`claims.looks`) and when the next one comes. A
+finished sweep has no `LiveInfo`: its report is the final one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from claims.looks import Look, next_round
+from reports.runs import SweepRuns
+from rundir.durations import duration
+from rundir.manifest import Manifest
+from rundir.progress import SweepProgress, read_progress
+
+REFRESH_S = 30  # the browser reloads a running sweep's page this often; the sweep rewrites it at most once a minute
+
+
+@dataclass
+class LiveInfo:
+    """The banner of a running (or stopped) sweep's page."""
+
+    status: str  # "running" or "interrupted", as sweep.json says
+    done: int  # runs completed, every round
+    failed: int
+    planned: int | None  # runs the rounds so far plan; None when the tuner decides
+    round: str  # "round 2 of at most 5: 3 of 8 runs", or "" for a fixed seed count
+    elapsed: str  # this session of the sweep, at its last rewrite
+    eta: str  # the rest of the round at the mean run time so far ("" when unknown)
+    workers: int
+    updated: str  # when the sweep last wrote progress.json
+    refresh_s: int | None  # the page reloads itself this often; None once the sweep stopped
+    look: str  # the look the claims show: "after round 1 of the plan (seeds 0-2)", or "" (none yet)
+    next_look: str  # when the next verdicts come, in words
+
+
+def live_info(runs: SweepRuns, look: Look | None) -> LiveInfo | None:
+    """The banner while sweep.json says the sweep runs or was stopped; None once it finished."""
+    manifest = runs.manifest
+    if look is not None and look.final:
+        return None
+    progress = read_progress(runs.run_dir)
+    current = next_round(manifest)
+    if progress is not None and (current is None or progress.round != current.number):
+        progress = replace(progress, eta_s=None)  # written at the end of the round before: its ETA is not this one's
+    counts = runs.frame["status"].value_counts()
+    running = manifest.status == "running"
+    return LiveInfo(
+        status=manifest.status,
+        done=int(counts.get("completed", 0)),
+        failed=int(counts.get("failed", 0)),
+        planned=manifest.expected_runs(),
+        round=_round(manifest, progress),
+        elapsed=duration(progress.elapsed_s) if progress else "",
+        eta=duration(progress.eta_s) if progress and progress.eta_s is not None and running else "",
+        workers=progress.workers if progress else 1,
+        updated=progress.updated if progress else manifest.updated,
+        refresh_s=REFRESH_S if running else None,
+        look=look.label() if look is not None else "",
+        next_look=next_look(manifest, progress),
+    )
+
+
+def _round(manifest: Manifest, progress: SweepProgress | None) -> str:
+    """The round running and its runs, under seeds="auto"; "" for a fixed seed count."""
+    if manifest.seeds is None or not manifest.seeds.in_rounds:
+        return ""
+    current = next_round(manifest)
+    if current is None:
+        return ""
+    text = f"round {current.number} of at most {len(manifest.looks)}"
+    if progress is not None and progress.round == current.number and progress.round_runs:
+        text += f": {min(progress.round_done, progress.round_runs)} of {progress.round_runs} runs"
+    return text
+
+
+def next_look(manifest: Manifest, progress: SweepProgress | None = None) -> str:
+    """When the claims are judged next, in words, for the claims section and the banner."""
+    current = next_round(manifest)
+    if current is None:
+        return ""
+    stopped = manifest.status != "running"
+    if manifest.seeds is None or not manifest.seeds.in_rounds:
+        when = (f"at the end of the sweep: a fixed count of {current.seeds} seed{'s' if current.seeds != 1 else ''} "
+                "has one look")
+    else:
+        last = current.seeds - 1
+        seeds = f"seed {last}" if last == current.first_seed else f"seeds {current.first_seed}-{last}"
+        when = f"at the end of round {current.number} ({seeds})"
+    if stopped:
+        return f"The next look comes {when}; the sweep stopped before it, and rerunning the same command resumes it."
+    text = f"The next look comes {when}"
+    if progress is not None and progress.round == current.number and progress.round_runs:
+        left = max(0, progress.round_runs - progress.round_done)
+        text += f", {left} run{'s' if left != 1 else ''} from now"
+        if progress.eta_s is not None:
+            text += f" (about {duration(progress.eta_s)})"
+    return text + "."
