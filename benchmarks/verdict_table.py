@@ -194,7 +194,7 @@ def rewrite_page(table: str, readme: Path = RESULTS) -> None:
     atomic_write_text(readme, f"{head}{BEGIN}\n{table}\n{END}{tail}")
 
 
-def main(argv: list[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m benchmarks.verdict_table", description=__doc__.split("\n\n")[0],
                                 formatter_class=argparse.RawDescriptionHelpFormatter,
                                 epilog=__doc__.split("\n\n", 1)[1])
@@ -206,6 +206,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--scorecard", type=Path, default=SCORECARD, help=f"the scorecard file (default {SCORECARD})")
     p.add_argument("--page", "--readme", dest="page", action="store_true",
                    help="also rewrite the verdict table of docs/results.md from the scorecard (--readme: the old name)")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = build_parser()
     args = p.parse_args(argv)
     names = [n for n in args.only.split(",") if n] or list(BY_NAME)
     unknown = [n for n in names if n not in BY_NAME]

@@ -17,14 +17,25 @@ from pathlib import Path
 from rundir.errors import OneLineParser, SweepError
 
 
-def compare(argv: list[str]) -> int:
+def compare_parser() -> OneLineParser:
     parser = OneLineParser(prog="python -m reports compare",
-                                     description="One scorecard page of the article claims across studies.")
+                           description="One scorecard page of the article claims across studies.")
     parser.add_argument("run_dirs", type=Path, nargs="+", metavar="RUN_DIR", help="a study's run directory")
     parser.add_argument("--out", type=Path, default=Path("scorecard.html"),
                         help="the page to write (default scorecard.html); scorecard.csv goes beside it")
     parser.add_argument("--label", action="append", default=[], metavar="TEXT",
                         help="a study's column heading, once per RUN_DIR in order (default: its folder name)")
+    return parser
+
+
+def report_parser() -> OneLineParser:
+    parser = OneLineParser(prog="python -m reports", description="Build report.html for a sweep's run directory.")
+    parser.add_argument("run_dir", type=Path, help="the sweep's run directory (holds sweep.json)")
+    return parser
+
+
+def compare(argv: list[str]) -> int:
+    parser = compare_parser()
     args = parser.parse_args(argv)
     if args.label and len(args.label) != len(args.run_dirs):
         parser.error(f"--label given {len(args.label)} times for {len(args.run_dirs)} run directories")
@@ -46,10 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["compare"]:
         return compare(argv[1:])
-    parser = OneLineParser(prog="python -m reports",
-                                     description="Build report.html for a sweep's run directory.")
-    parser.add_argument("run_dir", type=Path, help="the sweep's run directory (holds sweep.json)")
-    args = parser.parse_args(argv)
+    args = report_parser().parse_args(argv)
     try:
         from reports.html import write_report
 
