@@ -29,7 +29,6 @@ class Look:
 
     round: int
     seeds: int | None  # None: every run on disk (the sweep finished)
-    of_rounds: int  # rounds the plan has asked for so far
 
     @property
     def final(self) -> bool:
@@ -47,10 +46,10 @@ def shown_look(manifest: Manifest) -> Look | None:
     """The look a page may show for this sweep.json; None while no planned look has come."""
     rounds = manifest.planned_rounds()
     if manifest.status not in UNFINISHED:
-        return Look(len(rounds), None, len(rounds))
+        return Look(len(rounds), None)
     if not manifest.rounds_finished:
         return None
-    return Look(manifest.rounds_finished, manifest.seeds_reached, len(rounds))
+    return Look(manifest.rounds_finished, manifest.seeds_reached)
 
 
 def next_round(manifest: Manifest) -> Round | None:

@@ -125,7 +125,7 @@ def rounds_study(root, finished: int, status: str = "running", seeds_on_disk: in
 
 def test_the_look_a_page_may_show_is_the_last_finished_round(tmp_path):
     running = read_manifest(rounds_study(tmp_path / "a", finished=1))
-    assert shown_look(running) == Look(1, 3, 2) and shown_look(running).label() == "after round 1 of the plan (seeds 0-2)"
+    assert shown_look(running) == Look(1, 3) and shown_look(running).label() == "after round 1 of the plan (seeds 0-2)"
     assert next_round(running).number == 2
     assert shown_look(running.with_changes(rounds_finished=0)) is None
     assert shown_look(running.with_changes(status="interrupted")).seeds == 3

@@ -243,8 +243,8 @@ def _check_rounds_on_disk(out: Path) -> list[RunRecord]:
 
 
 def test_a_sweep_killed_in_round_2_resumes_without_training_a_run_twice(rounds_sweep, tmp_path):
-    """Also the report it rewrites while it runs (search.sweep.live): killed halfway, it is there, with the
-    progress banner and the verdicts of round 1 only, and it renders in Chromium at 800 and 1400 px."""
+    """Also the report it rewrites while it runs (search.sweep.live): halfway through round 2 it is there, with
+    the progress banner and the verdicts of round 1 only, and it renders in Chromium at 800 and 1400 px."""
     out = tmp_path / "run"
     records = RunDirectory(out)
     command = [sys.executable, "-m", "search.run", str(rounds_sweep), "--out", str(out)]
@@ -259,6 +259,8 @@ def test_a_sweep_killed_in_round_2_resumes_without_training_a_run_twice(rounds_s
                 break
             time.sleep(0.05)
         assert proc.poll() is None, "the sweep ended before round 2 could be interrupted"
+        proc.send_signal(signal.SIGSTOP)  # held still halfway: its page is read while the sweep is alive
+        _check_live_page(out, tmp_path)
         proc.send_signal(signal.SIGKILL)
         _, first_err = proc.communicate(timeout=30)
     finally:
@@ -267,7 +269,6 @@ def test_a_sweep_killed_in_round_2_resumes_without_training_a_run_twice(rounds_s
     before = {(r.trial_id, r.seed): r.finished for r in records.read_runs() if r.status == "completed"}
     assert len([k for k in before if k[1] < 2]) == 2 * CONFIGS and any(k[1] == 2 for k in before)
     assert f"report: {out / 'report.html'} (rewritten while the sweep runs)" in first_err  # said at the start
-    _check_live_page(out, tmp_path)
 
     again = subprocess.run(command, cwd=ROOT, env=ENV, capture_output=True, text=True, timeout=240)
     assert again.returncode == 0, again.stderr[-3000:]
@@ -283,12 +284,13 @@ def test_a_sweep_killed_in_round_2_resumes_without_training_a_run_twice(rounds_s
 
 
 def _check_live_page(out: Path, tmp_path: Path) -> None:
-    """The page a sweep killed in round 2 left: the banner, round 1's verdicts (seeds 0-1) though a seed-2
-    run is on disk, and a render in headless Chromium at both widths."""
+    """The page of a sweep halfway through round 2: the banner, round 1's verdicts (seeds 0-1) though a
+    seed-2 run is on disk, and a render in headless Chromium at both widths."""
     page = (out / "report.html").read_text(encoding="utf-8")
     assert 'id="progress"' in page and "Sweep running" in page and 'http-equiv="refresh"' in page
     assert "Verdicts after round 1 of the plan (seeds 0-1)" in page
-    assert {r.claim: r.seeds for r in read_claims_csv(out / "claims.csv")}["learning-rate"] == 2
+    assert any(r.seed == 2 and r.status == "completed" for r in RunDirectory(out).read_runs())
+    assert {r.claim: r.seeds for r in read_claims_csv(out / "claims.csv")}["learning-rate"] == 2  # not 3
     from test_report_browser import CHROMIUM, chromium
 
     if CHROMIUM is None:

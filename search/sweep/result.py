@@ -47,10 +47,11 @@ class SweepResult:
         (`search.load_claims`): one row per requested claim, with the averaged and tuned answers."""
         if self._claims is None:  # judged from the records already in memory, not read from disk again
             from claims.frame import claims_frame
-            from claims.verdicts import evaluate
+            from claims.looks import shown_verdicts
             from rundir.manifest import read_manifest
 
-            self._claims = claims_frame(evaluate(self.records, read_manifest(self.run_dir)))
+            _, rows = shown_verdicts(self.records, read_manifest(self.run_dir))  # at the look a report shows
+            self._claims = claims_frame(rows or [])
         return self._claims.copy()
 
     def __repr__(self) -> str:
