@@ -24,7 +24,7 @@ from reports.curves import CurvesInfo, curves_info
 from reports.datacheck import DataCheckInfo, datacheck_info
 from reports.effects import HyperparameterEffectInfo, effects_info
 from reports.header import HeaderInfo, header_info
-from reports.live import LiveInfo, live_info, next_look
+from reports.live import LiveInfo, live_info
 from reports.plots import claims_png, curves_png, effect_png, pooling_png, tuning_png
 from reports.pooling import PoolingComparisonInfo, pooling_info
 from reports.runs import SweepRuns, best_run, load_runs
@@ -86,7 +86,8 @@ def build_context(runs: SweepRuns, verdicts: list[ClaimRow] | None = None) -> Re
     curves = curves_info(runs)
     pooling = pooling_info(runs, verdicts or [])
     claims = claims_info(verdicts, claims_of(runs.manifest)) if verdicts is not None else None
-    claims = _at_look(claims, runs, look)
+    live = live_info(runs, look, read_progress(runs.run_dir))
+    claims = _at_look(claims, runs, look, live.next_look if live else "")
     tuning = tuning_info(runs, verdicts)
     return ReportContext(
         header=header_info(runs),
@@ -105,13 +106,14 @@ def build_context(runs: SweepRuns, verdicts: list[ClaimRow] | None = None) -> Re
         datacheck=datacheck_info(runs.run_dir),
         tuning=tuning,
         tuning_image=tuning_png(tuning),
-        live=live_info(runs, look),
+        live=live,
     )
 
 
-def _at_look(claims: ClaimsInfo | None, runs: SweepRuns, look: Look | None) -> ClaimsInfo | None:
+def _at_look(claims: ClaimsInfo | None, runs: SweepRuns, look: Look | None, following: str) -> ClaimsInfo | None:
     """The claims section says which planned look it shows and when the next comes; before the first
-    look it says only that (a sweep that requested claims has the section from its first page)."""
+    look it says only that (a sweep that requested claims has the section from its first page). `following`:
+    when the next look comes, in words ("" once the sweep finished)."""
     if claims is None:
         if look is not None or not requested(runs.manifest):
             return None
@@ -119,7 +121,7 @@ def _at_look(claims: ClaimsInfo | None, runs: SweepRuns, look: Look | None) -> C
                                  "so that watching this page cannot change their error rates.")
     if look is not None:
         claims.look = look.label()
-    claims.next_look = next_look(runs.manifest, read_progress(runs.run_dir))
+    claims.next_look = following
     return claims
 
 

@@ -16,7 +16,7 @@ from claims.looks import Look, next_round
 from reports.runs import SweepRuns
 from rundir.durations import duration
 from rundir.manifest import Manifest
-from rundir.progress import SweepProgress, read_progress
+from rundir.progress import SweepProgress
 
 REFRESH_S = 30  # the browser reloads a running sweep's page this often; the sweep rewrites it at most once a minute
 
@@ -39,12 +39,12 @@ class LiveInfo:
     next_look: str  # when the next verdicts come, in words
 
 
-def live_info(runs: SweepRuns, look: Look | None) -> LiveInfo | None:
-    """The banner while sweep.json says the sweep runs or was stopped; None once it finished."""
+def live_info(runs: SweepRuns, look: Look | None, progress: SweepProgress | None) -> LiveInfo | None:
+    """The banner while sweep.json says the sweep runs or was stopped; None once it finished.
+    `progress`: the run directory's progress.json (`rundir.progress.read_progress`)."""
     manifest = runs.manifest
     if look is not None and look.final:
         return None
-    progress = read_progress(runs.run_dir)
     current = next_round(manifest)
     if progress is not None and (current is None or progress.round != current.number):
         progress = replace(progress, eta_s=None)  # written at the end of the round before: its ETA is not this one's

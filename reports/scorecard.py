@@ -150,10 +150,6 @@ def _unique(studies: list[StudyInfo]) -> list[StudyInfo]:
     return out
 
 
-def _verdict(row: ClaimRow | str) -> str:
-    return row.verdict if isinstance(row, ClaimRow) else row
-
-
 def _cell(study: str, row: ClaimRow) -> ScoreCell:
     return ScoreCell(study=study, verdict=row.final, unadjusted=row.verdict, effect=row.effect, ci_low=row.ci_low,
                      ci_high=row.ci_high, metric=row.metric, margin=row.margin, seeds=row.seeds, runs=row.runs,
@@ -174,28 +170,27 @@ def scorecard_info(run_dirs: list[Path], labels: list[str] | None = None,
     told apart by their folders, and failing that by a number. `loaded`: the run directories already
     read (`reports.runs.load_runs`), in the same order, so a caller that read them does not read them again."""
     labels = labels or [""] * len(run_dirs)
-    studies, verdicts = [], []
+    studies, verdicts, asked_by = [], [], []  # per study: its rows by claim, and the claims it asked for
     known: dict[str, Claim] = {}  # the article claims, then each study's own (one row per id across studies)
     for i, (path, label) in enumerate(zip(run_dirs, labels)):
         runs = loaded[i] if loaded is not None else load_runs(path)
         studies.append(study_info(Path(path), runs, label))
-        _, rows = shown_verdicts(runs.records, runs.manifest)
-        verdicts.append({row.claim: row for row in rows} if rows is not None else
-                        {claim: NO_LOOK_YET for claim in requested(runs.manifest)})
+        _, rows = shown_verdicts(runs.records, runs.manifest)  # None: no planned look yet
+        verdicts.append({row.claim: row for row in rows or []})
+        asked_by.append(requested(runs.manifest) if rows is None else
+                        {row.claim for row in rows if row.verdict != NOT_REQUESTED})
         for claim in claims_of(runs.manifest):
             known.setdefault(claim.id, claim)
     studies = _unique(studies)
-    asked = [c.id for c in known.values()
-             if any(v.get(c.id) is not None and _verdict(v[c.id]) != NOT_REQUESTED for v in verdicts)]
     claims = []
-    for claim_id in asked:
+    for claim_id in [c for c in known if any(c in asked for asked in asked_by)]:
         claim = known[claim_id]
         cells = []
-        for study, rows in zip(studies, verdicts):
+        for study, rows, asked in zip(studies, verdicts, asked_by):
             row = rows.get(claim_id)
-            cells.append(_cell(study.name, row) if isinstance(row, ClaimRow) else
-                         ScoreCell(study.name, row or NOT_REQUESTED, row or NOT_REQUESTED, None, None, None, "", None,
-                                   None, None, None, "", ""))
+            waiting = NO_LOOK_YET if claim_id in asked else NOT_REQUESTED
+            cells.append(_cell(study.name, row) if row is not None else
+                         ScoreCell(study.name, waiting, waiting, None, None, None, "", None, None, None, None, "", ""))
         score = ClaimScore(claim_id, claim.sentence, claim.source, claim.reference, cells)
         score.holds = sum(c.verdict == SUPPORTED for c in cells)
         score.fails = sum(c.verdict == CONTRADICTED for c in cells)
