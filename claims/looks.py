@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Iterable
 
 from claims.verdicts import ClaimRow, evaluate
-from rundir.manifest import Manifest, Round
+from rundir.manifest import Manifest, Round, seed_span
 from rundir.records import RunRecord
 
 UNFINISHED = ("running", "interrupted")  # sweep.json statuses whose records may hold a round half done
@@ -38,8 +38,7 @@ class Look:
         """'after round 2 of the plan (seeds 0-4)'; '' for the finished sweep's own look."""
         if self.final:
             return ""
-        seeds = "seed 0" if self.seeds == 1 else f"seeds 0-{self.seeds - 1}"
-        return f"after round {self.round} of the plan ({seeds})"
+        return f"after round {self.round} of the plan ({seed_span(0, self.seeds)})"
 
 
 def shown_look(manifest: Manifest) -> Look | None:

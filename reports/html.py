@@ -79,9 +79,10 @@ def build_context(runs: SweepRuns, verdicts: list[ClaimRow] | None = None) -> Re
     None judges them here, at the look the page may show (`claims.looks`):
     while a sweep runs, the last planned look it finished, or none yet.
     """
-    look = shown_look(runs.manifest)
     if verdicts is None:
         look, verdicts = shown_verdicts(runs.records, runs.manifest)
+    else:
+        look = shown_look(runs.manifest)
     best = best_run(runs)
     curves = curves_info(runs)
     pooling = pooling_info(runs, verdicts or [])

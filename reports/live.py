@@ -10,12 +10,12 @@ finished sweep has no `LiveInfo`: its report is the final one.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from claims.looks import Look, next_round
 from reports.runs import SweepRuns
 from rundir.durations import duration
-from rundir.manifest import Manifest
+from rundir.manifest import Manifest, Round
 from rundir.progress import SweepProgress
 
 REFRESH_S = 30  # the browser reloads a running sweep's page this often; the sweep rewrites it at most once a minute
@@ -46,8 +46,8 @@ def live_info(runs: SweepRuns, look: Look | None, progress: SweepProgress | None
     if look is not None and look.final:
         return None
     current = next_round(manifest)
-    if progress is not None and (current is None or progress.round != current.number):
-        progress = replace(progress, eta_s=None)  # written at the end of the round before: its ETA is not this one's
+    # progress.json counts the round it was written in: the round before, at a round's end
+    now = progress if progress is not None and current is not None and progress.round == current.number else None
     counts = runs.frame["status"].value_counts()
     running = manifest.status == "running"
     return LiveInfo(
@@ -55,32 +55,31 @@ def live_info(runs: SweepRuns, look: Look | None, progress: SweepProgress | None
         done=int(counts.get("completed", 0)),
         failed=int(counts.get("failed", 0)),
         planned=manifest.expected_runs(),
-        round=_round(manifest, progress),
+        round=_round(manifest, current, now),
         elapsed=duration(progress.elapsed_s) if progress else "",
-        eta=duration(progress.eta_s) if progress and progress.eta_s is not None and running else "",
+        eta=duration(now.eta_s) if now is not None and now.eta_s is not None and running else "",
         workers=progress.workers if progress else 1,
         updated=progress.updated if progress else manifest.updated,
         refresh_s=REFRESH_S if running else None,
         look=look.label() if look is not None else "",
-        next_look=next_look(manifest, progress),
+        next_look=next_look(manifest, now),
     )
 
 
-def _round(manifest: Manifest, progress: SweepProgress | None) -> str:
-    """The round running and its runs, under seeds="auto"; "" for a fixed seed count."""
-    if manifest.seeds is None or not manifest.seeds.in_rounds:
-        return ""
-    current = next_round(manifest)
-    if current is None:
+def _round(manifest: Manifest, current: Round | None, progress: SweepProgress | None) -> str:
+    """The round running and its runs, under seeds="auto"; "" for a fixed seed count. `progress`: written
+    during `current`, or None."""
+    if manifest.seeds is None or not manifest.seeds.in_rounds or current is None:
         return ""
     text = f"round {current.number} of at most {len(manifest.looks)}"
-    if progress is not None and progress.round == current.number and progress.round_runs:
+    if progress is not None and progress.round_runs:
         text += f": {min(progress.round_done, progress.round_runs)} of {progress.round_runs} runs"
     return text
 
 
 def next_look(manifest: Manifest, progress: SweepProgress | None = None) -> str:
-    """When the claims are judged next, in words, for the claims section and the banner."""
+    """When the claims are judged next, in words, for the claims section and the banner. `progress`: written
+    during the round running now, or None."""
     current = next_round(manifest)
     if current is None:
         return ""
@@ -89,13 +88,11 @@ def next_look(manifest: Manifest, progress: SweepProgress | None = None) -> str:
         when = (f"at the end of the sweep: a fixed count of {current.seeds} seed{'s' if current.seeds != 1 else ''} "
                 "has one look")
     else:
-        last = current.seeds - 1
-        seeds = f"seed {last}" if last == current.first_seed else f"seeds {current.first_seed}-{last}"
-        when = f"at the end of round {current.number} ({seeds})"
+        when = f"at the end of round {current.number} ({current.span()})"
     if stopped:
         return f"The next look comes {when}; the sweep stopped before it, and rerunning the same command resumes it."
     text = f"The next look comes {when}"
-    if progress is not None and progress.round == current.number and progress.round_runs:
+    if progress is not None and progress.round_runs:
         left = max(0, progress.round_runs - progress.round_done)
         text += f", {left} run{'s' if left != 1 else ''} from now"
         if progress.eta_s is not None:

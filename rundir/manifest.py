@@ -43,6 +43,12 @@ def objective_sign(objective: str) -> float:
     return 1.0 if objective_mode(objective) == "max" else -1.0
 
 
+def seed_span(first: int, seeds: int) -> str:
+    """Seeds first..seeds-1 in words: 'seeds 0-2', or 'seed 3' for one."""
+    last = seeds - 1
+    return f"seed {last}" if last == first else f"seeds {first}-{last}"
+
+
 @dataclass(frozen=True)
 class Round:
     """One round of seeds: seeds `first_seed`..`seeds`-1 of every configuration it trains."""
@@ -53,11 +59,13 @@ class Round:
     because: tuple[str, ...] = ()  # the claims undecided after the previous round (none for round 1)
     trials: tuple[str, ...] | None = None  # the configurations this round trains; None: every one
 
+    def span(self) -> str:
+        """'seeds 3-4', or 'seed 2' for a round of one seed."""
+        return seed_span(self.first_seed, self.seeds)
+
     def label(self) -> str:
         """'round 2: seeds 3-4, because batch-size, pooling-texture are undecided'."""
-        last = self.seeds - 1
-        span = f"seed {last}" if last == self.first_seed else f"seeds {self.first_seed}-{last}"
-        text = f"round {self.number}: {span}"
+        text = f"round {self.number}: {self.span()}"
         if self.because:
             verb = "is" if len(self.because) == 1 else "are"
             text += f", because {', '.join(self.because)} {verb} undecided"
