@@ -133,3 +133,16 @@ def test_a_not_measurable_cell_says_why_not_zeros(tmp_path):
     out = tmp_path / "card.html"
     assert main(["compare", str(root), "--out", str(out)]) == 0
     assert "every run scored 100%" in out.read_text() and "+0.000 [+0.000, +0.000]" not in out.read_text()
+
+
+def test_a_study_costs_its_runs_time_not_the_time_its_process_was_held():
+    """A run held by SIGSTOP (the machine's CI ran meanwhile) counts at its configuration's median;
+    a configuration that is slower throughout keeps its own time."""
+    from types import SimpleNamespace
+
+    from benchmarks.verdict_table import study_cost_s
+
+    runs = [SimpleNamespace(trial_id="0000", wall_time_s=t) for t in (30.0, 32.0, 1045.0)]
+    runs += [SimpleNamespace(trial_id="0001", wall_time_s=t) for t in (300.0, 310.0, 290.0)]
+    assert study_cost_s(runs) == pytest.approx(30 + 32 + 32 + 300 + 310 + 290)
+    assert study_cost_s(runs[:2]) == pytest.approx(62)
