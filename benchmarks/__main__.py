@@ -132,6 +132,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                    help="calibration: synthetic sweeps per true effect and fixed design of claims a user states "
                         "(Compare: a numeric knob, a categorical one and a model's own metric; default 1000, 0 "
                         "skips it)")
+    p.add_argument("--binary-sweeps", type=int, default=2000,
+                   help="calibration: synthetic parts per world of a 0/1 outcome (did a run diverge?), where seeds "
+                        "often all agree (default 2000, 0 skips it)")
     p.add_argument("--sd", type=float, default=0.03, help="calibration: spread of one paired difference (default 0.03)")
     p.add_argument("--correlations", default="0,0.2,0.4,0.6,0.8",
                    help="calibration: within-seed correlations of the paired differences (default 0,0.2,0.4,0.6,0.8)")
@@ -291,6 +294,7 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(summary_table(lines))
     if "calibration" in names:
+        from benchmarks.binary_calibration import table as binary_table
         from benchmarks.calibration import table
         from benchmarks.stated_calibration import table as stated_table
         from benchmarks.tuned_calibration import table as tuned_table
@@ -301,6 +305,8 @@ def main(argv: list[str] | None = None) -> int:
         print(tuned_table(lines))
         print()
         print(stated_table(lines))
+        print()
+        print(binary_table(lines))
     if "stability" in names:
         from benchmarks.stability import table as stability_table
 

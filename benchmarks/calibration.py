@@ -575,7 +575,7 @@ def run(args) -> list[Measurement]:
     rng = np.random.default_rng(args.calibration_seed)
     sweeps = args.sweeps
     if sweeps < 1 or args.auto_sweeps < 1 or args.resamples < 1 or not args.sd > 0 or args.tuned_sweeps < 0 \
-            or getattr(args, "stated_sweeps", 0) < 0:
+            or getattr(args, "stated_sweeps", 0) < 0 or getattr(args, "binary_sweeps", 0) < 0:
         raise Skip("--sweeps, --auto-sweeps and --resamples must be at least 1, --tuned-sweeps and --stated-sweeps "
                    "at least 0 and --sd above 0")
     sd = args.sd
@@ -632,6 +632,10 @@ def run(args) -> list[Measurement]:
         from benchmarks.stated_calibration import measurements as stated_measurements
 
         out += stated_measurements(args.stated_sweeps, min(args.auto_sweeps, args.stated_sweeps), rng)
+    if getattr(args, "binary_sweeps", 0) > 0:
+        from benchmarks.binary_calibration import measurements as binary_measurements
+
+        out += binary_measurements(args.binary_sweeps, rng)
     if args.runs is not None:
         try:
             out += replay(args.runs, args.resamples, rng)

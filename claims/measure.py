@@ -165,6 +165,7 @@ class Metric:
     needs: tuple[str, ...] = ("val_accuracy",)  # what each epoch must log for it to have a value
     exact: bool = False  # a deterministic reading (the logged rate): equal values across seeds are no chance
     points: bool = True  # in accuracy points (an accuracy or a difference of two), which the data's resolution limits
+    bounds: tuple[float, float] | None = None  # the range a run's value can take (a 0/1 outcome: (0, 1))
 
     def values(self, runs: list[RunRecord], manifest: Manifest) -> list[tuple[RunRecord, float]]:
         """(run, value) for every run with a finite value, the shared context computed once."""
@@ -184,7 +185,7 @@ METRICS: dict[str, Metric] = {m.name: m for m in (
     Metric("final_train_accuracy", _field("final_train_accuracy"), scale="train", needs=("accuracy",)),
     Metric("epochs_to_target", epochs_to_target, context=common_target, points=False),
     Metric("first_epoch_val_accuracy", first_epoch_val_accuracy),
-    Metric("did_not_converge", did_not_converge, takes_diverged=True, points=False),
+    Metric("did_not_converge", did_not_converge, takes_diverged=True, points=False, bounds=(0.0, 1.0)),
     Metric("seconds_per_epoch", _field("seconds_per_epoch"), scale=None, needs=(), points=False),
     Metric("log_seconds_per_epoch", log_seconds_per_epoch, scale=None, needs=(), points=False),
     Metric("lr_start_drop", lr_start_drop, scale=None, needs=(), exact=True, points=False),

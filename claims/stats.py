@@ -235,6 +235,43 @@ def p_values(interval: Interval, sign: int, margin: float) -> PValues:
                    min(1.0, outside))
 
 
+def zero_spread_interval(n: int, value: float, lo: float, hi: float, confidence: float = CONFIDENCE) -> Interval:
+    """The interval of a part whose `n` seeds all gave `value`, on a metric whose seeds lie in [lo, hi].
+
+    A t interval has no width here, which is no certainty (ten seeds without
+    a diverged run do not make divergence impossible). What the seeds do
+    bound is the chance q that a seed gives anything else: all n agree with
+    probability (1 - q)^n, so q <= 1 - (alpha/2)^(1/n) at 95%, and the mean
+    lies at most q of the way from `value` to either end of the range (ten
+    seeds on a 0/1 difference: +-0.31).
+    """
+    q = 1.0 - ((1.0 - confidence) / 2.0) ** (1.0 / n)
+    return Interval(n, value, value - q * (value - lo), value + q * (hi - value), 0.0)
+
+
+def zero_spread_p_values(n: int, value: float, lo: float, hi: float, sign: int, margin: float) -> PValues:
+    """The statements of a part whose `n` seeds all gave `value` in [lo, hi] (`zero_spread_interval`), as
+    doubled p-values like `p_values`: each is the largest chance, under its null, that n seeds all give
+    `value`. Under "mean <= b" that chance is at most ((b - lo) / (value - lo))^n (the rest of the
+    mass at lo); under "mean >= b", ((hi - b) / (hi - value))^n."""
+    def below(b: float) -> float:  # the null: mean <= b
+        if value <= b:
+            return 1.0
+        return 0.0 if b < lo else ((b - lo) / (value - lo)) ** n
+
+    def above(b: float) -> float:  # the null: mean >= b
+        if value >= b:
+            return 1.0
+        return 0.0 if b > hi else ((hi - b) / (hi - value)) ** n
+
+    within = 2 * max(above(margin), below(-margin)) if margin > 0 else 1.0
+    outside = 2 * min(below(margin), above(-margin)) if margin > 0 else 1.0
+    if sign == 0:
+        return PValues(min(1.0, within), min(1.0, outside), 1.0)
+    up, down = min(1.0, 2 * below(0.0)), min(1.0, 2 * above(0.0))
+    return PValues(up if sign > 0 else down, down if sign > 0 else up, min(1.0, within), min(1.0, outside))
+
+
 def decide_answer(p: PValues, level: float, sign: int = 1) -> Answer:
     """Both answers of a part at `level`, each statement on its own (the unadjusted reading)."""
     first, second = p.family(sign)

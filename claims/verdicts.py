@@ -39,7 +39,8 @@ from claims.measure import censored, chance_rate, common_target, diverged, metri
 from claims.stats import (
     ALPHA, CONTRADICTED, DEFAULT_MIN_SEEDS, DEFINITIVE, INCONCLUSIVE, NO_DIFFERENCE, NOT_MEASURABLE, NOT_REQUESTED,
     NOT_TESTED, SUPPORTED, UNDECIDED, UNRESOLVED, WITHIN, BEYOND, Answer, Interval, PValues, answer_of, decide, holm_levels,
-    holm_thresholds, look_null, look_weights, p_values, sequential, t_interval,
+    holm_thresholds, look_null, look_weights, p_values, sequential, t_interval, zero_spread_interval,
+    zero_spread_p_values,
 )
 from claims.tuned import Tuned, look_tests, measure_tuned, tuned_statements
 from rundir.manifest import Manifest
@@ -360,12 +361,41 @@ def look_plan(records: list[RunRecord], manifest: Manifest) -> LookPlan:
     return LookPlan(looks, tuple(n for n in looks if n <= present), min_seeds)
 
 
+def value_range(part: Part) -> tuple[float, float] | None:
+    """The range one seed's value of a part can take, where its metric has one (a 0/1 outcome): a
+    difference of two such values spans twice it. None for a part compared with a reference (sign 0)."""
+    bounds = metric_named(part.metric).bounds
+    if bounds is None or part.sign == 0:
+        return None
+    lo, hi = bounds
+    return (lo - hi, hi - lo) if part.contrast is not None else (lo, hi)
+
+
+def statements(values: list[float], part: Part) -> tuple[Interval, PValues]:
+    """A part's interval and the p-values of its statements on one look's per-seed values.
+
+    The t interval and its tests, unless every seed gave the same value on a
+    metric that is not an exact reading: a t interval then has no width,
+    which is no certainty. On a metric with a range (did_not_converge) the
+    exact bound for n seeds that all agree is used instead
+    (`stats.zero_spread_interval`); on any other the part stays open.
+    """
+    interval = t_interval(values)
+    if interval.n < 2 or interval.sd != 0 or metric_named(part.metric).exact:
+        return interval, p_values(interval, part.sign, part.margin)
+    span = value_range(part)
+    if span is None:
+        return interval, PValues(1.0, 1.0, 1.0)
+    return (zero_spread_interval(interval.n, interval.mean, *span),
+            zero_spread_p_values(interval.n, interval.mean, *span, part.sign, part.margin))
+
+
 def _look_tests(result: PartResult, seeds: int, min_seeds: int) -> PValues | None:
     """The part's statements on seeds 0..seeds-1; None when that look has too few seeds to judge."""
     values = result.at_look(seeds)
     if len(values) < min_seeds:
         return None
-    return p_values(t_interval(values), result.part.sign, result.part.margin)
+    return statements(values, result.part)[1]
 
 
 def planned_counts(result: PartResult, plan: LookPlan) -> tuple[int, ...]:
@@ -381,14 +411,16 @@ def judge(results: list[PartResult], plan: LookPlan) -> None:
     the same for the tuned comparisons (a Holm family of their own, `claims.tuned`)."""
     tested = [r for r in results if r.tested]
     for r in tested:
-        r.interval = t_interval(list(r.per_seed.values()))
-        r.verdict = _unadjusted(p_values(r.interval, r.part.sign, r.part.margin), len(r.per_seed), plan, r.part.sign)
+        r.interval, p = statements(list(r.per_seed.values()), r.part)
+        r.verdict = _unadjusted(p, len(r.per_seed), plan, r.part.sign)
     if not tested:
         return
     weights = look_weights(plan.looks)
     own = [_own_plan(r, plan) for r in tested]
-    nulls = [look_null(planned_counts(r, p), weights, plan.min_seeds) if len(plan.looks) > 1 else None
-             for r, p in zip(tested, own)]
+    # A part on a metric with a range may take exact p-values (`statements`), which are not t's: it
+    # takes the union bound across looks, valid for any p-values, instead of the t statistics' null.
+    nulls = [look_null(planned_counts(r, p), weights, plan.min_seeds)
+             if len(plan.looks) > 1 and value_range(r.part) is None else None for r, p in zip(tested, own)]
     per_look = [[_look_tests(r, n, plan.min_seeds) for n in p.reached] for r, p in zip(tested, own)]
     for r, (answer, needed, evidence) in zip(tested, _holm_over_looks(tested, per_look, nulls, weights, plan)):
         r.answer, r.adjusted, r.seeds_needed, r.evidence = answer, answer.verdict, needed, evidence
@@ -481,8 +513,9 @@ def _part_note(r: PartResult) -> str:
                        if r.adjusted in DEFINITIVE and r.evidence[0] > r.evidence[1] / 2 else "")
                     if r.evidence else "") + ")")
         if i.n > 1 and i.sd == 0 and not metric_named(p.metric).exact:
-            head += (f"; every seed gave the same value ({_fmt(i.mean)}), so the interval has no width: that is "
-                     "no certainty, only no spread seen in these seeds")
+            head += (f"; every seed gave the same value ({_fmt(i.mean)}): no spread seen is no certainty, so the "
+                     + ("interval is the exact bound for that many seeds that all agree" if value_range(p) is not None
+                        else "part stays open (a t interval would have no width)"))
     head += f"; margin {p.margin:g}: {p.why}"
     return head + "".join(f"; {d}" for d in r.details)
 
@@ -567,14 +600,19 @@ def seeds_to_decide(r: PartResult) -> int | None:
 
     A planning figure, not a promise: the next seeds move the mean and the
     spread, and each further look costs some level. None when the part is
-    decided, has fewer than two seeds, no spread, or needs over PROJECTION_LIMIT.
+    decided, has fewer than two seeds, no spread (except on a metric with a range, where more seeds that
+    agree narrow the exact bound: `statements`), or needs over PROJECTION_LIMIT.
     """
     i = r.interval
-    if r.adjusted in DEFINITIVE or i is None or i.n < 2 or not i.sd > 0 or r.evidence is None:
+    if r.adjusted in DEFINITIVE or i is None or i.n < 2 or r.evidence is None:
+        return None
+    span = value_range(r.part) if i.sd == 0 else None
+    if not i.sd > 0 and span is None:
         return None
     for n in range(i.n + 1, PROJECTION_LIMIT + 1):
-        if decide(p_values(Interval(n, i.mean, i.low, i.high, i.sd), r.part.sign, r.part.margin),
-                  r.evidence[1], r.part.sign) != INCONCLUSIVE:
+        p = (zero_spread_p_values(n, i.mean, *span, r.part.sign, r.part.margin) if span is not None
+             else p_values(Interval(n, i.mean, i.low, i.high, i.sd), r.part.sign, r.part.margin))
+        if decide(p, r.evidence[1], r.part.sign) != INCONCLUSIVE:
             return n
     return None
 

@@ -18,7 +18,7 @@ def _lines(capsys) -> list[dict]:
 
 
 def _clear_sweep(root) -> None:
-    """A finished sweep where max pooling wins by 10 points in every seed: a decided claim."""
+    """A finished sweep where max pooling wins by 10-11 points in every seed: a decided claim."""
     directory = RunDirectory(root)
     directory.prepare()
     directory.write_json("sweep.json", {"name": "clear", "claims": ["pooling-texture"], "seeds": 6,
@@ -26,13 +26,13 @@ def _clear_sweep(root) -> None:
                                                                                  "b": {"val": 500}}}})
     for seed in range(6):
         for trial, (pool, score) in enumerate((("avg", 0.70), ("max", 0.80))):
-            score += 0.01 * seed + 0.002 * (seed % 2) * trial
+            score += 0.01 * seed + 0.002 * seed * trial  # every seed its own difference: resamples spread
             directory.write_run(RunRecord(f"{trial:04d}", seed, "completed", {"pooling_1": pool}, score=score,
                                           best_val_accuracy=score, final_val_accuracy=score))
 
 
 def test_calibration_at_toy_size_reports_rates_coverage_power_and_seeds(capsys):
-    assert main(["calibration", "--stated-sweeps", "0", "--sweeps", "6", "--auto-sweeps", "3", "--correlations", "0.4",
+    assert main(["calibration", "--binary-sweeps", "5", "--stated-sweeps", "0", "--sweeps", "6", "--auto-sweeps", "3", "--correlations", "0.4",
                  "--schedules", "3,5;3,4,5", "--partitions", "", "--tuned-sweeps", "0"]) == 0
     lines = _lines(capsys)
     schedules = [m for m in lines if m.get("details", {}).get("design", "").startswith("looks ")]
@@ -58,12 +58,14 @@ def test_calibration_at_toy_size_reports_rates_coverage_power_and_seeds(capsys):
     # Targeted rounds train a subset of what untargeted ones do, on the very same sweeps.
     runs = {m["details"]["design"]: m["details"]["mean_runs"] for m in rates if m["details"]["effect"] == "zero"}
     assert runs["auto, targeted rounds"] <= runs["auto"]
+    binary = [m for m in lines if m["name"] == "calibration.binary"]  # benchmarks/binary_calibration.py
+    assert len(binary) == 48 and all(0 <= m["details"]["coverage"] <= 1 for m in binary)
 
 
 def test_fold_sweeps_with_a_partition_effect_compare_fresh_and_shared_partitions(capsys):
     """A large partition effect: one partition for every seed biases each verdict, a fresh one per seed
     does not. At toy size the rates are noisy, so only a gap this large is asserted."""
-    assert main(["calibration", "--stated-sweeps", "0", "--sweeps", "40", "--auto-sweeps", "2", "--correlations", "",
+    assert main(["calibration", "--binary-sweeps", "0", "--stated-sweeps", "0", "--sweeps", "40", "--auto-sweeps", "2", "--correlations", "",
                  "--partitions", "3", "--tuned-sweeps", "0", "--effects", "zero"]) == 0
     folds = [m for m in _lines(capsys) if m.get("details", {}).get("layout")]
     assert {(m["details"]["layout"], m["details"]["design"].rsplit(", ", 1)[-1]) for m in folds} >= {
@@ -79,7 +81,7 @@ def test_fold_sweeps_with_a_partition_effect_compare_fresh_and_shared_partitions
 def test_tuned_comparison_is_calibrated_beside_the_naive_best_of_both(capsys):
     """The tuned worlds at toy size: every world x design is measured, with the naive baseline beside it,
     and where max wins only at its own best rate the averaged answer contradicts what the tuned one finds."""
-    assert main(["calibration", "--stated-sweeps", "0", "--sweeps", "1", "--auto-sweeps", "2", "--correlations", "", "--partitions", "",
+    assert main(["calibration", "--binary-sweeps", "0", "--stated-sweeps", "0", "--sweeps", "1", "--auto-sweeps", "2", "--correlations", "", "--partitions", "",
                  "--tuned-sweeps", "30"]) == 0
     tuned = [m["details"] for m in _lines(capsys) if "tuned_world" in m.get("details", {})]
     assert {(d["tuned_world"], d["effect"], d["design"]) for d in tuned} == {
@@ -98,7 +100,7 @@ def test_tuned_comparison_is_calibrated_beside_the_naive_best_of_both(capsys):
 
 def test_replay_resamples_a_finished_sweeps_seeds(tmp_path, capsys):
     _clear_sweep(tmp_path / "run")
-    assert main(["calibration", "--stated-sweeps", "0", "--sweeps", "2", "--auto-sweeps", "1", "--correlations", "0", "--partitions", "",
+    assert main(["calibration", "--binary-sweeps", "0", "--stated-sweeps", "0", "--sweeps", "2", "--auto-sweeps", "1", "--correlations", "0", "--partitions", "",
                  "--effects", "zero", "--runs", str(tmp_path / "run"), "--resamples", "10", "--tuned-sweeps", "0"]) == 0
     lines = _lines(capsys)
     replays = [m for m in lines if m.get("details", {}).get("claim") == "pooling-texture"]
@@ -107,21 +109,21 @@ def test_replay_resamples_a_finished_sweeps_seeds(tmp_path, capsys):
 
 
 def test_calibration_says_when_there_is_nothing_to_replay(tmp_path, capsys):
-    assert main(["calibration", "--stated-sweeps", "0", "--sweeps", "1", "--auto-sweeps", "1", "--correlations", "0", "--partitions", "",
+    assert main(["calibration", "--binary-sweeps", "0", "--stated-sweeps", "0", "--sweeps", "1", "--auto-sweeps", "1", "--correlations", "0", "--partitions", "",
                  "--tuned-sweeps", "0", "--effects", "zero"]) == 0
     assert "calibration: replay skipped: no --runs DIR given" in capsys.readouterr().err
     (tmp_path / "empty").mkdir()
-    assert main(["calibration", "--stated-sweeps", "0", "--sweeps", "1", "--auto-sweeps", "1", "--correlations", "0", "--effects", "zero",
+    assert main(["calibration", "--binary-sweeps", "0", "--stated-sweeps", "0", "--sweeps", "1", "--auto-sweeps", "1", "--correlations", "0", "--effects", "zero",
                  "--runs", str(tmp_path / "empty"), "--partitions", "", "--tuned-sweeps", "0"]) == 0
     assert "calibration: replay skipped:" in capsys.readouterr().err
 
 
 def test_bad_calibration_options_are_one_line(capsys):
-    assert main(["calibration", "--stated-sweeps", "0", "--sweeps", "0"]) == 0
+    assert main(["calibration", "--binary-sweeps", "0", "--stated-sweeps", "0", "--sweeps", "0"]) == 0
     assert "calibration: skipped: --sweeps" in capsys.readouterr().err
-    assert main(["calibration", "--stated-sweeps", "0", "--correlations", "0.4,x"]) == 0
+    assert main(["calibration", "--binary-sweeps", "0", "--stated-sweeps", "0", "--correlations", "0.4,x"]) == 0
     assert "--correlations must be comma-separated numbers" in capsys.readouterr().err
-    assert main(["calibration", "--stated-sweeps", "0", "--schedules", "5,3"]) == 0
+    assert main(["calibration", "--binary-sweeps", "0", "--stated-sweeps", "0", "--schedules", "5,3"]) == 0
     assert "--schedules must be ';'-separated lists of growing seed counts" in capsys.readouterr().err
 
 
@@ -186,7 +188,7 @@ def test_stability_counts_agreeing_pairs_of_draws_under_both_rules(tmp_path):
 def test_stated_claims_are_calibrated_on_a_numeric_knob_a_categorical_one_and_an_own_metric(capsys):
     """Claims a user states (Compare), judged together as a sweep file's would be: every true effect x design
     is measured, with the false rate, each claim's coverage and power, and the table prints them."""
-    assert main(["calibration", "--sweeps", "1", "--auto-sweeps", "2", "--correlations", "", "--partitions", "",
+    assert main(["calibration", "--binary-sweeps", "0", "--sweeps", "1", "--auto-sweeps", "2", "--correlations", "", "--partitions", "",
                  "--tuned-sweeps", "0", "--stated-sweeps", "6"]) == 0
     out = capsys.readouterr().out
     stated = [json.loads(line) for line in out.splitlines() if line.startswith("{") and '"stated": true' in line]
@@ -197,3 +199,20 @@ def test_stated_claims_are_calibrated_on_a_numeric_knob_a_categorical_one_and_an
         assert 0 <= d["false_per_sweep"] <= 1 and len(d["coverage_per_claim"]) == len(d["power_per_claim"]) == 3
         assert d["mean_seeds"] == 5 if d["design"] == "5 seeds" else 3 <= d["mean_seeds"] <= 20
     assert "coverage (dropout, optimizer, val_auc)" in out  # the stated claims' own table
+
+
+def test_a_0_1_outcome_whose_seeds_all_agree_is_never_called_equivalent_from_an_interval_of_no_width():
+    """benchmarks/binary_calibration.py at toy size: with no divergence anywhere every seed's difference is
+    0. The exact bound keeps 10 such seeds open; the t interval of no width said "no meaningful difference"."""
+    import numpy as np
+
+    from benchmarks.binary_calibration import PART, measurements, simulate
+    from claims.stats import NO_DIFFERENCE, decide, p_values, t_interval
+
+    counts = simulate(0.0, 0.0, seeds=10, pairs=1, sweeps=50, rng=np.random.default_rng(0))
+    assert counts["zero_spread"] == 50 and counts[NO_DIFFERENCE] == 0 and counts["covered"] == 50
+    assert decide(p_values(t_interval([0.0] * 10), PART.sign, PART.margin), 0.05, PART.sign) == NO_DIFFERENCE
+    assert simulate(0.0, 0.0, seeds=40, pairs=1, sweeps=5, rng=np.random.default_rng(0))[NO_DIFFERENCE] == 5
+    lines = measurements(20, np.random.default_rng(1))
+    assert len(lines) == 48 and {m.details["seeds"] for m in lines} == {5, 10, 20, 40}
+    assert all(m.details["false_no_difference"] is None for m in lines if m.details["difference"] == 0)

@@ -8,7 +8,9 @@ resumed sweep's every logged number must equal an uninterrupted sweep's:
 weights, Adam's moments and step (the decaying learning rate), dropout's
 seed states, the data order from that epoch on, and early stopping's
 patience count all have to come back for that. On TensorFlow (a tf.data
-shuffle) and on JAX (the PyDataset of search.data.pipeline, as on torch).
+shuffle) and on JAX (the PyDataset of search.data.pipeline, as on torch);
+JAX is killed in seed 1 only, since a JAX process costs CI about 20 s and
+the two kill points differ in the engine's code, which TensorFlow covers.
 """
 
 from __future__ import annotations
@@ -91,8 +93,9 @@ def test_killed_runs_resume_at_their_checkpoint_to_the_uninterrupted_result(tmp_
     done = subprocess.run(command(sweep, reference), cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
 
-    kill_after_checkpoint(sweep, resumed, seed=0, epoch=2, env=env)
-    kill_after_checkpoint(sweep, resumed, seed=1, epoch=2, env=env)  # seed 0 first resumes and finishes
+    if backend == "tensorflow":  # a freshly built model's resume; JAX's own part is the data order, shown next
+        kill_after_checkpoint(sweep, resumed, seed=0, epoch=2, env=env)
+    kill_after_checkpoint(sweep, resumed, seed=1, epoch=2, env=env)  # seed 0 (resumed, or whole) finishes first
     latest = checkpoint_dir(resumed / "trials" / "0000" / "seed_1.json") / LATEST
     assert json.loads(latest.read_text())["epoch"] >= 2
     final = subprocess.run(command(sweep, resumed, "--checkpoint-every", "0"), cwd=ROOT, env=env,
