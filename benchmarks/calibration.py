@@ -576,8 +576,8 @@ def run(args) -> list[Measurement]:
     sweeps = args.sweeps
     if sweeps < 1 or args.auto_sweeps < 1 or args.resamples < 1 or not args.sd > 0 or args.tuned_sweeps < 0 \
             or getattr(args, "stated_sweeps", 0) < 0 or getattr(args, "binary_sweeps", 0) < 0:
-        raise Skip("--sweeps, --auto-sweeps and --resamples must be at least 1, --tuned-sweeps and --stated-sweeps "
-                   "at least 0 and --sd above 0")
+        raise Skip("--sweeps, --auto-sweeps and --resamples must be at least 1, --tuned-sweeps, --stated-sweeps and "
+                   "--binary-sweeps at least 0 and --sd above 0")
     sd = args.sd
     out: list[Measurement] = []
     try:  # "" runs no synthetic sweeps (a replay of --runs only)

@@ -380,7 +380,11 @@ def statements(values: list[float], part: Part) -> tuple[Interval, PValues]:
     exact bound for n seeds that all agree is used instead
     (`stats.zero_spread_interval`); on any other the part stays open.
     """
-    interval = t_interval(values)
+    return statements_on(t_interval(values), part)
+
+
+def statements_on(interval: Interval, part: Part) -> tuple[Interval, PValues]:
+    """`statements` on a look's interval (also a projected one: `seeds_to_decide`)."""
     if interval.n < 2 or interval.sd != 0 or metric_named(part.metric).exact:
         return interval, p_values(interval, part.sign, part.margin)
     span = value_range(part)
@@ -600,19 +604,15 @@ def seeds_to_decide(r: PartResult) -> int | None:
 
     A planning figure, not a promise: the next seeds move the mean and the
     spread, and each further look costs some level. None when the part is
-    decided, has fewer than two seeds, no spread (except on a metric with a range, where more seeds that
-    agree narrow the exact bound: `statements`), or needs over PROJECTION_LIMIT.
+    decided, has fewer than two seeds, no spread that more seeds could narrow (`statements`: on a metric
+    with a range, seeds that all agree narrow the exact bound), or needs over PROJECTION_LIMIT.
     """
     i = r.interval
     if r.adjusted in DEFINITIVE or i is None or i.n < 2 or r.evidence is None:
         return None
-    span = value_range(r.part) if i.sd == 0 else None
-    if not i.sd > 0 and span is None:
-        return None
     for n in range(i.n + 1, PROJECTION_LIMIT + 1):
-        p = (zero_spread_p_values(n, i.mean, *span, r.part.sign, r.part.margin) if span is not None
-             else p_values(Interval(n, i.mean, i.low, i.high, i.sd), r.part.sign, r.part.margin))
-        if decide(p, r.evidence[1], r.part.sign) != INCONCLUSIVE:
+        if decide(statements_on(Interval(n, i.mean, i.low, i.high, i.sd), r.part)[1], r.evidence[1],
+                  r.part.sign) != INCONCLUSIVE:
             return n
     return None
 
